@@ -1,0 +1,47 @@
+/**
+ * The whole test suite: builds the pinned toolchain if needed (progress shown), then runs every
+ * `*.test.ts` under test/ with node's own test runner, so the closing summary is the runner's.
+ *
+ *   npm test                 # everything
+ *   npm test -- test/unit    # only files under a folder (or single files)
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ensureToolchain } from "./pulumi/ensure";
+
+function collect(target: string, out: string[]): void {
+  const st = fs.statSync(target);
+  if (st.isFile()) {
+    if (target.endsWith(".test.ts")) out.push(target);
+    return;
+  }
+  for (const entry of fs.readdirSync(target).sort()) {
+    if (entry === "node_modules" || entry.startsWith(".")) continue;
+    collect(path.join(target, entry), out);
+  }
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, "..");
+  await ensureToolchain({ root, log: (m) => process.stderr.write(m + "\n") });
+  const targets = process.argv.slice(2);
+  const files: string[] = [];
+  for (const t of targets.length ? targets : ["test"]) collect(path.resolve(root, t), files);
+  if (files.length === 0) {
+    process.stderr.write("no test files found\n");
+    process.exit(1);
+  }
+  const concurrency = process.env.PLINTH_TEST_CONCURRENCY ?? "2";
+  const res = spawnSync(
+    process.execPath,
+    ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, "--test-reporter=spec", ...files.map((f) => path.relative(root, f))],
+    { cwd: root, stdio: "inherit", env: { ...process.env, PLINTH_ROOT: root } },
+  );
+  process.exit(res.status ?? 1);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
