@@ -1,0 +1,31 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Resource token of a placement: one directory of one State Store, owned and rewritten whole. */
+export const PLACEMENT_TYPE = "plinth:index:Placement";
+
+export interface PlacementArgs {
+  /** Name of the State Store (a key the `plinth` provider resolves to a Git writer). */
+  store: pulumi.Input<string>;
+  /** Directory inside the store, relative to the store's root path, e.g. `dev/resources/default/namespace/team-a/configure/3f2a1`. */
+  dir: pulumi.Input<string>;
+  /** Files of the directory: relative path → content. The directory is rewritten to exactly these. */
+  files: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/**
+ * A directory of the Git State Store owned by one Promise installation or request. Served by the
+ * `plinth` resource provider (DESIGN.md §3.7): create/update rewrite the directory in one commit,
+ * delete removes exactly it.
+ */
+export class Placement extends pulumi.CustomResource {
+  /** Commit that last wrote this directory. */
+  declare public readonly commit: pulumi.Output<string>;
+  /** Number of files written. */
+  declare public readonly fileCount: pulumi.Output<number>;
+  declare public readonly store: pulumi.Output<string>;
+  declare public readonly dir: pulumi.Output<string>;
+
+  constructor(name: string, args: PlacementArgs, opts?: pulumi.CustomResourceOptions) {
+    super(PLACEMENT_TYPE, name, { ...args, commit: undefined, fileCount: undefined }, opts);
+  }
+}
