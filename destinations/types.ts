@@ -1,0 +1,98 @@
+/** What scheduling needs to know about a Destination, however it was provisioned (DESIGN.md §4). */
+import type { FieldIssue } from "../components/errors";
+
+export interface DestinationSpec {
+  /** DNS-1123 label, unique among destinations. */
+  name: string;
+  labels: Record<string, string>;
+  /** Directory of this destination in its State Store; defaults to `name`. */
+  path?: string;
+  /** When true, work without selectors that match this destination is never scheduled here. */
+  strictMatchLabels?: boolean;
+  /** Name of the State Store Flux on this destination reads. */
+  stateStore: string;
+}
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63 characters. */
+export function isDns1123Label(s: unknown): s is string {
+  return typeof s === "string" && s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+/** The destination's directory in its State Store. */
+export function destinationPath(d: Pick<DestinationSpec, "name" | "path">): string {
+  return d.path ?? d.name;
+}
+
+/** A path made of DNS-1123 labels joined by '/' (e.g. `eu/edge-1`): cannot escape the store. */
+export function isSafeDestinationPath(p: unknown): p is string {
+  return typeof p === "string" && p.length > 0 && p.length <= 253 && p.split("/").every(isDns1123Label);
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+
+/** Kubernetes label key/value syntax (name part ≤ 63, value ≤ 63). */
+export function labelIssues(labels: unknown, path: (string | number)[]): FieldIssue[] {
+  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
+    return [{ path, message: "must be a map of label key to string value" }];
+  }
+  const issues: FieldIssue[] = [];
+  for (const [k, v] of Object.entries(labels)) {
+    const name = k.includes("/") ? k.slice(k.indexOf("/") + 1) : k;
+    if (!LABEL_KEY.test(k) || name.length > 63) issues.push({ path: [...path, k], message: `"${k}" is not a valid label key` });
+    else if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
+      issues.push({ path: [...path, k], message: "must be a label value: ≤ 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric" });
+    }
+  }
+  return issues;
+}
+
+/**
+ * Checks a set of destinations: DNS-1123 names, unique names and paths, safe paths (DNS-1123 segments),
+ * no path nested inside another, valid labels, a State Store named. Returns every issue found.
+ */
+export function validateDestinations(list: readonly DestinationSpec[]): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!Array.isArray(list)) return [{ path: [], message: "destinations must be a list" }];
+  const names = new Map<string, number>();
+  const paths = new Map<string, number>();
+  list.forEach((d, i) => {
+    if (typeof d !== "object" || d === null) {
+      issues.push({ path: [i], message: "must be an object with name, labels, stateStore" });
+      return;
+    }
+    if (!isDns1123Label(d.name)) {
+      issues.push({ path: [i, "name"], message: `"${String(d.name)}" must be a DNS-1123 label (lowercase alphanumerics and '-', ≤ 63)` });
+    } else if (names.has(d.name)) {
+      issues.push({ path: [i, "name"], message: `"${d.name}" is already the name of destinations[${names.get(d.name)}]` });
+    } else names.set(d.name, i);
+    issues.push(...labelIssues(d.labels ?? {}, [i, "labels"]));
+    if (d.strictMatchLabels !== undefined && typeof d.strictMatchLabels !== "boolean") {
+      issues.push({ path: [i, "strictMatchLabels"], message: "must be true or false" });
+    }
+    if (typeof d.stateStore !== "string" || d.stateStore.length === 0) {
+      issues.push({ path: [i, "stateStore"], message: "must name the State Store this destination reads" });
+    }
+    const p = d.path ?? d.name;
+    if (!isSafeDestinationPath(p)) {
+      issues.push({ path: [i, "path"], message: `"${String(p)}" must be DNS-1123 labels joined by '/', e.g. "eu/edge-1"` });
+      return;
+    }
+    const key = `${d.stateStore}\u0000${p}`;
+    if (paths.has(key)) {
+      issues.push({ path: [i, "path"], message: `"${p}" is already the path of destinations[${paths.get(key)}] in the same State Store` });
+      return;
+    }
+    for (const [other, j] of paths) {
+      const [store, op] = other.split("\u0000");
+      if (store !== d.stateStore) continue;
+      if (p.startsWith(op + "/") || op.startsWith(p + "/")) {
+        issues.push({ path: [i, "path"], message: `"${p}" and the path "${op}" of destinations[${j}] are nested; paths must not contain each other` });
+      }
+    }
+    paths.set(key, i);
+  });
+  return issues;
+}
