@@ -1,0 +1,84 @@
+/**
+ * Pure helpers for the Kratix `nestedByMetadata` State Store layout (DESIGN.md §4):
+ *   <dest.path>/dependencies/<promise>/<pipeline>/<id5>/…
+ *   <dest.path>/resources/<ns>/<promise>/<name>/<pipeline>/<id5>/…
+ * Every name is a DNS-1123 label, so no directory built here can escape the repository.
+ */
+import { createHash } from "node:crypto";
+import { ValidationError } from "../errors";
+import { splitSafePath } from "./paths";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** True when `s` is a DNS-1123 label: 1–63 chars of a-z, 0-9 and "-", starting and ending alphanumeric. */
+export function isDns1123Label(s: unknown): s is string {
+  return typeof s === "string" && s.length <= 63 && DNS1123_LABEL.test(s);
+}
+
+/** Throws a ValidationError naming `field` unless `value` is a DNS-1123 label. */
+export function assertDns1123Label(field: string, value: unknown): asserts value is string {
+  if (isDns1123Label(value)) return;
+  const shown = typeof value === "string" ? JSON.stringify(value) : String(value);
+  const message = `must be a DNS-1123 label (1-63 characters of a-z, 0-9 and "-", starting and ending with a letter or digit), got ${shown}`;
+  throw new ValidationError(`${field} ${message}`, [{ path: field.split("."), message }]);
+}
+
+/** Stable 5-hex-character id of a string (first 5 hex digits of its SHA-256), as Kratix names work dirs. */
+export function shortId(input: string): string {
+  return createHash("sha256").update(input, "utf8").digest("hex").slice(0, 5);
+}
+
+function assertShortId(field: string, id: string): void {
+  if (typeof id === "string" && /^[a-z0-9]{1,63}$/.test(id)) return;
+  const message = `must be a short lowercase id such as shortId(...) returns, got ${JSON.stringify(id)}`;
+  throw new ValidationError(`${field} ${message}`, [{ path: [field], message }]);
+}
+
+/** Destination paths may be nested (`clusters/dev`) but every segment must be safe. */
+function destinationSegments(destinationPath: string): string[] {
+  return splitSafePath("destinationPath", destinationPath);
+}
+
+export interface DependenciesDirArgs {
+  destinationPath: string;
+  promise: string;
+  pipeline: string;
+  id: string;
+}
+
+/** `<destinationPath>/dependencies/<promise>/<pipeline>/<id>` */
+export function dependenciesDir(args: DependenciesDirArgs): string {
+  const dest = destinationSegments(args.destinationPath);
+  assertDns1123Label("promise", args.promise);
+  assertDns1123Label("pipeline", args.pipeline);
+  assertShortId("id", args.id);
+  return [...dest, "dependencies", args.promise, args.pipeline, args.id].join("/");
+}
+
+export interface ResourcesDirArgs {
+  destinationPath: string;
+  namespace: string;
+  promise: string;
+  name: string;
+  pipeline: string;
+  id: string;
+}
+
+/** `<destinationPath>/resources/<namespace>/<promise>/<name>/<pipeline>/<id>` */
+export function resourcesDir(args: ResourcesDirArgs): string {
+  const dest = destinationSegments(args.destinationPath);
+  assertDns1123Label("namespace", args.namespace);
+  assertDns1123Label("promise", args.promise);
+  assertDns1123Label("name", args.name);
+  assertDns1123Label("pipeline", args.pipeline);
+  assertShortId("id", args.id);
+  return [...dest, "resources", args.namespace, args.promise, args.name, args.pipeline, args.id].join("/");
+}
+
+/**
+ * Text of a kustomization.yaml with no resources, so Flux Kustomizations pointed at an empty
+ * dependencies/ or resources/ directory still build.
+ */
+export function emptyKustomization(): string {
+  return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n";
+}
