@@ -1,0 +1,52 @@
+/**
+ * The Placement resource: one directory of a State Store. Create and update rewrite the directory
+ * whole (identical content makes no commit); delete removes exactly it. A changed store or dir replaces
+ * the resource, deleting the old directory after the new one is written.
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { ResourceHandler, StoreResolver } from "./types";
+
+function filesOf(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries((v ?? {}) as Record<string, unknown>)) out[k] = String(val);
+  return out;
+}
+
+export function placementHandler(resolve: StoreResolver): ResourceHandler {
+  return {
+    check(news) {
+      const failures: { path: string; reason: string }[] = [];
+      if (typeof news.store !== "string" || !news.store) failures.push({ path: "store", reason: "store must name a State Store" });
+      if (typeof news.dir !== "string" || !news.dir) failures.push({ path: "dir", reason: "dir must be a directory inside the store" });
+      else if (news.dir.split("/").some((s) => s === "" || s === "." || s === ".." || s === ".git"))
+        failures.push({ path: "dir", reason: `dir ${JSON.stringify(news.dir)} must be a relative path without empty, '.', '..' or '.git' segments` });
+      if (typeof news.files !== "object" || news.files === null) failures.push({ path: "files", reason: "files must map relative paths to contents" });
+      return failures;
+    },
+    diff(olds, news) {
+      const replaces = ["store", "dir"].filter((k) => olds[k] !== news[k]);
+      const changes = replaces.length > 0 || !isDeepStrictEqual(filesOf(olds.files), filesOf(news.files));
+      return { changes, replaces };
+    },
+    async create(inputs) {
+      const store = String(inputs.store);
+      const dir = String(inputs.dir);
+      const files = filesOf(inputs.files);
+      const writer = await resolve(store);
+      const res = await writer.writeDirectory({ dir, files });
+      return { id: `${store}:${dir}`, outs: { store, dir, files, commit: res.commit, fileCount: Object.keys(files).length } };
+    },
+    async update(_id, _olds, news) {
+      const store = String(news.store);
+      const dir = String(news.dir);
+      const files = filesOf(news.files);
+      const writer = await resolve(store);
+      const res = await writer.writeDirectory({ dir, files });
+      return { outs: { store, dir, files, commit: res.commit, fileCount: Object.keys(files).length } };
+    },
+    async delete(_id, props) {
+      const writer = await resolve(String(props.store));
+      await writer.removeDirectory({ dir: String(props.dir) });
+    },
+  };
+}
