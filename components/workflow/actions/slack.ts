@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { RemoteError } from "../../errors";
 import { callApi } from "./http";
-import { redactingLog } from "./redact";
+import { redact, redactingLog } from "./redact";
 import type { ActionContext, ActionHandler } from "./types";
 import { baseUrl, changedFields, jsonEqual, parseWith, requiredString } from "./validate";
 
@@ -54,7 +54,7 @@ async function postMessage(inputs: SlackInputs, msg: SlackPost, ctx: ActionConte
   const body = res.body as { ok?: boolean; error?: string; channel?: string; ts?: string } | undefined;
   if (!body || body.ok !== true) {
     const error = body?.error ?? "invalid_response";
-    throw new RemoteError("SlackApiError", `Slack chat.postMessage to ${msg.channel} failed: ${error}`, { api: "Slack", error });
+    throw new RemoteError("SlackApiError", redact(`Slack chat.postMessage to ${msg.channel} failed: ${error}`, [inputs.botToken]), { api: "Slack", error: redact(String(error), [inputs.botToken]) });
   }
   if (typeof body.ts !== "string") throw new RemoteError("SlackApiError", "Slack chat.postMessage answered ok without a message ts", { api: "Slack" });
   return { channel: typeof body.channel === "string" ? body.channel : msg.channel, ts: body.ts };
