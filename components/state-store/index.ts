@@ -1,0 +1,13 @@
+export { createGitHttpHandler, parseBasicAuth, DEFAULT_GIT_HTTP_BACKEND } from "./git-http-backend";
+export type { GitHttpHandler, GitHttpHandlerOptions } from "./git-http-backend";
+export { initBareRepo } from "./bare-repo";
+export type { InitBareRepoArgs } from "./bare-repo";
+export { GitWriter } from "./writer";
+export type { GitWriterOptions, WriteResult } from "./writer";
+export type { GitAuth } from "./remote";
+export { StateStoreCodes, redactUrl } from "./errors";
+export { splitSafePath, segmentProblem } from "./paths";
+export { isDns1123Label, assertDns1123Label, dependenciesDir, resourcesDir, shortId, emptyKustomization } from "./layout";
+export type { DependenciesDirArgs, ResourcesDirArgs } from "./layout";
+export { Placement, PLACEMENT_TYPE } from "./placement";
+export type { PlacementArgs } from "./placement";

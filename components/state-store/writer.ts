@@ -1,0 +1,237 @@
+/**
+ * GitWriter: writes whole directories of a Git State Store with isomorphic-git's object API against a
+ * local bare cache (no working tree). Each batch: fetch → rebuild only the trees on the changed paths
+ * from the remote head → commit → compare-and-swap push; a rejected push refetches and retries with
+ * jittered backoff, so concurrent writers (processes, replicas) never lose a write. Operations queued
+ * while a batch is in flight go out together as the next single commit (group commit).
+ */
+import * as nodeFs from "node:fs";
+import * as git from "isomorphic-git";
+import type { HttpClient } from "isomorphic-git";
+import nodeHttp from "isomorphic-git/http/node";
+import { contended } from "./errors";
+import { splitSafePath } from "./paths";
+import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
+import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
+
+export interface GitWriterOptions {
+  /** Smart-HTTP(S) URL of the repository, without credentials. */
+  url: string;
+  branch?: string;
+  /** Store path prefix inside the repository, e.g. "platform/state". "" = repository root. */
+  basePath?: string;
+  auth?: GitAuth;
+  /** Local bare cache gitdir; one per writer instance (not shared between live writers). */
+  cacheDir: string;
+  author?: { name: string; email: string };
+  fs?: typeof nodeFs;
+  http?: HttpClient;
+  /** Push attempts per batch before giving up with StateStoreContended. */
+  maxAttempts?: number;
+}
+
+export interface WriteResult {
+  /** Commit that contains the change (or the current head when nothing changed; "" if the branch has no commit yet). */
+  commit: string;
+  changed: boolean;
+}
+
+type Op =
+  | { kind: "write"; dir: string; segments: string[]; files: FileTree }
+  | { kind: "remove"; dir: string; segments: string[] };
+
+interface Pending {
+  op: Op;
+  resolve(r: WriteResult): void;
+  reject(e: unknown): void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class GitWriter {
+  readonly url: string;
+  readonly branch: string;
+  readonly basePath: string;
+  private readonly base: string[];
+  private readonly ctx: RemoteContext;
+  private readonly author: { name: string; email: string };
+  private readonly maxAttempts: number;
+  private readonly fs: typeof nodeFs;
+  private queue: Pending[] = [];
+  private draining = false;
+  private lock: Promise<unknown> = Promise.resolve();
+  private ready: Promise<void> | undefined;
+  /** Number of commits this writer pushed (for tests and metrics). */
+  commitsPushed = 0;
+
+  constructor(options: GitWriterOptions) {
+    this.url = options.url;
+    this.branch = options.branch ?? "main";
+    this.basePath = (options.basePath ?? "").replace(/^\/+|\/+$/g, "");
+    this.base = splitSafePath("basePath", this.basePath, true);
+    this.author = options.author ?? { name: "Plinth", email: "plinth@localhost" };
+    this.maxAttempts = options.maxAttempts ?? 10;
+    this.fs = options.fs ?? nodeFs;
+    this.ctx = {
+      url: options.url,
+      auth: options.auth,
+      fs: this.fs,
+      http: options.http ?? nodeHttp,
+      gitdir: options.cacheDir,
+      cache: {},
+    };
+  }
+
+  /** The directory `basePath/dir` becomes exactly `files` (relative paths, nested allowed). */
+  async writeDirectory(args: { dir: string; files: Record<string, string> }): Promise<WriteResult> {
+    const segments = splitSafePath("dir", args.dir);
+    for (const [path, content] of Object.entries(args.files ?? {})) {
+      splitSafePath(`files[${JSON.stringify(path)}]`, path);
+      if (typeof content !== "string") throw new TypeError(`files[${JSON.stringify(path)}] must be a string`);
+    }
+    const files = toFileTree(args.files ?? {}, (p) => p.split("/"));
+    return this.enqueue({ kind: "write", dir: args.dir, segments, files });
+  }
+
+  /** Removes exactly `basePath/dir` (and parents left empty). */
+  async removeDirectory(args: { dir: string }): Promise<WriteResult> {
+    const segments = splitSafePath("dir", args.dir);
+    return this.enqueue({ kind: "remove", dir: args.dir, segments });
+  }
+
+  /** Files of `basePath/dir` at the remote head (relative path → content), or undefined if absent. */
+  async readDirectory(args: { dir: string }): Promise<Record<string, string> | undefined> {
+    const segments = splitSafePath("dir", args.dir, true);
+    return this.exclusive(async () => {
+      const editor = await this.editorAtRemoteHead();
+      return editor ? editor.readDirectory([...this.base, ...segments], args.dir) : undefined;
+    });
+  }
+
+  /** File paths under `basePath/dir` at the remote head, relative to it, sorted. */
+  async list(args: { dir: string }): Promise<string[]> {
+    const segments = splitSafePath("dir", args.dir, true);
+    return this.exclusive(async () => {
+      const editor = await this.editorAtRemoteHead();
+      return editor ? editor.list([...this.base, ...segments], args.dir) : [];
+    });
+  }
+
+  /** The remote branch's head commit, or undefined when the branch does not exist yet. */
+  async head(): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      await this.ensureCache();
+      return fetchBranch(this.ctx, this.branch);
+    });
+  }
+
+  private async editorAtRemoteHead(): Promise<TreeEditor | undefined> {
+    await this.ensureCache();
+    const head = await fetchBranch(this.ctx, this.branch);
+    if (!head) return undefined;
+    return new TreeEditor(this.ctx, await this.treeOf(head));
+  }
+
+  private async treeOf(commit: string): Promise<string> {
+    const { commit: c } = await git.readCommit({ fs: this.ctx.fs, gitdir: this.ctx.gitdir, oid: commit, cache: this.ctx.cache });
+    return c.tree;
+  }
+
+  private ensureCache(): Promise<void> {
+    this.ready ??= (async () => {
+      const fs = this.fs;
+      if (!fs.existsSync(`${this.ctx.gitdir}/objects`)) {
+        await git.init({ fs, gitdir: this.ctx.gitdir, bare: true, defaultBranch: this.branch });
+      }
+      // fetch records the remote branch under refs/remotes/origin/* and needs the refspec for it.
+      await git.addRemote({ fs, gitdir: this.ctx.gitdir, remote: "origin", url: this.url, force: true });
+    })();
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  /** Runs `fn` after every earlier remote operation of this writer finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private enqueue(op: Op): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ op, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // Let every call made in the same tick join the first batch.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0);
+        await this.exclusive(() => this.commitBatch(batch)).catch((err) => batch.forEach((p) => p.reject(err)));
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    await this.ensureCache();
+    for (let attempt = 1; ; attempt++) {
+      const head = await fetchBranch(this.ctx, this.branch);
+      const headTree = head ? await this.treeOf(head) : undefined;
+      const editor = new TreeEditor(this.ctx, headTree);
+      const outcomes: { p: Pending; changed?: boolean; error?: unknown }[] = [];
+      for (const p of batch) {
+        const full = [...this.base, ...p.op.segments];
+        try {
+          const changed =
+            p.op.kind === "write" ? await editor.setDirectory(full, p.op.files, p.op.dir) : await editor.removeDirectory(full, p.op.dir);
+          outcomes.push({ p, changed });
+        } catch (error) {
+          outcomes.push({ p, error });
+        }
+      }
+      const tree = await editor.writeRoot();
+      const settle = (commit: string, committed: boolean): void => {
+        for (const o of outcomes) {
+          if (o.error !== undefined) o.p.reject(o.error);
+          else o.p.resolve({ commit, changed: committed && !!o.changed });
+        }
+      };
+      if (tree === headTree || (!head && outcomes.every((o) => !o.changed))) {
+        settle(head ?? "", false);
+        return;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      const who = { ...this.author, timestamp: now, timezoneOffset: 0 };
+      const commit = await git.writeCommit({
+        fs: this.ctx.fs,
+        gitdir: this.ctx.gitdir,
+        commit: { message: this.describe(outcomes.filter((o) => o.changed).map((o) => o.p.op)), tree, parent: head ? [head] : [], author: who, committer: who },
+      });
+      const pushed = await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit]);
+      if (pushed.ok) {
+        this.commitsPushed++;
+        settle(commit, true);
+        return;
+      }
+      if (attempt >= this.maxAttempts) throw contended(this.url, attempt);
+      await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt) + 5);
+    }
+  }
+
+  private describe(ops: Op[]): string {
+    const line = (op: Op): string => `${op.kind} ${[...this.base, ...op.segments].join("/")}`;
+    if (ops.length === 0) return "plinth: no change\n";
+    const subject = `plinth: ${line(ops[0])}${ops.length > 1 ? ` (+${ops.length - 1} more)` : ""}`;
+    if (ops.length === 1) return subject + "\n";
+    const body = ops.slice(0, 100).map(line);
+    if (ops.length > 100) body.push(`… and ${ops.length - 100} more`);
+    return `${subject}\n\n${body.join("\n")}\n`;
+  }
+}
