@@ -1,5 +1,8 @@
 /** What scheduling needs to know about a Destination, however it was provisioned (DESIGN.md §4). */
 import type { FieldIssue } from "../components/errors";
+import { isDns1123Label } from "../components/state-store/layout";
+
+export { isDns1123Label };
 
 export interface DestinationSpec {
   /** DNS-1123 label, unique among destinations. */
@@ -11,13 +14,6 @@ export interface DestinationSpec {
   strictMatchLabels?: boolean;
   /** Name of the State Store Flux on this destination reads. */
   stateStore: string;
-}
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** A DNS-1123 label: lowercase alphanumerics and '-', starting and ending alphanumeric, at most 63 characters. */
-export function isDns1123Label(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 63 && DNS1123_LABEL.test(s);
 }
 
 /** The destination's directory in its State Store. */

@@ -1,0 +1,40 @@
+/** Splitting a pipeline's output files into scheduling groups by the workflow's directory selectors. */
+import type { PipelineResult } from "../workflow/types";
+
+/** What a builder returns for one Placement child: a directory of one State Store. */
+export interface PlacementSpec {
+  /** Pulumi name of the Placement child. */
+  name: string;
+  store: string;
+  /** Directory inside the store. */
+  dir: string;
+  /** Destination the directory belongs to. */
+  destination: string;
+  /** Relative path → content. */
+  files: Record<string, string>;
+}
+
+export interface FileGroup {
+  /** Undefined for the default group. */
+  directory?: string;
+  /** Files of the group, paths relative to the group's directory. */
+  files: Record<string, string>;
+}
+
+/**
+ * Files under a selector's `directory` (the deepest one when directories nest) form that directory's
+ * group with the prefix stripped; every other file belongs to the default group. Groups are returned in
+ * selector order after the default group; empty groups are kept (callers decide to skip them).
+ */
+export function groupFiles(result: Pick<PipelineResult, "files" | "destinationSelectors">): FileGroup[] {
+  const dirs = result.destinationSelectors.filter((s) => s.directory !== undefined).map((s) => s.directory as string);
+  const unique = [...new Set(dirs)];
+  const groups: FileGroup[] = [{ files: {} }, ...unique.map((directory) => ({ directory, files: {} }))];
+  const byDepth = [...unique].sort((a, b) => b.length - a.length);
+  for (const [path, content] of Object.entries(result.files)) {
+    const dir = byDepth.find((d) => path.startsWith(d + "/"));
+    const group = dir === undefined ? groups[0] : groups.find((g) => g.directory === dir)!;
+    group.files[dir === undefined ? path : path.slice(dir.length + 1)] = content;
+  }
+  return groups;
+}

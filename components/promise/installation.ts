@@ -1,0 +1,51 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Placement } from "../state-store/placement";
+import { asResourceError } from "./errors";
+import { checkInstallation, planInstallation, type InstallationInput } from "./install-plan";
+import type { RegistryEntry } from "./types";
+
+export const PROMISE_INSTALLATION_TYPE = "plinth:promise:PromiseInstallation";
+
+export type PromiseInstallationArgs = InstallationInput;
+
+/** One written directory, as the installation reports it. */
+export interface PlacementSummary {
+  name: string;
+  destination: string;
+  dir: string;
+  files: string[];
+}
+
+/**
+ * Installs a Promise: validates its config (defaults applied) and required Promises, runs its promise
+ * configure workflow, and writes its Dependencies and workflow output to every matching Destination as
+ * `Placement` children. `registry` is what the platform stack exports about it.
+ */
+export class PromiseInstallation extends pulumi.ComponentResource {
+  public readonly registry: pulumi.Output<RegistryEntry>;
+  public readonly placements: pulumi.Output<PlacementSummary[]>;
+
+  constructor(name: string, args: PromiseInstallationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(PROMISE_INSTALLATION_TYPE, name, { promise: args.promise?.name, version: args.promise?.version }, opts);
+    let config: unknown;
+    try {
+      config = checkInstallation(args).config;
+    } catch (err) {
+      throw asResourceError(err, this);
+    }
+    const done = planInstallation(name, args, config, this).then(
+      (plan) => {
+        for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files }, { parent: this });
+        return plan;
+      },
+      (err) => {
+        throw asResourceError(err, this);
+      },
+    );
+    this.registry = pulumi.output(done.then((p) => p.registry)) as unknown as pulumi.Output<RegistryEntry>;
+    this.placements = pulumi.output(
+      done.then((p) => p.placements.map((x) => ({ name: x.name, destination: x.destination, dir: x.dir, files: Object.keys(x.files).sort() }))),
+    );
+    this.registerOutputs({ registry: this.registry, placements: this.placements });
+  }
+}

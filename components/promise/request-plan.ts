@@ -1,0 +1,62 @@
+/** What reconciling a request means, as data: checks, the resource configure workflow, placements, status. */
+import { ValidationError, formatIssues } from "../errors";
+import { runPipelines } from "../workflow/run";
+import { validateDestinations, type DestinationSpec } from "../../destinations/types";
+import type { PlacementSpec } from "./groups";
+import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
+import { requestStatus, type RequestStatus } from "./request-status";
+import { parseConfig, validateRequest } from "./schema";
+import type { AnyPromise, ResourceRequestObject } from "./types";
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface RequestInput {
+  promise: AnyPromise;
+  /** Organisation config of the Promise (validated, defaults applied). */
+  config?: unknown;
+  /** The request (`apiVersion/kind/metadata/spec`); validated again, so defaults are always applied. */
+  request: unknown;
+  destinations: DestinationSpec[];
+  store: string;
+  /** The previous `status.destinations`, to keep each group where it was. */
+  previousDestinations?: PreviousDestination[];
+}
+
+export interface RequestPlan {
+  request: ResourceRequestObject;
+  placements: PlacementSpec[];
+  status: RequestStatus;
+  outputs: Record<string, unknown>;
+}
+
+/** Synchronous checks; returns the config and request with defaults applied. Throws ValidationError. */
+export function checkRequest(args: RequestInput): { config: unknown; request: ResourceRequestObject } {
+  const dests = validateDestinations(args.destinations).map((i) => ({ ...i, path: ["destinations", ...i.path] }));
+  if (dests.length) throw new ValidationError(`destinations are invalid: ${formatIssues(dests)}`, dests, "InvalidDestinations");
+  const cfg = parseConfig(args.promise, args.config);
+  if (!cfg.ok) throw new ValidationError(`config of Promise "${args.promise.name}" is invalid: ${formatIssues(cfg.issues)}`, cfg.issues, "InvalidConfig");
+  return { config: cfg.value, request: validateRequest(args.promise, args.request) };
+}
+
+/** Runs the resource configure workflow, schedules and builds placements, status and outputs. */
+export async function planRequest(
+  name: string,
+  args: RequestInput,
+  checked: { config: unknown; request: ResourceRequestObject },
+  parent?: pulumi.Resource,
+): Promise<RequestPlan> {
+  const { config, request } = checked;
+  const workflow = await runPipelines({
+    pipelines: args.promise.workflows?.resource?.configure ?? [],
+    object: request,
+    config,
+    phase: { scope: "resource", action: "configure" },
+    parent,
+    name,
+  });
+  const { placements, schedule } = buildRequestPlacements({
+    name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
+  });
+  const status = requestStatus(workflow, schedule, placements);
+  const outputs = args.promise.outputs ? args.promise.outputs({ request, config, status }) : {};
+  return { request, placements, status, outputs };
+}
