@@ -82,7 +82,9 @@ export const slackHandler: ActionHandler<SlackInputs, SlackState> = {
     const changed = changedFields(oldInputs, inputs, CONTENT_FIELDS);
     if (changed.length === 0) return old;
     const text = inputs.updateText ?? `Updated (${changed.join(", ")}): ${inputs.text}`;
-    const { ts } = await postMessage(inputs, { channel: old.channel, text, blocks: inputs.blocks, thread_ts: old.ts }, ctx);
+    // With blocks Slack shows the blocks, not `text`: lead them with a context block saying what changed.
+    const blocks = inputs.blocks && [{ type: "context", elements: [{ type: "mrkdwn", text: `Updated (${changed.join(", ")})` }] }, ...inputs.blocks];
+    const { ts } = await postMessage(inputs, { channel: old.channel, text, blocks, thread_ts: old.ts }, ctx);
     redactingLog(ctx.log, [inputs.botToken])(`slack: posted update ${ts} in thread ${old.ts} of ${old.channel}`);
     return { ...old, lastTs: ts };
   },

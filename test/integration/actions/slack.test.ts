@@ -45,6 +45,7 @@ describe("slack action against a checking receiver", () => {
     assert.equal(upd.body.thread_ts, state.ts);
     assert.equal(upd.body.channel, "C0PLATFRM2");
     assert.match(upd.body.text, /^Updated \(text\): Postgres team-a resized/);
+    assert.deepEqual(upd.body.blocks, [{ type: "context", elements: [{ type: "mrkdwn", text: "Updated (text)" }] }, ...i1.blocks!]);
     assert.equal(s2.ts, state.ts);
     assert.equal(s2.lastTs, upd.response.ts);
 
