@@ -95,11 +95,32 @@ export async function settle(): Promise<void> {
 
 /**
  * Runs `program` like a Pulumi program: calls it, resolves every Output in what it returns (deeply), then
- * waits for all registrations to finish. Rejects with the first error the program or its outputs raised.
+ * waits for all registrations to finish. Rejects with the first error the program, its outputs or its
+ * registrations raised. As in a real Pulumi run, unhandled rejections during the run are the program's
+ * errors: Pulumi surfaces a failed registration (e.g. a component output that rejected) only as an
+ * unhandled rejection, so they are captured here instead of failing the test file.
  */
 export async function runProgram<T>(program: () => T | Promise<T>): Promise<pulumi.Unwrap<T>> {
-  const result = await program();
-  const value = await outputValue(result as pulumi.Input<T>);
-  await settle();
+  const captured: unknown[] = [];
+  const previous = process.listeners("unhandledRejection");
+  const capture = (reason: unknown) => void captured.push(reason);
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", capture);
+  let failure: { error: unknown } | undefined;
+  let value: pulumi.Unwrap<T> | undefined;
+  try {
+    try {
+      value = (await outputValue((await program()) as pulumi.Input<T>)) as pulumi.Unwrap<T>;
+    } catch (error) {
+      failure = { error };
+    }
+    await settle().catch((error) => void captured.push(error));
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("unhandledRejection", capture);
+    for (const l of previous) process.on("unhandledRejection", l);
+  }
+  if (failure) throw failure.error;
+  if (captured.length) throw captured[0];
   return value as pulumi.Unwrap<T>;
 }
