@@ -63,6 +63,8 @@ export class GitWriter {
   private ready: Promise<void> | undefined;
   /** Number of commits this writer pushed (for tests and metrics). */
   commitsPushed = 0;
+  /** Number of pushes the remote refused because another writer moved the branch first. */
+  pushRejections = 0;
 
   constructor(options: GitWriterOptions) {
     this.url = options.url;
@@ -220,6 +222,7 @@ export class GitWriter {
         settle(commit, true);
         return;
       }
+      this.pushRejections++;
       if (attempt >= this.maxAttempts) throw contended(this.url, attempt);
       await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt) + 5);
     }

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
+import gitHttp from "isomorphic-git/http/node";
 import { GitWriter, StateStoreCodes } from "../../../components/state-store";
 import { PlinthError, ValidationError } from "../../../components/errors";
 import { startGitServer, type GitServer } from "../../support/git-server";
@@ -145,6 +146,47 @@ describe("GitWriter against a real git http-backend", () => {
     }
     assert.equal(Object.keys(view.files).length, 20);
     assert.equal(view.commits, a.commitsPushed + b.commitsPushed);
+  });
+
+  test("operations queued while a push is in flight go out together as the next single commit", async () => {
+    const url = await newRepo();
+    const w = await newWriter(url);
+    const first = w.writeDirectory({ dir: "g/0", files: { f: "0" } });
+    await new Promise((r) => setImmediate(r)); // the first batch has started
+    await new Promise((r) => setImmediate(r));
+    const rest = Array.from({ length: 5 }, (_, i) => w.writeDirectory({ dir: `g/${i + 1}`, files: { f: String(i + 1) } }));
+    const [r0, ...rs] = await Promise.all([first, ...rest]);
+    assert.equal(new Set(rs.map((r) => r.commit)).size, 1);
+    assert.notEqual(rs[0].commit, r0.commit);
+    const view = await clone(url);
+    assert.equal(view.commits, 2);
+    assert.equal(view.subjects[0], "plinth: write g/1 (+4 more)");
+    assert.equal(Object.keys(view.files).length, 6);
+  });
+
+  test("a push that loses the race refetches, rebuilds on the new head and keeps both writes", async () => {
+    const url = await newRepo();
+    const b = await newWriter(url);
+    await b.writeDirectory({ dir: "seed", files: { f: "0" } });
+    let raced = false;
+    // Injected HTTP client: just before A's first push, B commits, so A's compare-and-swap must fail.
+    const racingHttp = {
+      async request(req: Parameters<typeof gitHttp.request>[0]) {
+        if (!raced && req.url.endsWith("/git-receive-pack")) {
+          raced = true;
+          await b.writeDirectory({ dir: "from-b", files: { f: "b" } });
+        }
+        return gitHttp.request(req);
+      },
+    };
+    const a = await newWriter(url, { http: racingHttp });
+    const r = await a.writeDirectory({ dir: "from-a", files: { f: "a" } });
+    assert.equal(r.changed, true);
+    assert.equal(a.pushRejections, 1);
+    const view = await clone(url);
+    assert.equal(view.head, r.commit);
+    assert.deepEqual(view.files, { "seed/f": "0", "from-b/f": "b", "from-a/f": "a" });
+    assert.equal(view.commits, 3);
   });
 
   test("a writer sees another writer's commits (fetch before commit) and keeps them", async () => {
