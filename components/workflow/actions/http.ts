@@ -113,8 +113,10 @@ export async function callApi(req: ApiRequest, ctx: ActionContext, opts: ApiClie
   let lastProblem = "";
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     if (ctx.signal?.aborted) throw fail(opts, `${opts.api} call ${target} cancelled`, { attempts: attempt - 1 });
-    const timeout = AbortSignal.timeout(policy.timeoutMs);
-    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout]) : timeout;
+    // A ref'd timer (AbortSignal.timeout's is unref'd and would not keep a pending call alive).
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error(`timed out after ${policy.timeoutMs} ms`)), policy.timeoutMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, timeout.signal]) : timeout.signal;
     let waitMs: number | undefined;
     try {
       const res = await doFetch(req.url, { method: req.method, headers, body: payload, signal });
@@ -143,9 +145,11 @@ export async function callApi(req: ApiRequest, ctx: ActionContext, opts: ApiClie
     } catch (err) {
       if (err instanceof RemoteError) throw err;
       if (ctx.signal?.aborted) throw fail(opts, `${opts.api} call ${target} cancelled`, { attempts: attempt });
-      lastProblem = timeout.aborted
+      lastProblem = timeout.signal.aborted
         ? `timed out after ${policy.timeoutMs} ms`
         : `network error: ${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)}`;
+    } finally {
+      clearTimeout(timer);
     }
     if (attempt === policy.maxAttempts) break;
     const delay = waitMs ?? backoffDelay(attempt, policy);
