@@ -44,8 +44,8 @@ describe("PromiseInstallation", () => {
     assert.equal(out.registry.apiVersion, "plinth.dev/v1alpha1");
     assert.equal(out.registry.kind, "Cache");
     assert.deepEqual(out.registry.destinations, ["dev-aws", "dev-edge"]);
-    assert.equal((out.registry.schema as { type: string }).type, "object");
-    assert.deepEqual(Object.keys((out.registry.schema as { properties: object }).properties).sort(), ["engine", "replicas", "size"]);
+    assert.equal((out.registry.schema as unknown as { type: string }).type, "object");
+    assert.deepEqual(Object.keys((out.registry.schema as unknown as { properties: object }).properties).sort(), ["engine", "replicas", "size"]);
     assert.equal(out.placements.length, 4);
   });
 

@@ -1,0 +1,1 @@
+export { namespacePromise, namespaceSpec, namespaceConfig } from "./promise";
