@@ -1,0 +1,143 @@
+/**
+ * Generates (once) Flux's CustomResourceDefinitions from Flux's own Go API modules with controller-gen.
+ *
+ * The wrapper module in ./controller-gen pins controller-gen and the source/kustomize/helm `api` modules
+ * (go.mod/go.sum committed, binaries never). The CRDs go to a cache keyed by the hash of those pins,
+ * `~/.cache/plinth/flux-crds/<hash>/crds/*.yaml`, so they are rebuilt only when a pin changes. No upstream
+ * YAML is vendored into the repository.
+ *
+ *   npx tsx tools/cluster/flux-crds.ts      # prints the directory
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** The Flux API modules the CRDs come from (the versions source-controller v1.9.0 / kustomize-controller v1.9.6 use). */
+export const FLUX_API_MODULES = [
+  "github.com/fluxcd/source-controller/api",
+  "github.com/fluxcd/kustomize-controller/api",
+  "github.com/fluxcd/helm-controller/api",
+] as const;
+export const CONTROLLER_GEN_PKG = "sigs.k8s.io/controller-tools/cmd/controller-gen";
+
+export interface EnsureFluxCrdsOptions {
+  /** Repository root (holds tools/cluster/controller-gen/go.mod). */
+  root: string;
+  /** Progress sink, one line per call. */
+  log?: (line: string) => void;
+}
+
+function cacheRoot(): string {
+  if (process.env.PLINTH_FLUX_CRDS_DIR) return process.env.PLINTH_FLUX_CRDS_DIR;
+  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache");
+  return path.join(base, "plinth", "flux-crds");
+}
+
+/** Hash of everything that decides the output: the module pins and the generator arguments. */
+export function fluxCrdsKey(root: string): string {
+  const h = crypto.createHash("sha256");
+  const mod = path.join(root, "tools", "cluster", "controller-gen");
+  for (const f of ["go.mod", "go.sum"]) h.update(fs.readFileSync(path.join(mod, f)));
+  h.update(generatorArgs("OUT").join(" "));
+  return h.digest("hex").slice(0, 12);
+}
+
+function generatorArgs(outDir: string): string[] {
+  return ["crd", ...FLUX_API_MODULES.map((m) => `paths=${m}/...`), `output:crd:dir=${outDir}`];
+}
+
+function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, phase: string, log: (l: string) => void): Promise<void> {
+  const started = Date.now();
+  log(`[flux-crds] ${phase} ...`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const tick = setInterval(() => log(`[flux-crds] ${phase}: ${Math.round((Date.now() - started) / 1000)} s elapsed`), 15_000);
+    child.on("error", (err) => {
+      clearInterval(tick);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearInterval(tick);
+      const secs = ((Date.now() - started) / 1000).toFixed(1);
+      if (code === 0) {
+        log(`[flux-crds] ${phase}: done in ${secs} s`);
+        resolve();
+      } else reject(new Error(`[flux-crds] ${phase} failed (exit ${code}) after ${secs} s:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+function crdsReady(dir: string): boolean {
+  return fs.existsSync(path.join(dir, ".complete"));
+}
+
+async function acquireLock(lock: string, done: () => boolean): Promise<number | undefined> {
+  for (;;) {
+    try {
+      return fs.openSync(lock, "wx");
+    } catch {
+      if (done()) return undefined;
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        if (Date.now() - fs.statSync(lock).mtimeMs > 30 * 60_000) fs.rmSync(lock, { force: true });
+      } catch {
+        /* lock vanished: retry */
+      }
+    }
+  }
+}
+
+/**
+ * Returns the directory holding Flux's generated CRD files (one `<group>_<plural>.yaml` per kind),
+ * building controller-gen and generating them first when the cache is missing or a pin changed.
+ * Concurrent callers wait on a lock instead of generating twice.
+ */
+export async function ensureFluxCrds(opts: EnsureFluxCrdsOptions): Promise<string> {
+  const log = opts.log ?? (() => undefined);
+  const dir = path.join(cacheRoot(), fluxCrdsKey(opts.root));
+  const crdDir = path.join(dir, "crds");
+  if (crdsReady(dir)) return crdDir;
+  if (spawnSync("go", ["version"], { encoding: "utf8" }).status !== 0) {
+    throw new Error("[flux-crds] Go >= 1.26 is needed once to generate Flux's CRDs (https://go.dev/dl); install it and run again.");
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const fd = await acquireLock(path.join(dir, ".lock"), () => crdsReady(dir));
+  if (fd === undefined) return crdDir;
+  try {
+    if (crdsReady(dir)) return crdDir;
+    const started = Date.now();
+    const modDir = path.join(opts.root, "tools", "cluster", "controller-gen");
+    const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" };
+    log(`[flux-crds] generating Flux CRDs into ${crdDir} (cold: ~3 min on 2 cores; cached afterwards)`);
+    await run("go", ["mod", "download"], modDir, env, "download Go modules", log);
+    const bin = path.join(dir, "bin", "controller-gen");
+    await run("go", ["build", "-trimpath", "-o", bin, CONTROLLER_GEN_PKG], modDir, env, "compile controller-gen", log);
+    const tmp = `${crdDir}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await run(bin, generatorArgs(tmp), modDir, env, "controller-gen crd", log);
+    const files = fs.readdirSync(tmp).filter((f) => f.endsWith(".yaml"));
+    if (files.length === 0) throw new Error(`[flux-crds] controller-gen wrote no CRDs into ${tmp}`);
+    fs.rmSync(crdDir, { recursive: true, force: true });
+    fs.renameSync(tmp, crdDir);
+    fs.writeFileSync(path.join(dir, ".complete"), `${files.sort().join("\n")}\n`);
+    log(`[flux-crds] ready: ${files.length} CRDs in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return crdDir;
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(path.join(dir, ".lock"), { force: true });
+  }
+}
+
+if (require.main === module) {
+  ensureFluxCrds({ root: path.resolve(__dirname, "..", ".."), log: (l) => process.stderr.write(l + "\n") })
+    .then((d) => process.stdout.write(`${d}\n`))
+    .catch((err: Error) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    });
+}
