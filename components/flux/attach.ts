@@ -1,0 +1,43 @@
+/**
+ * What every cluster Destination does once its kubeconfig exists: a Kubernetes provider for the cluster
+ * and a FluxBootstrap on it that watches the destination's directory in the State Store.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { CrdObject } from "./crd-validate";
+import { FluxBootstrap, type FluxStateStoreArgs } from "./flux-bootstrap";
+
+export interface AttachFluxArgs {
+  /** Secret kubeconfig of the new cluster. */
+  kubeconfig: pulumi.Output<string>;
+  destination: string;
+  destinationPath: string;
+  stateStore: FluxStateStoreArgs;
+  interval?: string;
+  crds: readonly CrdObject[];
+  /** Resources the cluster must have before Kubernetes objects are applied (e.g. the node group). */
+  dependsOn?: pulumi.Resource[];
+}
+
+export interface AttachedFlux {
+  provider: k8s.Provider;
+  flux: FluxBootstrap;
+}
+
+/** Creates `<name>-k8s` (provider) and `<name>-flux` (FluxBootstrap) as children of `parent`. */
+export function attachFlux(parent: pulumi.ComponentResource, name: string, args: AttachFluxArgs): AttachedFlux {
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableServerSideApply: true }, { parent, dependsOn: args.dependsOn });
+  const flux = new FluxBootstrap(
+    `${name}-flux`,
+    {
+      provider,
+      destination: args.destination,
+      destinationPath: args.destinationPath,
+      stateStore: args.stateStore,
+      interval: args.interval,
+      crds: args.crds,
+    },
+    { parent, dependsOn: args.dependsOn },
+  );
+  return { provider, flux };
+}

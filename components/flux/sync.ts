@@ -1,0 +1,118 @@
+/**
+ * Pure builders for what points Flux at a Destination's directory in the State Store: the auth Secret,
+ * a `source.toolkit.fluxcd.io/v1` GitRepository and two `kustomize.toolkit.fluxcd.io/v1` Kustomizations,
+ * `<dest>-dependencies` then `<dest>-resources` (dependsOn the first, prune: true) — the Kratix layout.
+ */
+import { ValidationError, type FieldIssue } from "../errors";
+
+export const FLUX_NAMESPACE = "flux-system";
+export const GIT_REPOSITORY_API = "source.toolkit.fluxcd.io/v1";
+export const KUSTOMIZATION_API = "kustomize.toolkit.fluxcd.io/v1";
+
+export interface FluxSyncSpec {
+  /** Destination name (DNS-1123): prefixes the Kustomizations. */
+  destination: string;
+  /** The destination's directory in the store (`eu/edge-1`). */
+  destinationPath: string;
+  /** Name of the GitRepository and its Secret (default `plinth-state-store`). */
+  sourceName?: string;
+  /** Git URL of the State Store. */
+  url: string;
+  branch: string;
+  /** Directory of the whole store inside the repository ("" or "." for the repository root). */
+  storePath?: string;
+  /** Flux reconcile interval, e.g. `1m` (default) or `30s`. */
+  interval?: string;
+  namespace?: string;
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+const DURATION = /^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/;
+const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Checks a sync spec; every issue names its field. */
+export function fluxSyncIssues(s: FluxSyncSpec): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  if (!DNS1123.test(s.destination) || s.destination.length > 50) {
+    issues.push({ path: ["destination"], message: "must be a DNS-1123 label of at most 50 characters (it prefixes the Kustomization names)" });
+  }
+  if (!s.destinationPath || !s.destinationPath.split("/").every((p) => DNS1123.test(p))) {
+    issues.push({ path: ["destinationPath"], message: "must be DNS-1123 labels joined by '/'" });
+  }
+  if (!/^(https?|ssh):\/\//.test(s.url)) issues.push({ path: ["url"], message: "must be an http(s):// or ssh:// Git URL" });
+  if (!s.branch || /\s|\.\.|^\/|\/$/.test(s.branch)) issues.push({ path: ["branch"], message: "must be a Git branch name" });
+  if (s.storePath !== undefined && s.storePath.split("/").some((p) => p === "..")) {
+    issues.push({ path: ["storePath"], message: "must not contain '..'" });
+  }
+  if (s.interval !== undefined && !DURATION.test(s.interval)) issues.push({ path: ["interval"], message: "must be a Go duration such as 30s, 1m or 1h" });
+  return issues;
+}
+
+function assertValid(s: FluxSyncSpec): void {
+  const issues = fluxSyncIssues(s);
+  if (issues.length) throw new ValidationError(`invalid Flux sync for "${s.destination}": ${issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`, issues);
+}
+
+/** `./<storePath>/<destPath>/<sub>` with empty segments dropped. */
+export function kustomizationPath(storePath: string | undefined, destinationPath: string, sub: "dependencies" | "resources"): string {
+  const parts = [...(storePath ?? "").split("/"), ...destinationPath.split("/"), sub].filter((p) => p && p !== ".");
+  return `./${parts.join("/")}`;
+}
+
+export function sourceName(s: FluxSyncSpec): string {
+  return s.sourceName ?? "plinth-state-store";
+}
+
+const LABELS = { "app.kubernetes.io/managed-by": "plinth" };
+
+/** The Secret Flux uses for HTTP basic auth; values are filled in by the caller (they are secrets). */
+export function gitAuthSecret<T>(s: FluxSyncSpec, username: T, password: T): K8sObject {
+  assertValid(s);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${sourceName(s)}-auth`, namespace: s.namespace ?? FLUX_NAMESPACE, labels: LABELS },
+    type: "Opaque",
+    stringData: { username, password },
+  };
+}
+
+export function gitRepository(s: FluxSyncSpec): K8sObject {
+  assertValid(s);
+  return {
+    apiVersion: GIT_REPOSITORY_API,
+    kind: "GitRepository",
+    metadata: { name: sourceName(s), namespace: s.namespace ?? FLUX_NAMESPACE, labels: LABELS },
+    spec: {
+      url: s.url,
+      ref: { branch: s.branch },
+      interval: s.interval ?? "1m",
+      secretRef: { name: `${sourceName(s)}-auth` },
+    },
+  };
+}
+
+/** `<dest>-dependencies` and `<dest>-resources`; the second depends on the first. */
+export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
+  assertValid(s);
+  const ns = s.namespace ?? FLUX_NAMESPACE;
+  const make = (sub: "dependencies" | "resources"): K8sObject => ({
+    apiVersion: KUSTOMIZATION_API,
+    kind: "Kustomization",
+    metadata: { name: `${s.destination}-${sub}`, namespace: ns, labels: { ...LABELS, "plinth.dev/destination": s.destination } },
+    spec: {
+      interval: s.interval ?? "1m",
+      sourceRef: { kind: "GitRepository", name: sourceName(s) },
+      path: kustomizationPath(s.storePath, s.destinationPath, sub),
+      prune: true,
+      ...(sub === "resources" ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),
+    },
+  });
+  return [make("dependencies"), make("resources")];
+}
