@@ -84,7 +84,7 @@ export interface InstallationPlan {
 export async function planInstallation(name: string, args: InstallationInput, config: unknown, parent?: pulumi.Resource): Promise<InstallationPlan> {
   const pipelines = args.promise.workflows?.promise?.configure ?? [];
   const workflow = pipelines.length
-    ? await runPipelines({ pipelines, object: promiseObject(args.promise), config, phase: { scope: "promise", action: "configure" }, parent, name })
+    ? await runPipelines({ pipelines, object: promiseObject(args.promise), config, phase: { scope: "promise", action: "configure" }, parent, name, promise: args.promise.name })
     : undefined;
   const placements = buildDependencyPlacements({ name, promise: args.promise, config, destinations: args.destinations, store: args.store, workflow });
   return { placements, registry: registryEntry(args.promise, args.destinations), status: workflow?.status ?? {} };

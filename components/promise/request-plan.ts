@@ -52,6 +52,7 @@ export async function planRequest(
     phase: { scope: "resource", action: "configure" },
     parent,
     name,
+    promise: args.promise.name,
   });
   const { placements, schedule } = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,

@@ -23,6 +23,8 @@ export interface RunPipelinesArgs {
   pipelines: Pipeline<any, any>[];
   object: WorkflowObject;
   config: unknown;
+  /** Name of the Promise, passed to step runners. */
+  promise?: string;
   /** Defaults to `{ scope: "resource", action: "configure" }`. */
   phase?: WorkflowPhase;
   /** Passed to step runners of other kinds (parent of resources they create). */
@@ -121,7 +123,7 @@ export async function runPipelines(args: RunPipelinesArgs): Promise<WorkflowResu
       const input = { object: { ...args.object, status: acc.status }, config: args.config, files: { ...acc.files } };
       let out: StepOutput;
       try {
-        out = await runStep(step, { pipeline: pipeline.name, index, input, phase, parent: args.parent, name: args.name });
+        out = await runStep(step, { promise: args.promise, pipeline: pipeline.name, index, input, phase, parent: args.parent, name: args.name });
       } catch (err) {
         if (err instanceof WorkflowStepError) throw err;
         const msg = err instanceof Error ? err.message : String(err);

@@ -90,6 +90,8 @@ export interface WorkflowPhase {
 
 /** What a step runner receives besides the step. */
 export interface StepContext {
+  /** Name of the Promise whose workflow runs (Kratix `KRATIX_PROMISE_NAME`). */
+  promise?: string;
   pipeline: string;
   /** Index of the step in its pipeline. */
   index: number;

@@ -107,11 +107,11 @@ describe("runPipelines", () => {
   });
 
   test("other step kinds are delegated to the registered runner; unknown kinds fail naming the kind", async () => {
-    registerStepKind("echo-test", (step, ctx) => ({ files: { "echo.txt": `${step.text}:${ctx.pipeline}:${ctx.index}:${ctx.phase.scope}` } }));
+    registerStepKind("echo-test", (step, ctx) => ({ files: { "echo.txt": `${step.text}:${ctx.pipeline}:${ctx.index}:${ctx.phase.scope}:${ctx.promise}` } }));
     try {
-      const r = await runPipelines({ object: obj, config: {}, phase: { scope: "promise", action: "configure" },
+      const r = await runPipelines({ object: obj, config: {}, phase: { scope: "promise", action: "configure" }, promise: "cache",
         pipelines: [{ name: "p", steps: [{ name: "r", render: () => ({}) }, { kind: "echo-test", name: "e", text: "hi" }] }] });
-      assert.equal(r.pipelines[0].files["echo.txt"], "hi:p:1:promise");
+      assert.equal(r.pipelines[0].files["echo.txt"], "hi:p:1:promise:cache");
     } finally {
       unregisterStepKind("echo-test");
     }
