@@ -115,15 +115,16 @@ export class TreeEditor {
 
   private async writeFileTree(files: FileTree): Promise<TreeNode> {
     const node: TreeNode = { entries: new Map(), dirty: true };
-    for (const [name, value] of files) {
-      if (typeof value === "string") {
+    // Independent objects: write them concurrently (each is a separate loose-object file).
+    const written = await Promise.all(
+      [...files].map(async ([name, value]): Promise<[string, Entry]> => {
+        if (typeof value !== "string") return [name, { mode: TREE_MODE, type: "tree", oid: "", node: await this.writeFileTree(value) }];
         const oid = await git.writeBlob({ fs: this.store.fs, gitdir: this.store.gitdir, blob: Buffer.from(value, "utf8") });
         this.written.add(oid);
-        node.entries.set(name, { mode: FILE_MODE, type: "blob", oid });
-      } else {
-        node.entries.set(name, { mode: TREE_MODE, type: "tree", oid: "", node: await this.writeFileTree(value) });
-      }
-    }
+        return [name, { mode: FILE_MODE, type: "blob", oid }];
+      }),
+    );
+    for (const [name, entry] of written) node.entries.set(name, entry);
     return node;
   }
 

@@ -1,9 +1,9 @@
 /**
  * GitWriter: writes whole directories of a Git State Store with isomorphic-git's object API against a
- * local bare cache (no working tree). Each batch: fetch → rebuild only the trees on the changed paths
- * from the remote head → commit → compare-and-swap push; a rejected push refetches and retries with
- * jittered backoff, so concurrent writers (processes, replicas) never lose a write. Operations queued
- * while a batch is in flight go out together as the next single commit (group commit).
+ * local bare cache (no working tree). Each batch: rebuild only the trees on the changed paths from the
+ * remote head → commit → compare-and-swap push of just the new objects; a rejected push refetches and
+ * retries with jittered backoff, so concurrent writers (processes, replicas) never lose a write.
+ * Operations queued while a batch is in flight go out together as the next single commit (group commit).
  */
 import * as nodeFs from "node:fs";
 import * as git from "isomorphic-git";
@@ -61,6 +61,9 @@ export class GitWriter {
   private draining = false;
   private lock: Promise<unknown> = Promise.resolve();
   private ready: Promise<void> | undefined;
+  /** Last remote head seen (fetched or pushed); meaningful once `headKnown`. */
+  private knownHead: string | undefined;
+  private headKnown = false;
   /** Number of commits this writer pushed (for tests and metrics). */
   commitsPushed = 0;
   /** Number of pushes the remote refused because another writer moved the branch first. */
@@ -123,13 +126,13 @@ export class GitWriter {
   async head(): Promise<string | undefined> {
     return this.exclusive(async () => {
       await this.ensureCache();
-      return fetchBranch(this.ctx, this.branch);
+      return this.refreshHead();
     });
   }
 
   private async editorAtRemoteHead(): Promise<TreeEditor | undefined> {
     await this.ensureCache();
-    const head = await fetchBranch(this.ctx, this.branch);
+    const head = await this.refreshHead();
     if (!head) return undefined;
     return new TreeEditor(this.ctx, await this.treeOf(head));
   }
@@ -181,10 +184,27 @@ export class GitWriter {
     }
   }
 
+  /** Fetches the remote head into the cache and remembers it. */
+  private async refreshHead(): Promise<string | undefined> {
+    this.knownHead = await fetchBranch(this.ctx, this.branch);
+    this.headKnown = true;
+    return this.knownHead;
+  }
+
+  /**
+   * One group commit. Optimistic: builds on the last head this writer saw (fetching only when it has
+   * none) and pushes with compare-and-swap; a rejected push or a batch that looks like a no-op on a
+   * possibly stale head refetches and rebuilds. A successful CAS proves the head built on was current.
+   */
   private async commitBatch(batch: Pending[]): Promise<void> {
     await this.ensureCache();
-    for (let attempt = 1; ; attempt++) {
-      const head = await fetchBranch(this.ctx, this.branch);
+    let fetched = false;
+    for (let attempt = 1; ; ) {
+      if (!this.headKnown || (attempt > 1 && !fetched)) {
+        await this.refreshHead();
+        fetched = true;
+      }
+      const head = this.knownHead;
       const headTree = head ? await this.treeOf(head) : undefined;
       const editor = new TreeEditor(this.ctx, headTree);
       const outcomes: { p: Pending; changed?: boolean; error?: unknown }[] = [];
@@ -206,6 +226,12 @@ export class GitWriter {
         }
       };
       if (tree === headTree || (!head && outcomes.every((o) => !o.changed))) {
+        if (!fetched) {
+          // "Nothing to do" must be judged against the remote's head, not a possibly stale cache.
+          await this.refreshHead();
+          fetched = true;
+          continue;
+        }
         settle(head ?? "", false);
         return;
       }
@@ -218,13 +244,17 @@ export class GitWriter {
       });
       const pushed = await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit]);
       if (pushed.ok) {
+        this.knownHead = commit;
         this.commitsPushed++;
         settle(commit, true);
         return;
       }
       this.pushRejections++;
       if (attempt >= this.maxAttempts) throw contended(this.url, attempt);
-      await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt) + 5);
+      // A stale cache is refetched at once; losing a race right after a fetch backs off with jitter.
+      if (fetched) await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt) + 5);
+      attempt++;
+      fetched = false;
     }
   }
 

@@ -189,7 +189,7 @@ describe("GitWriter against a real git http-backend", () => {
     assert.equal(view.commits, 3);
   });
 
-  test("a writer sees another writer's commits (fetch before commit) and keeps them", async () => {
+  test("a writer with a stale cache keeps other writers' commits and re-checks no-ops against the remote", async () => {
     const url = await newRepo();
     const a = await newWriter(url);
     const b = await newWriter(url);
@@ -197,6 +197,20 @@ describe("GitWriter against a real git http-backend", () => {
     await b.writeDirectory({ dir: "y", files: { f: "2" } });
     await a.removeDirectory({ dir: "y" });
     assert.deepEqual(await b.readDirectory({ dir: "" }), { "x/f": "1" });
+    // A's cache still has x/f = "1"; B removes it; A writing the same content must not be taken as a no-op.
+    await b.removeDirectory({ dir: "x" });
+    const again = await a.writeDirectory({ dir: "x", files: { f: "1" } });
+    assert.equal(again.changed, true);
+    const view = await clone(url);
+    assert.deepEqual(view.files, { "x/f": "1" });
+    assert.equal(view.head, again.commit);
+    assert.equal(view.commits, 5);
+    assert.equal(a.pushRejections, 0, "no-ops on a stale head are confirmed by a fetch, not a failed push");
+    // A stale head that does change something is caught by the compare-and-swap push, then rebuilt.
+    await b.writeDirectory({ dir: "w", files: { f: "b" } });
+    await a.writeDirectory({ dir: "z", files: { f: "a" } });
+    assert.equal(a.pushRejections, 1);
+    assert.deepEqual(await b.readDirectory({ dir: "" }), { "w/f": "b", "x/f": "1", "z/f": "a" });
   });
 
   test("a directory cannot replace a file it does not own", async () => {
