@@ -58,6 +58,24 @@ function typeMatches(schema: JsonSchema, v: unknown): boolean {
   return schema.type === t || (schema.type === "number" && t === "integer");
 }
 
+const patterns = new Map<string, RegExp | undefined>();
+/** Compiles a (Go RE2) schema pattern as a JS RegExp; a pattern JS cannot express is not checked. */
+function compilePattern(p: string): RegExp | undefined {
+  if (!patterns.has(p)) {
+    let re: RegExp | undefined;
+    for (const flags of ["u", ""]) {
+      try {
+        re = new RegExp(p, flags);
+        break;
+      } catch {
+        /* try the next flags */
+      }
+    }
+    patterns.set(p, re);
+  }
+  return patterns.get(p);
+}
+
 /** Validates `value` against `schema`; returns every issue with a dotted path (`spec.ref.branch`). */
 export function validateAgainstSchema(schema: JsonSchema, value: unknown, at = ""): SchemaIssue[] {
   const issues: SchemaIssue[] = [];
@@ -71,7 +89,8 @@ export function validateAgainstSchema(schema: JsonSchema, value: unknown, at = "
   if (typeof value === "string") {
     if (schema.minLength !== undefined && value.length < schema.minLength) issues.push({ path: here, message: `must be at least ${schema.minLength} characters` });
     if (schema.maxLength !== undefined && value.length > schema.maxLength) issues.push({ path: here, message: `must be at most ${schema.maxLength} characters` });
-    if (schema.pattern && !new RegExp(schema.pattern, "u").test(value)) issues.push({ path: here, message: `must match ${schema.pattern}` });
+    const re = schema.pattern ? compilePattern(schema.pattern) : undefined;
+    if (re && !re.test(value)) issues.push({ path: here, message: `must match ${schema.pattern}` });
   }
   if (typeof value === "number") {
     if (schema.minimum !== undefined && value < schema.minimum) issues.push({ path: here, message: `must be >= ${schema.minimum}` });
