@@ -80,7 +80,7 @@ describe("FluxBootstrap under mocks", () => {
     const repo = rec.named("edge-flux-gitrepository", "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository")!;
     assert.equal(repo.inputs.spec.ref.branch, "release");
     const ks = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
-    assert.deepEqual(ks.map((k) => [k.name, k.inputs.spec.path]), [
+    assert.deepEqual(ks.map((k) => [k.name, k.inputs.spec.path]).sort(), [
       ["edge-flux-edge-dependencies", "./clusters/edge/amsterdam-1/dependencies"],
       ["edge-flux-edge-resources", "./clusters/edge/amsterdam-1/resources"],
     ]);
