@@ -251,7 +251,8 @@ export function assertClusterArgs(kind: ClusterKind, registration: DestinationRe
     const [head, idx, ...rest] = i.path;
     if (head !== "destinations" || idx !== 0) return i;
     const first = rest[0];
-    return { ...i, path: first === kind || first === "flux" ? rest : ["registration", ...rest] };
+    const message = i.message.split("destinations[0].").join("");
+    return { path: first === kind || first === "flux" ? rest : ["registration", ...rest], message };
   });
   if (issues.length) {
     throw new ValidationError(`invalid ${kind} destination "${registration.name}": ${issues.map((i) => `${formatKeyPath(i.path)}: ${i.message}`).join("; ")}`, issues, "InvalidDestinationArgs");

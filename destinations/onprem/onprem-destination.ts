@@ -1,0 +1,83 @@
+/**
+ * OnPremDestination: k3s installed over SSH on the given hosts (first = server, rest = agents), its
+ * kubeconfig fetched back as a secret, Flux bootstrapped onto it, registered as a Destination.
+ * Arguments are validated before any resource exists.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { attachFlux } from "../../components/flux/attach";
+import type { CrdObject } from "../../components/flux/crd-validate";
+import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
+import { assertClusterArgs, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
+import type { DestinationSpec } from "../types";
+import * as b from "./builders";
+
+export interface OnPremDestinationArgs {
+  registration: DestinationRegistration;
+  /** `privateKey` may be a string or an Output; it is stored as a secret either way. */
+  onprem: Omit<OnPremConfigInput, "privateKey"> & { privateKey: string | pulumi.Output<string> };
+  stateStore: StateStoreArgs;
+  flux?: { interval?: string };
+  /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
+  fluxCrds: readonly CrdObject[];
+}
+
+export class OnPremDestination extends pulumi.ComponentResource {
+  /** Kubeconfig of the k3s cluster (secret: it holds the admin client key). */
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly destination: Required<DestinationSpec>;
+  readonly server: string;
+  readonly agents: string[];
+  readonly flux: FluxBootstrap;
+
+  constructor(name: string, args: OnPremDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
+    const keyIsOutput = pulumi.Output.isInstance(args.onprem.privateKey);
+    const probe = { ...args.onprem, privateKey: keyIsOutput ? "(secret)" : args.onprem.privateKey };
+    const cfg = assertClusterArgs("onprem", args.registration, probe, args.stateStore, args.flux);
+    const onprem = cfg.onprem as OnPremConfig;
+    super("plinth:onprem:OnPremDestination", name, {}, opts);
+    const p = { parent: this };
+    const key = pulumi.secret(args.onprem.privateKey);
+    const server = b.serverHost(onprem);
+    const secretStdout = { ...p, additionalSecretOutputs: ["stdout"] };
+
+    const install = new command.remote.Command(
+      `${name}-server`,
+      { connection: b.connectionArgs(onprem, server, key), ...b.serverInstallCommand(onprem), triggers: [onprem.k3sVersion, server] },
+      p,
+    );
+    const token = new command.remote.Command(
+      `${name}-join-token`,
+      { connection: b.connectionArgs(onprem, server, key), create: b.readFileCommand(b.K3S_TOKEN_PATH), logging: "none", triggers: [install.id] },
+      { ...secretStdout, dependsOn: [install] },
+    );
+    const agents = b.agentHosts(onprem).map(
+      (host, i) =>
+        new command.remote.Command(
+          `${name}-agent-${i}`,
+          { connection: b.connectionArgs(onprem, host, key), ...b.agentInstallCommand(onprem), stdin: pulumi.secret(token.stdout), logging: "stderr", triggers: [onprem.k3sVersion, host, install.id] },
+          { ...p, dependsOn: [token] },
+        ),
+    );
+    const fetched = new command.remote.Command(
+      `${name}-kubeconfig`,
+      { connection: b.connectionArgs(onprem, server, key), create: b.readFileCommand(b.K3S_KUBECONFIG_PATH), logging: "none", triggers: [install.id] },
+      { ...secretStdout, dependsOn: [install] },
+    );
+
+    this.server = server;
+    this.agents = b.agentHosts(onprem);
+    this.kubeconfig = pulumi.secret(fetched.stdout.apply((text) => b.rewriteK3sKubeconfig(text, server, name)));
+    this.destination = toDestinationSpec(cfg, args.stateStore.name ?? "default");
+    this.flux = attachFlux(this, name, {
+      kubeconfig: this.kubeconfig,
+      destination: this.destination.name,
+      destinationPath: this.destination.path,
+      stateStore: { url: args.stateStore.url, branch: args.stateStore.branch ?? "main", path: args.stateStore.path, username: args.stateStore.username, password: args.stateStore.password },
+      interval: cfg.flux.interval,
+      crds: args.fluxCrds,
+      dependsOn: [install, ...agents],
+    }).flux;
+    this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, server: this.server, agents: this.agents });
+  }
+}
