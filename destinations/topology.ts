@@ -1,0 +1,57 @@
+/**
+ * buildTopology: the platform team's Destinations from one validated config — each cluster provisioned
+ * (EKS / GKE / on-prem k3s) with Flux bootstrapped onto it and registered with its labels and path. A
+ * `platform` entry is provisioned from its eks/gke/onprem block and registers as the `platform` destination.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CrdObject } from "../components/flux/crd-validate";
+import { clusterKindOf, parseTopologyConfig, type DestinationConfig, type StateStoreArgs, type TopologyConfig } from "./cluster-config";
+import { EksDestination } from "./eks";
+import { GkeDestination } from "./gke";
+import { OnPremDestination } from "./onprem";
+import type { DestinationSpec } from "./types";
+
+export type ClusterDestination = EksDestination | GkeDestination | OnPremDestination;
+
+export interface Topology {
+  config: TopologyConfig;
+  /** One component per configured destination, in config order. */
+  clusters: ClusterDestination[];
+  /** What each registers as (for Promise installation and scheduling). */
+  destinations: Required<DestinationSpec>[];
+  /** Secret kubeconfig of each destination, by name. */
+  kubeconfigs: Record<string, pulumi.Output<string>>;
+}
+
+export interface BuildTopologyOptions {
+  /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
+  fluxCrds: readonly CrdObject[];
+  /** Parent of every destination component (e.g. the stack's root component). */
+  parent?: pulumi.Resource;
+}
+
+function buildOne(d: DestinationConfig, stateStore: StateStoreArgs, o: BuildTopologyOptions): ClusterDestination {
+  const registration = { name: d.name, labels: d.labels, path: d.path, strictMatchLabels: d.strictMatchLabels };
+  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds };
+  const opts = o.parent ? { parent: o.parent } : undefined;
+  const kind = clusterKindOf(d);
+  if (kind === "eks" && d.eks) return new EksDestination(d.name, { ...common, eks: d.eks }, opts);
+  if (kind === "gke" && d.gke) return new GkeDestination(d.name, { ...common, gke: d.gke }, opts);
+  if (kind === "onprem" && d.onprem) return new OnPremDestination(d.name, { ...common, onprem: d.onprem }, opts);
+  throw new Error(`destination ${d.name}: no cluster block for kind ${d.kind}`); // unreachable after validation
+}
+
+/**
+ * Validates `input` (throws a ValidationError naming each bad key, before any resource is created), then
+ * creates one Destination component per entry. Secrets in the config (State Store password, SSH keys) are
+ * wrapped as Pulumi secrets.
+ */
+export function buildTopology(input: unknown, options: BuildTopologyOptions): Topology {
+  const config = parseTopologyConfig(input);
+  const s = config.stateStore;
+  const stateStore: StateStoreArgs = { name: s.name, url: s.url, branch: s.branch, path: s.path, username: s.username, password: pulumi.secret(s.password) };
+  const clusters = config.destinations.map((d) => buildOne(d, stateStore, options));
+  const kubeconfigs: Record<string, pulumi.Output<string>> = {};
+  clusters.forEach((c) => (kubeconfigs[c.destination.name] = c.kubeconfig));
+  return { config, clusters, destinations: clusters.map((c) => c.destination), kubeconfigs };
+}
