@@ -238,6 +238,11 @@ export interface StateStoreArgs {
   password: string | import("@pulumi/pulumi").Output<string>;
 }
 
+/** The State Store as FluxBootstrap takes it (branch defaulted; credentials passed through). */
+export function fluxStateStore(s: StateStoreArgs): { url: string; branch: string; path?: string; username: StateStoreArgs["username"]; password: StateStoreArgs["password"] } {
+  return { url: s.url, branch: s.branch ?? "main", path: s.path, username: s.username, password: s.password };
+}
+
 /**
  * Validates one cluster Destination's arguments with the same rules as a topology config and throws a
  * ValidationError whose paths start at the component's args (`eks.region`, `registration.name`, …).

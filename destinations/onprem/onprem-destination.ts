@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
-import { assertClusterArgs, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
+import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
 import type { DestinationSpec } from "../types";
 import * as b from "./builders";
 
@@ -73,7 +73,7 @@ export class OnPremDestination extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       destination: this.destination.name,
       destinationPath: this.destination.path,
-      stateStore: { url: args.stateStore.url, branch: args.stateStore.branch ?? "main", path: args.stateStore.path, username: args.stateStore.username, password: args.stateStore.password },
+      stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
       crds: args.fluxCrds,
       dependsOn: [install, ...agents],
