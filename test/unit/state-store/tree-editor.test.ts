@@ -19,7 +19,7 @@ describe("TreeEditor (object API, no working tree)", () => {
 
   test("an edit in a big tree rewrites only the trees on the changed path", async () => {
     await git.init({ fs, gitdir, bare: true });
-    const root = await buildPlacementTree(gitdir, 400); // 20 namespaces × 20 requests
+    const root = await buildPlacementTree(gitdir, 100); // 10 namespaces × 10 requests
     const editor = new TreeEditor(store, root);
     const dir = split("dev/resources/ns-3/app/new-one/configure/abcde");
     assert.equal(await editor.setDirectory(dir, toFileTree({ "cm.yaml": "x", "k/k.yaml": "y" }, split), "dir"), true);
@@ -30,7 +30,7 @@ describe("TreeEditor (object API, no working tree)", () => {
 
     const check = new TreeEditor(store, newRoot);
     assert.deepEqual(await check.readDirectory(dir, "dir"), { "cm.yaml": "x", "k/k.yaml": "y" });
-    assert.equal((await check.list(split("dev/resources"), "dir")).length, 402);
+    assert.equal((await check.list(split("dev/resources"), "dir")).length, 102);
     const [idFile] = await check.list(split("dev/resources/ns-0/app/r-0/configure"), "d");
     assert.match(idFile, /^[0-9a-f]{5}\/cm\.yaml$/);
     assert.deepEqual(await check.readDirectory(split("dev/resources/ns-0/app/r-0"), "dir"), { [`configure/${idFile}`]: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r-0\n" });
