@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
-import { EngineError, type EngineWorkspace } from "./workspace";
+import { EngineError } from "./errors";
+import type { EngineWorkspace } from "./workspace";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
 // Internal modules of @pulumi/pulumi that the Automation API itself uses for inline programs.

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import { PlinthError } from "../../components/errors";
+import { EngineError } from "./errors";
 import { LeanStack } from "./stack";
 
 export interface EngineWorkspaceOptions {
@@ -43,11 +43,6 @@ export interface RunCliOptions {
   allowFailure?: boolean;
 }
 
-export class EngineError extends PlinthError {
-  constructor(message: string, details?: unknown, code = "EngineFailed") {
-    super(code, message, details, 500);
-  }
-}
 
 export class EngineWorkspace {
   readonly options: EngineWorkspaceOptions;
@@ -74,6 +69,7 @@ export class EngineWorkspace {
       PULUMI_SKIP_UPDATE_CHECK: "true",
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
       PULUMI_AUTOMATION_API: "true",
+      PULUMI_DEBUG_COMMANDS: "true",
       PULUMI_SKIP_CONFIRMATIONS: "true",
     };
     delete env.PULUMI_CONFIG_PASSPHRASE_FILE;

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureToolchain, type Toolchain } from "../../tools/pulumi/ensure";
+import { PulumiCommand, type LocalWorkspaceOptions } from "@pulumi/pulumi/automation";
 import { EngineWorkspace } from "../../service/engine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -26,6 +27,8 @@ export interface TestEngine {
   toolchain: Toolchain;
   /** Environment for stock Automation API workspaces (`LocalWorkspace`), pinned CLI first on PATH. */
   env: Record<string, string>;
+  /** Options for stock Automation API workspaces on this backend: pinned CLI, env, PULUMI_HOME. */
+  stockOptions(workDir: string): Promise<LocalWorkspaceOptions>;
   /** A lean workspace on this backend. */
   workspace(opts?: { project?: string; debugProviders?: () => Record<string, number> }): EngineWorkspace;
   cleanup(): Promise<void>;
@@ -52,6 +55,11 @@ export async function createTestEngine(): Promise<TestEngine> {
     passphrase,
     toolchain: tc,
     env,
+    async stockOptions(workDir: string) {
+      fs.mkdirSync(workDir, { recursive: true });
+      const pulumiCommand = await PulumiCommand.get({ root: path.dirname(tc.binDir), skipVersionCheck: false });
+      return { workDir, envVars: env, pulumiHome: env.PULUMI_HOME, pulumiCommand };
+    },
     workspace(opts = {}) {
       return new EngineWorkspace({
         pulumi: tc.pulumi,

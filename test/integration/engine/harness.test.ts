@@ -14,7 +14,7 @@ describe("pinned engine through the stock Automation API", () => {
   after(async () => engine?.cleanup());
 
   test("the pinned CLI reports its stamped version", async () => {
-    const ws = await LocalWorkspace.create({ envVars: engine.env, pulumiHome: engine.env.PULUMI_HOME });
+    const ws = await LocalWorkspace.create(await engine.stockOptions(path.join(engine.dir, "version")));
     assert.equal(ws.pulumiVersion, engine.toolchain.version);
   });
 
@@ -32,14 +32,13 @@ describe("pinned engine through the stock Automation API", () => {
           require("fs").rmSync(id, { force: true });
         },
       };
-      const res = new pulumi.dynamic.Resource(fileProvider, "marker", { path: marker, content: "hello" }, {});
+      class Marker extends pulumi.dynamic.Resource {}
+      const res = new Marker(fileProvider, "marker", { path: marker, content: "hello" }, {});
       return { id: res.id };
     };
-    const workDir = path.join(engine.dir, "stock");
-    fs.mkdirSync(workDir, { recursive: true });
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName: "dyn", projectName: "plinth-harness", program },
-      { workDir, envVars: engine.env, pulumiHome: engine.env.PULUMI_HOME },
+      await engine.stockOptions(path.join(engine.dir, "stock")),
     );
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");

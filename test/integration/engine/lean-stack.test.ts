@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { Placement } from "../../../components/state-store/placement";
-import { PlinthProvider, placementHandler, serveInProcess, type DirectoryWriter } from "../../../service/provider";
+import { PlinthProvider, placementHandler, serveInProcess, stopInProcess, type DirectoryWriter } from "../../../service/provider";
 import { OperationError } from "../../../service/engine";
 import { createTestEngine, type TestEngine } from "../../support/pulumi";
 
@@ -40,7 +40,10 @@ describe("lean stack with the plinth provider served in this process", () => {
     const provider = new PlinthProvider({ "plinth:index:Placement": placementHandler(() => dirWriter(storeRoot, calls)) });
     port = await serveInProcess(provider);
   });
-  after(async () => engine?.cleanup());
+  after(async () => {
+    await stopInProcess();
+    await engine?.cleanup();
+  });
 
   const program = (files: Record<string, string>) => async () => {
     const p = new Placement("cm", { store: "local", dir: "dev/resources/default/x/configure/abcde", files });
@@ -56,13 +59,13 @@ describe("lean stack with the plinth provider served in this process", () => {
     const events: string[] = [];
     const first = await stack.up({ program: program({ "a.yaml": "a: 1\n" }), onEvent: (e) => e.resourcePreEvent && events.push(e.resourcePreEvent.metadata.op) });
     assert.equal(first.outputs.fileCount, 1);
-    assert.equal(first.changes.create, 3, "stack, provider and placement were created");
+    assert.equal(first.changes.create, 2, "the stack and the placement were created");
     assert.ok(events.includes("create"), "progress events streamed while running");
     assert.equal(fs.readFileSync(path.join(storeRoot, "dev/resources/default/x/configure/abcde/a.yaml"), "utf8"), "a: 1\n");
     assert.deepEqual(calls, ["write dev/resources/default/x/configure/abcde"]);
 
     const same = await stack.up({ program: program({ "a.yaml": "a: 1\n" }) });
-    assert.equal(same.changes.same, 3);
+    assert.equal(same.changes.same, 2);
     assert.equal(calls.length, 1, "a no-op up calls the provider's create/update not at all");
 
     await stack.up({ program: program({ "b.yaml": "b: 2\n" }) });
