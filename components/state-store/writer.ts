@@ -9,6 +9,7 @@ import * as nodeFs from "node:fs";
 import * as git from "isomorphic-git";
 import type { HttpClient } from "isomorphic-git";
 import nodeHttp from "isomorphic-git/http/node";
+import { ValidationError } from "../errors";
 import { contended } from "./errors";
 import { splitSafePath } from "./paths";
 import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
@@ -92,7 +93,10 @@ export class GitWriter {
     const segments = splitSafePath("dir", args.dir);
     for (const [path, content] of Object.entries(args.files ?? {})) {
       splitSafePath(`files[${JSON.stringify(path)}]`, path);
-      if (typeof content !== "string") throw new TypeError(`files[${JSON.stringify(path)}] must be a string`);
+      if (typeof content !== "string") {
+        const message = `content of ${JSON.stringify(path)} must be a string, got ${typeof content}`;
+        throw new ValidationError(`files: ${message}`, [{ path: ["files", path], message }]);
+      }
     }
     const files = toFileTree(args.files ?? {}, (p) => p.split("/"));
     return this.enqueue({ kind: "write", dir: args.dir, segments, files });

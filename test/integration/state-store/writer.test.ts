@@ -105,6 +105,7 @@ describe("GitWriter against a real git http-backend", () => {
       });
     }
     await assert.rejects(w.removeDirectory({ dir: "a/.." }), ValidationError);
+    await assert.rejects(w.writeDirectory({ dir: "ok", files: { f: 42 as unknown as string } }), (e: unknown) => e instanceof ValidationError && e.issues[0].path.join(".") === "files.f");
     assert.throws(() => new GitWriter({ url, cacheDir: "/tmp/x", basePath: "../up" }), ValidationError);
     const view = await clone(url);
     assert.equal(view.commits, 1);
