@@ -1,4 +1,5 @@
 /** Pure builders of what a PromiseInstallation writes: Dependencies and promise-workflow output per destination. */
+import { withKustomization } from "../state-store/layout";
 import * as YAML from "yaml";
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
 import { dependenciesDir, shortId } from "../state-store/layout";
@@ -93,7 +94,7 @@ export function buildDependencyPlacements(args: DependencyPlacementArgs): Placem
       const id = shortId(`${promise.name}/${result.pipeline}/${group.directory ?? ""}`);
       for (const d of matchDestinations({ destinations: args.destinations, selectors: selector })) {
         const dir = dependenciesDir({ destinationPath: destinationPath(d), promise: promise.name, pipeline: result.pipeline, id });
-        out.push({ name: `${name}-${result.pipeline}-${id}-${d.name}`, store: storeOf(d, args.store), dir, destination: d.name, files: { ...group.files } });
+        out.push({ name: `${name}-${result.pipeline}-${id}-${d.name}`, store: storeOf(d, args.store), dir, destination: d.name, files: withKustomization(group.files) });
       }
     }
   }

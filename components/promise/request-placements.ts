@@ -1,5 +1,5 @@
 /** Pure builder of what a ResourceRequest writes: each pipeline's output groups, scheduled to one destination each. */
-import { resourcesDir, shortId } from "../state-store/layout";
+import { resourcesDir, shortId, withKustomization } from "../state-store/layout";
 import { destinationPath, type DestinationSpec } from "../../destinations/types";
 import { scheduleResource, type PreviousPlacement } from "../../destinations/scheduling";
 import type { WorkflowResult } from "../workflow/types";
@@ -74,7 +74,7 @@ export function buildRequestPlacements(args: RequestPlacementArgs): { placements
         pipeline: result.pipeline,
         id: gid,
       });
-      placements.push({ name: `${name}-${result.pipeline}-${gid}-${dest.name}`, store: dest.stateStore || args.store, dir, destination: dest.name, files: group.files });
+      placements.push({ name: `${name}-${result.pipeline}-${gid}-${dest.name}`, store: dest.stateStore || args.store, dir, destination: dest.name, files: withKustomization(group.files) });
     }
   }
   return { placements, schedule };

@@ -82,3 +82,42 @@ export function resourcesDir(args: ResourcesDirArgs): string {
 export function emptyKustomization(): string {
   return "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n";
 }
+
+/** How many directory levels below `dependencies/` and `resources/` lead to a placement directory. */
+const INDEX_LEVELS: Record<string, number> = { dependencies: 3, resources: 5 };
+
+/**
+ * The directories whose `kustomization.yaml` lists the directories below them, from a destination's
+ * `dependencies/` or `resources/` root down to the parent of the placement directory `dir` (root first).
+ * A `dir` outside the layout has none.
+ */
+export function kustomizationIndexDirs(dir: string): string[] {
+  const segs = dir.split("/");
+  for (let i = segs.length - 1; i >= 0; i--) {
+    const levels = INDEX_LEVELS[segs[i]];
+    if (levels !== undefined && segs.length - i - 1 === levels) {
+      const out: string[] = [];
+      for (let j = i; j < segs.length - 1; j++) out.push(segs.slice(0, j + 1).join("/"));
+      return out;
+    }
+  }
+  return [];
+}
+
+/** Text of a kustomization.yaml listing the given subdirectories. */
+export function indexKustomization(subdirs: readonly string[]): string {
+  if (subdirs.length === 0) return emptyKustomization();
+  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${subdirs.map((d) => `  - ${d}\n`).join("")}`;
+}
+
+/**
+ * A placement's files with a `kustomization.yaml` at its root: kept when the workflow wrote one,
+ * otherwise generated listing every YAML file (sorted), so `kubectl kustomize` and Flux build it.
+ */
+export function withKustomization(files: Record<string, string>): Record<string, string> {
+  if ("kustomization.yaml" in files || "kustomization.yml" in files || "Kustomization" in files) return files;
+  const yamls = Object.keys(files)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  return { ...files, "kustomization.yaml": indexKustomization(yamls) };
+}

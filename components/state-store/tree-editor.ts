@@ -207,6 +207,42 @@ export class TreeEditor {
     return out.sort();
   }
 
+  /** Names of the subdirectories of `segments` (sorted), or undefined when there is no such tree. */
+  async subdirectories(segments: string[], what: string): Promise<string[] | undefined> {
+    let node: TreeNode;
+    if (segments.length === 0) node = await this.getRoot();
+    else {
+      const { entry } = await this.walk(segments, what);
+      if (!entry || entry.type !== "tree") return undefined;
+      node = await this.nodeOf(entry);
+    }
+    return [...node.entries].filter(([, e]) => e.type === "tree").map(([n]) => n).sort();
+  }
+
+  /** Sets one file (creating parents), leaving its siblings alone. Returns whether it changed. */
+  async setFile(segments: string[], content: string, what: string): Promise<boolean> {
+    const oid = await git.writeBlob({ fs: this.store.fs, gitdir: this.store.gitdir, blob: Buffer.from(content, "utf8") });
+    const { entry } = await this.walk(segments, what);
+    if (entry && entry.type !== "blob") throw pathConflict(what, "it is a directory");
+    if (entry && entry.oid === oid) return false;
+    this.written.add(oid);
+    let node = await this.getRoot();
+    const chain = [node];
+    for (const seg of segments.slice(0, -1)) {
+      let e = node.entries.get(seg);
+      if (!e) {
+        e = { mode: TREE_MODE, type: "tree", oid: "", node: { entries: new Map(), dirty: true } };
+        node.entries.set(seg, e);
+      }
+      if (e.type !== "tree") throw pathConflict(what, `"${seg}" is a file`);
+      node = await this.nodeOf(e);
+      chain.push(node);
+    }
+    node.entries.set(segments[segments.length - 1], { mode: FILE_MODE, type: "blob", oid });
+    for (const n of chain) n.dirty = true;
+    return true;
+  }
+
   /** Writes every edited tree and returns the root tree's id. */
   async writeRoot(): Promise<string> {
     const root = await this.getRoot();

@@ -14,6 +14,7 @@ import { contended } from "./errors";
 import { splitSafePath } from "./paths";
 import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
+import { indexKustomization, kustomizationIndexDirs } from "./layout";
 
 export interface GitWriterOptions {
   /** Smart-HTTP(S) URL of the repository, without credentials. */
@@ -27,6 +28,11 @@ export interface GitWriterOptions {
   author?: { name: string; email: string };
   fs?: typeof nodeFs;
   http?: HttpClient;
+  /**
+   * Keep Kratix-layout index files: every directory from a destination's `dependencies/` or `resources/`
+   * down to a placement holds a `kustomization.yaml` listing the directories below it (off by default).
+   */
+  indexKustomizations?: boolean;
   /** Push attempts per batch before giving up with StateStoreContended. */
   maxAttempts?: number;
 }
@@ -39,7 +45,8 @@ export interface WriteResult {
 
 type Op =
   | { kind: "write"; dir: string; segments: string[]; files: FileTree }
-  | { kind: "remove"; dir: string; segments: string[] };
+  | { kind: "remove"; dir: string; segments: string[] }
+  | { kind: "root"; dir: string; segments: string[] };
 
 interface Pending {
   op: Op;
@@ -57,6 +64,7 @@ export class GitWriter {
   private readonly ctx: RemoteContext;
   private readonly author: { name: string; email: string };
   private readonly maxAttempts: number;
+  private readonly indexKustomizations: boolean;
   private readonly fs: typeof nodeFs;
   private queue: Pending[] = [];
   private draining = false;
@@ -77,6 +85,7 @@ export class GitWriter {
     this.base = splitSafePath("basePath", this.basePath, true);
     this.author = options.author ?? { name: "Plinth", email: "plinth@localhost" };
     this.maxAttempts = options.maxAttempts ?? 10;
+    this.indexKustomizations = options.indexKustomizations ?? false;
     this.fs = options.fs ?? nodeFs;
     this.ctx = {
       url: options.url,
@@ -106,6 +115,23 @@ export class GitWriter {
   async removeDirectory(args: { dir: string }): Promise<WriteResult> {
     const segments = splitSafePath("dir", args.dir);
     return this.enqueue({ kind: "remove", dir: args.dir, segments });
+  }
+
+  /**
+   * Registers a destination: `basePath/dir/dependencies/` and `basePath/dir/resources/` exist, each with
+   * a `kustomization.yaml` listing the directories below it. Remove a destination with `removeDirectory`.
+   */
+  async ensureDestinationRoot(args: { dir: string }): Promise<WriteResult> {
+    const segments = splitSafePath("dir", args.dir);
+    return this.enqueue({ kind: "root", dir: args.dir, segments });
+  }
+
+  /** Fetches the branch: proves the remote is reachable with these credentials. Returns the head. */
+  async probe(): Promise<string | undefined> {
+    return this.exclusive(async () => {
+      await this.ensureCache();
+      return this.refreshHead();
+    });
   }
 
   /** Files of `basePath/dir` at the remote head (relative path → content), or undefined if absent. */
@@ -215,8 +241,11 @@ export class GitWriter {
       for (const p of batch) {
         const full = [...this.base, ...p.op.segments];
         try {
-          const changed =
-            p.op.kind === "write" ? await editor.setDirectory(full, p.op.files, p.op.dir) : await editor.removeDirectory(full, p.op.dir);
+          let changed: boolean;
+          if (p.op.kind === "write") changed = await editor.setDirectory(full, p.op.files, p.op.dir);
+          else if (p.op.kind === "remove") changed = await editor.removeDirectory(full, p.op.dir);
+          else changed = await this.reindex(editor, [`${p.op.dir}/dependencies`, `${p.op.dir}/resources`], true);
+          if (p.op.kind !== "root" && this.indexKustomizations) changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
           outcomes.push({ p, changed });
         } catch (error) {
           outcomes.push({ p, error });
@@ -260,6 +289,27 @@ export class GitWriter {
       attempt++;
       fetched = false;
     }
+  }
+
+  /**
+   * Keeps the kustomization.yaml of index directories listing their subdirectories (deepest first). An
+   * index directory left without subdirectories is removed, except a destination root (`roots`, or the
+   * first of `dirs`), which keeps an empty kustomization so Flux never fails on an empty destination.
+   */
+  private async reindex(editor: TreeEditor, dirs: string[], allRoots: boolean): Promise<boolean> {
+    let changed = false;
+    for (let i = dirs.length - 1; i >= 0; i--) {
+      const isRoot = allRoots || i === 0;
+      const segs = [...this.base, ...dirs[i].split("/")];
+      const subdirs = await editor.subdirectories(segs, dirs[i]);
+      if (!isRoot && (!subdirs || subdirs.length === 0)) {
+        changed = (await editor.removeDirectory(segs, dirs[i])) || changed;
+        continue;
+      }
+      if (!isRoot && subdirs === undefined) continue;
+      changed = (await editor.setFile([...segs, "kustomization.yaml"], indexKustomization(subdirs ?? []), dirs[i])) || changed;
+    }
+    return changed;
   }
 
   private describe(ops: Op[]): string {

@@ -26,9 +26,9 @@ describe("pure builders", () => {
     const out = buildDependencyPlacements({ name: "i", promise, config: {}, destinations, store: "main",
       workflow: wf({ "x.yaml": "x", "gpu/y.yaml": "y" }, [{ matchLabels: { env: "prod" } }, { directory: "gpu", matchLabels: { gpu: "yes" } }]) });
     assert.deepEqual(out.map((p) => [p.destination, p.store, p.dir, Object.keys(p.files)]), [
-      ["a", "main", `a/dependencies/cache/p/${shortId("cache/p/")}`, ["x.yaml"]],
-      ["c", "other", `c/dependencies/cache/p/${shortId("cache/p/")}`, ["x.yaml"]],
-      ["c", "other", `c/dependencies/cache/p/${shortId("cache/p/gpu")}`, ["y.yaml"]],
+      ["a", "main", `a/dependencies/cache/p/${shortId("cache/p/")}`, ["x.yaml", "kustomization.yaml"]],
+      ["c", "other", `c/dependencies/cache/p/${shortId("cache/p/")}`, ["x.yaml", "kustomization.yaml"]],
+      ["c", "other", `c/dependencies/cache/p/${shortId("cache/p/gpu")}`, ["y.yaml", "kustomization.yaml"]],
     ]);
   });
 

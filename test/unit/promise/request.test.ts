@@ -31,11 +31,12 @@ describe("ResourceRequest", () => {
     const path = defDest === "dev-aws" ? "dev-aws" : "edge/dev";
     assert.equal(def.inputs.dir, `${path}/resources/shop/cache/orders/configure/${defaultId}`);
     assert.equal(def.inputs.store, "main");
-    assert.deepEqual(Object.keys(def.inputs.files), ["deployment.yaml"]);
+    assert.deepEqual(Object.keys(def.inputs.files).sort(), ["deployment.yaml", "kustomization.yaml"]);
+    assert.deepEqual(YAML.parse(def.inputs.files["kustomization.yaml"]).resources, ["deployment.yaml"], "a kustomization is generated for the placement");
     assert.equal(YAML.parse(def.inputs.files["deployment.yaml"]).spec.replicas, 3);
     const mon = rec.named(`req-configure-${monId}-dev-edge`, PLACEMENT_TYPE)!;
     assert.equal(mon.inputs.dir, `edge/dev/resources/shop/cache/orders/configure/${monId}`);
-    assert.deepEqual(Object.keys(mon.inputs.files), ["rule.yaml"], "directory prefix is stripped inside the group's placement");
+    assert.deepEqual(Object.keys(mon.inputs.files).sort(), ["kustomization.yaml", "rule.yaml"], "directory prefix is stripped inside the group's placement");
     assert.equal(placements.length, 2);
 
     const status = out.status as RequestStatus;
@@ -45,7 +46,7 @@ describe("ResourceRequest", () => {
     ]);
     assert.equal(status.endpoint, "orders.shop.svc:6379");
     assert.deepEqual(status.conditions.map((c) => [c.type, c.status]), [["ConfigureWorkflowCompleted", "True"], ["Scheduled", "True"], ["Ready", "True"]]);
-    assert.deepEqual(status.placements.map((p) => p.files), [["deployment.yaml"], ["rule.yaml"]]);
+    assert.deepEqual(status.placements.map((p) => p.files), [["deployment.yaml", "kustomization.yaml"], ["kustomization.yaml", "rule.yaml"]]);
     assert.deepEqual(out.outputs, { endpoint: "orders.shop.svc:6379" });
   });
 
