@@ -1,0 +1,80 @@
+/**
+ * Turning a request body into request objects: JSON (an object, `{items: [...]}` or `kind: List`) or
+ * YAML (one or more documents, each possibly a List). Parse errors name the line and column.
+ */
+import * as YAML from "yaml";
+import { BadRequestError, UnsupportedMediaTypeError } from "../../components/errors";
+
+export type BodyFormat = "json" | "yaml";
+
+const YAML_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
+
+/** The body format for a Content-Type header, or a 415 naming the accepted types. */
+export function bodyFormat(contentType: string | undefined): BodyFormat {
+  const media = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (media === "application/json" || media.endsWith("+json")) return "json";
+  if (YAML_TYPES.has(media)) return "yaml";
+  throw new UnsupportedMediaTypeError(
+    `Content-Type ${media ? `"${media}"` : "(none)"} is not supported: send application/json or application/yaml`,
+    { contentType: media || null, accepted: ["application/json", "application/yaml", "application/x-yaml", "text/yaml"] },
+  );
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `{items: [...]}` without apiVersion/kind, or `kind: List`, expands to its items. */
+function expandList(doc: unknown, where: string): unknown[] {
+  if (isRecord(doc) && Array.isArray(doc.items) && (doc.kind === "List" || (doc.kind === undefined && doc.apiVersion === undefined))) {
+    return doc.items;
+  }
+  if (Array.isArray(doc)) return doc;
+  if (!isRecord(doc)) {
+    throw new BadRequestError(`${where} must be an object with apiVersion, kind, metadata and spec`, { found: doc === null ? "null" : typeof doc }, "MalformedBody");
+  }
+  return [doc];
+}
+
+function parseJson(text: string): unknown[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new BadRequestError(`body is not valid JSON: ${(e as Error).message}`, undefined, "MalformedBody");
+  }
+  return expandList(doc, "the JSON body");
+}
+
+function parseYaml(text: string): unknown[] {
+  const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const out: unknown[] = [];
+  list.forEach((doc, i) => {
+    const err = doc.errors[0];
+    if (err) {
+      const pos = err.linePos?.[0];
+      const at = pos ? `line ${pos.line}, column ${pos.col}` : "unknown position";
+      const firstLine = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      throw new BadRequestError(`YAML document ${i + 1} is malformed at ${at}: ${firstLine}`, {
+        document: i,
+        line: pos?.line ?? null,
+        column: pos?.col ?? null,
+        code: err.code,
+      }, "MalformedBody");
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) return; // empty document (e.g. a trailing `---`)
+    out.push(...expandList(value, `YAML document ${i + 1}`));
+  });
+  return out;
+}
+
+/** The request objects in a body; at least one, or 400 `EmptyBody`. */
+export function parseDocuments(text: string, format: BodyFormat): unknown[] {
+  const objects = format === "json" ? parseJson(text) : parseYaml(text);
+  if (objects.length === 0) {
+    throw new BadRequestError("the body holds no request object: send one object with apiVersion, kind, metadata and spec", undefined, "EmptyBody");
+  }
+  return objects;
+}

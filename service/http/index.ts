@@ -1,0 +1,12 @@
+export { createApiHandler, startApiServer } from "./server";
+export type { ApiHandler, ApiHandlerOptions, ApiServer, RequestHandler, StartApiServerOptions } from "./server";
+export { Metrics, Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE } from "./metrics";
+export { formatAccessLog } from "./access-log";
+export type { AccessLog, AccessLogEntry } from "./access-log";
+export { DEFAULT_MAX_BODY_BYTES, readBody } from "./body";
+export { bodyFormat, parseDocuments } from "./documents";
+export { bearerToken } from "./auth";
+export { formatEvent, DEFAULT_HEARTBEAT_MS } from "./sse";
+export { outcomeOf, eventOutcome, statusOf, condition } from "./readiness";
+export type { Outcome } from "./readiness";
+export { errorAnswer } from "./respond";

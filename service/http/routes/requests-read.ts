@@ -1,0 +1,44 @@
+/** Listing, reading, deleting and watching requests. */
+import { BadRequestError } from "../../../components/errors";
+import type { RequestKey } from "../../core/types";
+import { sendJson } from "../respond";
+import { streamEvents } from "../sse";
+import type { RouteContext, RouteHandler } from "./context";
+
+export function keyOf(params: Record<string, string>): RequestKey {
+  return { namespace: params.namespace, kind: params.kind, name: params.name };
+}
+
+export const listRequests: RouteHandler = async ({ res, url, service, caller }) => {
+  const filter: { namespace?: string; kind?: string } = {};
+  const ns = url.searchParams.get("namespace");
+  const kind = url.searchParams.get("kind");
+  if (ns) filter.namespace = ns;
+  if (kind) filter.kind = kind;
+  sendJson(res, 200, { items: await service.list(filter, { caller }) });
+};
+
+export const getRequest: RouteHandler = async ({ res, params, service, caller }) => {
+  sendJson(res, 200, await service.get(keyOf(params), { caller }));
+};
+
+export const deleteRequest: RouteHandler = async ({ res, params, service, caller }) => {
+  sendJson(res, 202, await service.delete(keyOf(params), { caller }));
+};
+
+function streamOptions(url: URL, heartbeatMs: number | undefined): { until?: "ready"; minGeneration?: number; heartbeatMs?: number } {
+  const until = url.searchParams.get("until");
+  if (until !== null && until !== "ready") {
+    throw new BadRequestError(`until=${until} is not supported: use until=ready or leave it out`, { query: "until" }, "BadQuery");
+  }
+  const g = url.searchParams.get("minGeneration");
+  const minGeneration = g === null ? undefined : Number(g);
+  if (minGeneration !== undefined && !(Number.isInteger(minGeneration) && minGeneration >= 0)) {
+    throw new BadRequestError(`minGeneration must be a whole number >= 0, got "${g}"`, { query: "minGeneration" }, "BadQuery");
+  }
+  return { until: until === "ready" ? "ready" : undefined, minGeneration, heartbeatMs };
+}
+
+export const watchRequest: RouteHandler = async ({ req, res, url, params, service, caller, heartbeatMs }: RouteContext) => {
+  streamEvents(req, res, service, keyOf(params), caller, streamOptions(url, heartbeatMs));
+};

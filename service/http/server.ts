@@ -1,0 +1,156 @@
+/**
+ * The Automation API over HTTP: `createApiHandler` serves `/healthz`, `/metrics` and `/v1/*` and answers
+ * false for anything else (so it mounts next to the Git smart-HTTP handler); `startApiServer` runs it on
+ * its own `http.Server`.
+ */
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { NotFoundError, PlinthError } from "../../components/errors";
+import type { PlatformService } from "../core/types";
+import { formatAccessLog, type AccessLog } from "./access-log";
+import { authenticate, WWW_AUTHENTICATE } from "./auth";
+import { DEFAULT_MAX_BODY_BYTES } from "./body";
+import { Metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics";
+import { sendError, sendJson } from "./respond";
+import { matchRoute } from "./router";
+import { V1_ROUTES } from "./routes";
+
+export interface ApiHandlerOptions {
+  service: PlatformService;
+  maxBodyBytes?: number;
+  metrics?: Metrics;
+  /** Access log sink; one call per answered request. */
+  log?: AccessLog;
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+}
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+
+export interface ApiHandler extends RequestHandler {
+  metrics: Metrics;
+}
+
+function owns(pathname: string): boolean {
+  return pathname === "/healthz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/");
+}
+
+/** Records the metric and the access-log line once the answer is finished (or the stream closed). */
+function observe(req: http.IncomingMessage, res: http.ServerResponse, route: () => string, path: string, metrics: Metrics, log?: AccessLog): void {
+  const started = process.hrtime.bigint();
+  let recorded = false;
+  const record = (): void => {
+    if (recorded) return;
+    recorded = true;
+    const method = req.method ?? "GET";
+    const status = res.statusCode;
+    metrics.httpRequests.inc({ method, route: route(), code: String(status) });
+    const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+    log?.(formatAccessLog({ method, path, status, ms }), { method, path, status, ms });
+  };
+  res.on("finish", record);
+  res.on("close", record);
+}
+
+export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
+  const { service, log } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const metrics = options.metrics ?? new Metrics();
+  metrics.queueDepth.collect = () => service.queueDepth();
+
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (!owns(url.pathname)) return false;
+    let route = url.pathname === "/healthz" || url.pathname === "/metrics" ? url.pathname : "unmatched";
+    observe(req, res, () => route, url.pathname, metrics, log);
+    try {
+      if (url.pathname === "/healthz") {
+        sendJson(res, 200, { ok: true });
+      } else if (url.pathname === "/metrics") {
+        const text = metrics.render();
+        res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Content-Length": String(Buffer.byteLength(text)) });
+        res.end(text);
+      } else {
+        const caller = authenticate(req, service);
+        const match = matchRoute(V1_ROUTES, url.pathname);
+        if (!match) throw new NotFoundError(`no API route ${url.pathname}: see GET /v1/promises, /v1/destinations, /v1/statestores, /v1/requests`);
+        route = match.route.template;
+        const method = req.method ?? "GET";
+        const h = match.route.methods[method];
+        if (!h) {
+          const allow = Object.keys(match.route.methods).join(", ");
+          sendError(res, new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405), { Allow: allow });
+          return true;
+        }
+        await h({ req, res, url, params: match.params, caller, service, maxBodyBytes, heartbeatMs: options.heartbeatMs });
+      }
+    } catch (err) {
+      answerError(req, res, err, log);
+    }
+    return true;
+  };
+  return Object.assign(handler, { metrics });
+}
+
+function answerError(req: http.IncomingMessage, res: http.ServerResponse, err: unknown, log?: AccessLog): void {
+  const isPlinth = err instanceof PlinthError || (err instanceof Error && typeof (err as { status?: unknown }).status === "number");
+  if (!isPlinth) {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const message = err instanceof Error ? err.message : String(err);
+    log?.(`internal error on ${req.method} ${path}: ${message}`, { method: req.method ?? "", path, status: 500, ms: 0 });
+  }
+  const status = (err as { status?: number } | null | undefined)?.status;
+  const headers: Record<string, string> = status === 401 ? { ...WWW_AUTHENTICATE } : {};
+  // The body was not (fully) read: close the connection instead of reading the rest.
+  const unread = !req.complete;
+  if (unread) headers.Connection = "close";
+  sendError(res, err, headers);
+  if (unread) res.on("finish", () => req.socket.destroySoon?.());
+}
+
+export interface StartApiServerOptions extends ApiHandlerOptions {
+  port?: number;
+  host?: string;
+  /** Tried in order after the API for paths it does not own (e.g. the Git smart-HTTP handler). */
+  extraHandlers?: RequestHandler[];
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  metrics: Metrics;
+  server: http.Server;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(options: StartApiServerOptions): Promise<ApiServer> {
+  const api = createApiHandler(options);
+  const handlers: RequestHandler[] = [api, ...(options.extraHandlers ?? [])];
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      for (const h of handlers) if (await h(req, res)) return;
+      sendJson(res, 404, { code: "NotFound", message: `nothing is served at ${new URL(req.url ?? "/", "http://x").pathname}`, details: null });
+    })().catch((err) => sendError(res, err));
+  });
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    metrics: api.metrics,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
