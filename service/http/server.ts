@@ -71,10 +71,10 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Content-Length": String(Buffer.byteLength(text)) });
         res.end(text);
       } else {
-        const caller = authenticate(req, service);
         const match = matchRoute(V1_ROUTES, url.pathname);
+        if (match) route = match.route.template;
+        const caller = authenticate(req, service); // before 404/405: nothing about routes leaks unauthenticated
         if (!match) throw new NotFoundError(`no API route ${url.pathname}: see GET /v1/promises, /v1/destinations, /v1/statestores, /v1/requests`);
-        route = match.route.template;
         const method = req.method ?? "GET";
         const h = match.route.methods[method];
         if (!h) {
