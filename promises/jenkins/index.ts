@@ -1,0 +1,2 @@
+export { jenkinsPromise, jenkinsSpec, jenkinsConfig, jenkinsPlugin, jenkinsInstance, mergePlugins } from "./promise";
+export type { JenkinsConfig, JenkinsPlugin } from "./promise";

@@ -1,0 +1,2 @@
+export { redisPromise, redisSpec, redisConfig, redisFailover } from "./promise";
+export type { RedisConfig } from "./promise";
