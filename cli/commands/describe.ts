@@ -1,0 +1,19 @@
+/** `plinth describe <kind> <name>`: conditions, destinations, files and outputs of one request. */
+import type { RequestObject } from "../../service/core/types";
+import { requestPath } from "../client";
+import { describeRequest } from "../format";
+import { NAMESPACE, namespaceOf, positionals } from "./options";
+import type { Command } from "./types";
+
+export const describeCommand: Command = {
+  name: "describe",
+  summary: "show one request in detail",
+  usage: "describe <kind> <name> [-n ns]",
+  options: { ...NAMESPACE },
+  async run({ args, flags, io, client }) {
+    const [kind, name] = positionals(args, ["kind", "name"], describeCommand.usage);
+    const { body } = await client.request<RequestObject>("GET", requestPath({ namespace: namespaceOf(flags), kind, name }));
+    io.stdout(describeRequest(body, io.now()));
+    return 0;
+  },
+};

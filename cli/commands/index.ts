@@ -1,0 +1,16 @@
+/** The command registry: adding a command is one file and one line here. */
+import { apply } from "./apply";
+import { deleteCommand } from "./delete";
+import { describeCommand } from "./describe";
+import { get } from "./get";
+import { preview } from "./preview";
+import { destinations, promises } from "./registry";
+import type { Command } from "./types";
+
+export type { Command, CommandContext, OptionSpec } from "./types";
+
+export const commands: Command[] = [apply, get, describeCommand, deleteCommand, preview, promises, destinations];
+
+export function findCommand(name: string): Command | undefined {
+  return commands.find((c) => c.name === name);
+}

@@ -1,0 +1,35 @@
+/** `plinth promises` and `plinth destinations`: what the platform offers and where work can go. */
+import type { RegistryEntry } from "../../components/promise/types";
+import type { DestinationSpec } from "../../destinations/types";
+import { outputFormat, render, table } from "../format";
+import { OUTPUT } from "./options";
+import type { Command } from "./types";
+
+export const promises: Command = {
+  name: "promises",
+  summary: "list the installed Promises",
+  usage: "promises [-o json|yaml]",
+  options: { ...OUTPUT },
+  async run({ flags, io, client }) {
+    const format = outputFormat(flags.output);
+    const { body } = await client.request<{ items: RegistryEntry[] }>("GET", "/v1/promises");
+    if (format !== "table") io.stdout(render(body, format));
+    else io.stdout(table(["NAME", "VERSION", "KIND", "API VERSION", "DESTINATIONS"], body.items.map((p) => [p.name, p.version, p.kind, p.apiVersion, p.destinations.join(",") || "-"])));
+    return 0;
+  },
+};
+
+export const destinations: Command = {
+  name: "destinations",
+  summary: "list the Destinations",
+  usage: "destinations [-o json|yaml]",
+  options: { ...OUTPUT },
+  async run({ flags, io, client }) {
+    const format = outputFormat(flags.output);
+    const { body } = await client.request<{ items: Required<DestinationSpec>[] }>("GET", "/v1/destinations");
+    const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",") || "-";
+    if (format !== "table") io.stdout(render(body, format));
+    else io.stdout(table(["NAME", "LABELS", "PATH", "STATE STORE", "STRICT"], body.items.map((d) => [d.name, labels(d.labels), d.path, d.stateStore, String(d.strictMatchLabels)])));
+    return 0;
+  },
+};

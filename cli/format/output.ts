@@ -1,0 +1,15 @@
+/** `-o json|yaml` rendering; anything else is a usage error. */
+import * as YAML from "yaml";
+import { BadRequestError } from "../../components/errors";
+
+export type OutputFormat = "table" | "json" | "yaml";
+
+export function outputFormat(value: unknown): OutputFormat {
+  if (value === undefined || value === "table" || value === "wide") return "table";
+  if (value === "json" || value === "yaml") return value;
+  throw new BadRequestError(`-o ${String(value)} is not supported: use -o json or -o yaml`, undefined, "Usage");
+}
+
+export function render(data: unknown, format: "json" | "yaml"): string {
+  return format === "json" ? JSON.stringify(data, null, 2) + "\n" : YAML.stringify(data);
+}
