@@ -1,0 +1,4 @@
+export { webAppPromise, webAppSpec, webAppConfig, appDeployment } from "./promise";
+export type { WebAppConfig, WebAppSpec } from "./promise";
+export { ownerLabels, jenkinsRequest, postgresqlRequest, ingressRequest, databaseOf, OWNER_NAMESPACE, OWNER_KIND, OWNER_NAME } from "./children";
+export type { Parent } from "./children";
