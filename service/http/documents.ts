@@ -24,16 +24,19 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `{items: [...]}` without apiVersion/kind, or `kind: List`, expands to its items. */
+function requireObject(v: unknown, where: string): unknown {
+  if (!isRecord(v)) {
+    throw new BadRequestError(`${where} must be an object with apiVersion, kind, metadata and spec`, { found: v === null ? "null" : Array.isArray(v) ? "array" : typeof v }, "MalformedBody");
+  }
+  return v;
+}
+
+/** `{items: [...]}` without apiVersion/kind, `kind: List`, or a bare array expands to its items. */
 function expandList(doc: unknown, where: string): unknown[] {
-  if (isRecord(doc) && Array.isArray(doc.items) && (doc.kind === "List" || (doc.kind === undefined && doc.apiVersion === undefined))) {
-    return doc.items;
-  }
-  if (Array.isArray(doc)) return doc;
-  if (!isRecord(doc)) {
-    throw new BadRequestError(`${where} must be an object with apiVersion, kind, metadata and spec`, { found: doc === null ? "null" : typeof doc }, "MalformedBody");
-  }
-  return [doc];
+  const isList = isRecord(doc) && Array.isArray(doc.items) && (doc.kind === "List" || (doc.kind === undefined && doc.apiVersion === undefined));
+  const items = isList ? (doc.items as unknown[]) : Array.isArray(doc) ? doc : undefined;
+  if (items) return items.map((item, i) => requireObject(item, `${where}, item ${i + 1},`));
+  return [requireObject(doc, where)];
 }
 
 function parseJson(text: string): unknown[] {

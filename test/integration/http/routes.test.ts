@@ -24,7 +24,7 @@ describe("API routes over a real socket", () => {
     }
     const res = await fetch(h.server.url + "/v1/promises", { headers: { Authorization: "Basic dXNlcjpwYXNz" } });
     assert.equal(res.status, 401);
-    assert.match((await res.json()).message, /Bearer <token>/);
+    assert.match(((await res.json()) as { message: string }).message, /Bearer <token>/);
   });
 
   test("the token never appears in the access log", async () => {
