@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlinthError, ValidationError } from "../../components/errors";
 import { scaffoldPromise } from "../scaffold";
+import type { Command } from "./types";
 
 export interface CommandIo {
   stdout: { write(s: string): unknown };
@@ -76,5 +77,22 @@ export const initCommand = {
       io.stderr.write(`plinth init: ${msg}\n`);
       return 1;
     }
+  },
+};
+
+/** `initCommand` in the shape of the `plinth` command registry (cli/commands/types.ts `Command`). */
+export const initPromiseCommand: Command = {
+  name: "init",
+  summary: "scaffold a new Promise (promises/<name>/) and its test",
+  usage: "init promise <name> [--kind Kind] [--group api.group] [--root dir]",
+  options: {
+    kind: { type: "string", description: "API kind (default: the name in UpperCamelCase)" },
+    group: { type: "string", description: "API group (default: plinth.dev)" },
+    root: { type: "string", description: "repository root (default: found from the working directory)" },
+  },
+  run({ args, flags, io }) {
+    const argv = [...args];
+    for (const f of ["kind", "group", "root"]) if (typeof flags[f] === "string") argv.push(`--${f}`, flags[f] as string);
+    return initCommand.run(argv, { cwd: io.cwd, stdout: { write: (s) => io.stdout(s) }, stderr: { write: (s) => io.stderr(s) } });
   },
 };

@@ -5,7 +5,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { initCommand, findRepoRoot } from "../../../cli/commands/init-promise";
+import { initCommand, initPromiseCommand, findRepoRoot } from "../../../cli/commands/init-promise";
 import { camelCase, pascalCase } from "../../../cli/scaffold";
 import { REPO_ROOT } from "./helpers";
 
@@ -77,6 +77,11 @@ describe("plinth init promise", () => {
       assert.match(text, /export const messageQueuePromise = definePromise/);
       assert.equal(findRepoRoot(path.join(REPO_ROOT, "components", "promise")), REPO_ROOT);
       assert.deepEqual([pascalCase("message-queue"), camelCase("message-queue")], ["MessageQueue", "messageQueue"]);
+      // The registry-shaped command passes its parsed flags through.
+      let text2 = "";
+      const ctx = { args: ["promise", "cache"], flags: { root: tmp, group: "cache.acme.io" }, io: { cwd: REPO_ROOT, stdout: (t: string) => (text2 += t), stderr: (t: string) => (text2 += t) } };
+      assert.equal(await initPromiseCommand.run(ctx as unknown as Parameters<typeof initPromiseCommand.run>[0]), 0, text2);
+      assert.match(fs.readFileSync(path.join(tmp, "promises", "cache", "promise.ts"), "utf8"), /group: "cache\.acme\.io", version: "v1alpha1", kind: "Cache"/);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
