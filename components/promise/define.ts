@@ -8,7 +8,7 @@ import type { PromiseDefinition } from "./types";
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const API_VERSION = /^v[1-9]\d*((alpha|beta)[1-9]\d*)?$/;
-const KIND = /^[A-Z][A-Za-z0-9]*$/;
+const KIND = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** Pipeline name the Promise's static Dependencies are written under (`dependencies/<promise>/static/<id>`). */
 export const STATIC_DEPENDENCIES_PIPELINE = "static";
@@ -67,7 +67,7 @@ export function validatePromiseDefinition(def: unknown): FieldIssue[] {
       issues.push({ path: ["api", "version"], message: `"${String(api.version)}" must be a Kubernetes API version such as v1, v1alpha1, v2beta3` });
     }
     if (typeof api.kind !== "string" || !KIND.test(api.kind) || api.kind.length > 63) {
-      issues.push({ path: ["api", "kind"], message: `"${String(api.kind)}" must be UpperCamelCase letters and digits, e.g. TeamNamespace` });
+      issues.push({ path: ["api", "kind"], message: `"${String(api.kind)}" must be letters and digits starting with a letter, e.g. TeamNamespace (lowercase kinds such as the Kratix Marketplace's jenkins are allowed)` });
     }
     if (api.plural !== undefined && !isDns1123Label(api.plural)) {
       issues.push({ path: ["api", "plural"], message: `"${String(api.plural)}" must be a lowercase DNS-1123 label` });

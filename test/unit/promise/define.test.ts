@@ -14,7 +14,7 @@ describe("validatePromiseDefinition / definePromise", () => {
 
   test("names every bad field", () => {
     const issues = validatePromiseDefinition({
-      name: "Bad_Name", version: "1.0", api: { group: "nodots", version: "1", kind: "lower", plural: "Caps", spec: {} },
+      name: "Bad_Name", version: "1.0", api: { group: "nodots", version: "1", kind: "9lower", plural: "Caps", spec: {} },
       config: "nope", dependencies: [], destinationSelectors: [{ matchLabels: { env: 3 } }],
       requiredPromises: [{ name: "Bad_Name" }, { name: "x", version: "one" }],
       workflows: {

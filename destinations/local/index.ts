@@ -1,0 +1,1 @@
+export { LocalDestination, type LocalDestinationArgs } from "./local-destination";

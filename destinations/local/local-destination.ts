@@ -1,0 +1,29 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DestinationRoot } from "../../components/state-store/store-resources";
+import { destinationPath, type DestinationSpec } from "../types";
+
+export interface LocalDestinationArgs {
+  spec: DestinationSpec;
+}
+
+/**
+ * A Destination that is only a path in a State Store (no cluster is provisioned): whoever points Flux at
+ * that path gets its Dependencies and Resources. Registers `<path>/dependencies` and `<path>/resources`.
+ */
+export class LocalDestination extends pulumi.ComponentResource {
+  public readonly destination: pulumi.Output<Required<DestinationSpec>>;
+
+  constructor(name: string, args: LocalDestinationArgs, opts?: pulumi.ComponentResourceOptions, type = "plinth:local:LocalDestination") {
+    super(type, name, {}, opts);
+    const spec: Required<DestinationSpec> = {
+      name: args.spec.name,
+      labels: args.spec.labels,
+      path: destinationPath(args.spec),
+      strictMatchLabels: args.spec.strictMatchLabels ?? false,
+      stateStore: args.spec.stateStore,
+    };
+    const root = new DestinationRoot(`${name}-root`, { store: spec.stateStore, path: spec.path }, { parent: this });
+    this.destination = root.commit.apply(() => spec);
+    this.registerOutputs({ destination: this.destination });
+  }
+}

@@ -1,0 +1,1 @@
+export { PlatformDestination, PLATFORM_LABELS } from "./platform-destination";

@@ -1,0 +1,128 @@
+/**
+ * The service core's public shape (DESIGN.md §3 steps 2–6), shaped like the Pulumi Automation API: one
+ * options bag per operation, typed results, errors from `components/errors.ts`. The HTTP API and the CLI
+ * are thin layers over it.
+ */
+import type { RegistryEntry } from "../../components/promise/types";
+import type { DestinationSpec } from "../../destinations/types";
+
+/** Who is calling: a team and the namespaces it may use (`"*"` = all, the platform itself). */
+export interface Caller {
+  team: string;
+  namespaces: readonly string[] | "*";
+}
+
+export interface RequestKey {
+  namespace: string;
+  /** The Promise's kind, e.g. `TeamNamespace` (matched case-insensitively, plural accepted). */
+  kind: string;
+  name: string;
+}
+
+export interface Condition {
+  type: "Ready" | "Reconciling" | "Stalled" | string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface WrittenFile {
+  destination: string;
+  path: string;
+  commit: string;
+}
+
+export interface RequestStatus {
+  conditions: Condition[];
+  observedGeneration: number;
+  message: string;
+  destinations: string[];
+  files: WrittenFile[];
+  outputs: Record<string, unknown>;
+  /** Version of the Promise the request was last reconciled with. */
+  promiseVersion?: string;
+  children?: { namespace: string; kind: string; name: string; ready: boolean }[];
+}
+
+/** A stored request as the API returns it (Kubernetes-style). */
+export interface RequestObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    generation: number;
+    uid: string;
+    creationTimestamp: string;
+    /** Set while a delete is in progress. */
+    deletionTimestamp?: string;
+    /** Team that owns the request. */
+    annotations?: Record<string, string>;
+  };
+  spec: Record<string, unknown>;
+  status: RequestStatus;
+}
+
+export interface ApplyOptions {
+  caller: Caller;
+  /** `create` answers 409 for an existing name; `upsert` (PUT) updates it (generation + 1 only when spec changes). */
+  mode: "create" | "upsert";
+  signal?: AbortSignal;
+}
+
+export interface ApplyResult {
+  namespace: string;
+  kind: string;
+  name: string;
+  generation: number;
+  created: boolean;
+  /** Path of the request on the API, e.g. `/v1/requests/default/TeamNamespace/team-a`. */
+  location: string;
+}
+
+export interface PreviewFile {
+  destination: string;
+  path: string;
+  change: "create" | "update" | "delete" | "same";
+  /** Unified diff against what is in Git now. */
+  diff: string;
+}
+
+export interface PreviewResult {
+  namespace: string;
+  kind: string;
+  name: string;
+  destinations: string[];
+  files: PreviewFile[];
+  actions: { name: string; kind: string; change: string }[];
+}
+
+/** Progress of one request, streamed to watchers (Server-Sent Events on the API). */
+export interface RequestEvent {
+  type: "queued" | "workflow" | "engine" | "status" | "deleted" | "error";
+  time: string;
+  message: string;
+  data?: unknown;
+}
+
+export interface PlatformService {
+  promises(): RegistryEntry[];
+  destinations(): Required<DestinationSpec>[];
+  stateStores(): { name: string; url: string; branch: string; path: string }[];
+  /** Validates, persists (the request's own stack, config = the request) and queues a reconcile. */
+  apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult>;
+  /** What applying would write and run; changes nothing anywhere. */
+  preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult>;
+  get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject>;
+  list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]>;
+  /** Queues the delete workflow and the removal of exactly the files the request wrote, then its stack. */
+  delete(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }>;
+  /** Live progress of one request; returns an unsubscribe function. */
+  watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
+  /** Queue depth now, for /metrics. */
+  queueDepth(): number;
+  /** Resolves a bearer token to its caller, or undefined. */
+  authenticate(token: string): Caller | undefined;
+}

@@ -1,0 +1,69 @@
+/** Provider handlers for the platform's own resources: State Store checks and destination roots. */
+import { redactUrl } from "../../components/state-store/errors";
+import { PLACEMENT_TYPE } from "../../components/state-store/placement";
+import { DESTINATION_ROOT_TYPE, STATE_STORE_TYPE } from "../../components/state-store/store-resources";
+import { placementHandler } from "../provider/placement";
+import type { ResourceHandler } from "../provider/types";
+import type { StoreRegistry } from "./stores";
+
+export function stateStoreHandler(stores: StoreRegistry): ResourceHandler {
+  const probe = async (inputs: Record<string, unknown>) => {
+    const name = String(inputs.store);
+    const conn = stores.connection(name);
+    const head = await stores.writer(name).probe();
+    return { store: name, url: redactUrl(conn?.url ?? ""), branch: conn?.branch ?? "", path: conn?.path ?? "", head: head ?? "" };
+  };
+  return {
+    check(news) {
+      return typeof news.store === "string" && news.store ? [] : [{ path: "store", reason: "store must name a configured State Store" }];
+    },
+    diff(olds, news) {
+      return { changes: olds.store !== news.store, replaces: olds.store !== news.store ? ["store"] : [] };
+    },
+    async create(inputs) {
+      const outs = await probe(inputs);
+      return { id: outs.store, outs };
+    },
+    async update(_id, _olds, news) {
+      return { outs: await probe(news) };
+    },
+    async delete() {
+      /* a State Store's repository is never deleted by Plinth */
+    },
+  };
+}
+
+export function destinationRootHandler(stores: StoreRegistry): ResourceHandler {
+  return {
+    check(news) {
+      const failures: { path: string; reason: string }[] = [];
+      if (typeof news.store !== "string" || !news.store) failures.push({ path: "store", reason: "store must name a configured State Store" });
+      if (typeof news.path !== "string" || !news.path) failures.push({ path: "path", reason: "path must be the destination's directory" });
+      return failures;
+    },
+    diff(olds, news) {
+      const replaces = ["store", "path"].filter((k) => olds[k] !== news[k]);
+      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    },
+    async create(inputs) {
+      const res = await stores.writer(String(inputs.store)).ensureDestinationRoot({ dir: String(inputs.path) });
+      return { id: `${inputs.store}:${inputs.path}`, outs: { store: inputs.store, path: inputs.path, commit: res.commit } };
+    },
+    async update(_id, _olds, news) {
+      const res = await stores.writer(String(news.store)).ensureDestinationRoot({ dir: String(news.path) });
+      return { outs: { store: news.store, path: news.path, commit: res.commit } };
+    },
+    async delete(_id, props) {
+      await stores.writer(String(props.store)).removeDirectory({ dir: String(props.path) });
+    },
+  };
+}
+
+/** Every handler the platform's provider serves, keyed by type token. */
+export function platformHandlers(stores: StoreRegistry): Record<string, ResourceHandler> {
+  return {
+    [PLACEMENT_TYPE]: placementHandler((name) => stores.writer(name)),
+    [STATE_STORE_TYPE]: stateStoreHandler(stores),
+    [DESTINATION_ROOT_TYPE]: destinationRootHandler(stores),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The platform as one process: an HTTP server on loopback serving the Git State Store (smart HTTP) and
+ * later the API, the `plinth` provider served in-process, and the platform stack run through the lean
+ * engine. The README's start command and the tests both use it.
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { initBareRepo } from "../../components/state-store/bare-repo";
+import { createGitHttpHandler } from "../../components/state-store/git-http-backend";
+import { EngineWorkspace, type EngineEvent, type OperationResult } from "../engine";
+import { startHttpServer, type Handler, type RunningServer } from "../http-server";
+import { PlinthProvider, serveInProcess, stopInProcess } from "../provider";
+import { validatePlatformConfig, platformProgram } from "../../stacks/platform";
+import type { PlatformConfig } from "../../stacks/config";
+import type { Toolchain } from "../../tools/pulumi/ensure";
+import { platformHandlers } from "./handlers";
+import { StoreRegistry } from "./stores";
+
+export interface LocalPlatformOptions {
+  /** Directory for all local state (`.plinth/` of the checkout). */
+  dataDir: string;
+  toolchain: Toolchain;
+  /** Port of the HTTP server (0 = any free port). */
+  port: number;
+  host?: string;
+  /** Name of the platform stack. */
+  stack?: string;
+  log?: (line: string) => void;
+}
+
+export interface PlatformOutputs {
+  stateStore: { name: string; url: string; branch: string; path: string; head: string };
+  stateStores: { name: string; url: string; branch: string; path: string; head: string }[];
+  destinations: { name: string; labels: Record<string, string>; path: string; strictMatchLabels: boolean; stateStore: string }[];
+  promises: { name: string; version: string; apiVersion: string; kind: string; plural: string; schema: unknown; destinations: string[] }[];
+  endpoint: string;
+}
+
+function secretFile(file: string, bytes = 24): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const value = crypto.randomBytes(bytes).toString("base64url");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, value + "\n", { mode: 0o600 });
+  return value;
+}
+
+/** Config as written to the stack settings: credentials stay in this process (the provider), never on disk. */
+function withoutCredentials(raw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...raw };
+  if (Array.isArray(out.stateStores)) {
+    out.stateStores = out.stateStores.map((s) => {
+      const { password: _p, token: _t, ...rest } = s as Record<string, unknown>;
+      return rest;
+    });
+  }
+  if (Array.isArray(out.teams)) {
+    out.teams = out.teams.map((t) => {
+      const { token: _t, ...rest } = t as Record<string, unknown>;
+      return rest;
+    });
+  }
+  return out;
+}
+
+export class LocalPlatform {
+  readonly stores: StoreRegistry;
+  readonly workspace: EngineWorkspace;
+  readonly stack: string;
+  /** Basic-auth credentials of the embedded Git server. */
+  readonly gitUser = "plinth";
+  readonly gitPassword: string;
+  config: PlatformConfig | undefined;
+  outputs: PlatformOutputs | undefined;
+
+  private constructor(
+    readonly options: LocalPlatformOptions,
+    readonly server: RunningServer,
+    readonly providerPort: number,
+    gitPassword: string,
+  ) {
+    this.gitPassword = gitPassword;
+    this.stack = options.stack ?? "local";
+    this.stores = new StoreRegistry(path.join(options.dataDir, "cache"));
+    this.workspace = new EngineWorkspace({
+      pulumi: options.toolchain.pulumi,
+      backendUrl: `file://${path.join(options.dataDir, "state")}`,
+      workDir: path.join(options.dataDir, "platform"),
+      project: "plinth",
+      passphrase: secretFile(path.join(options.dataDir, "passphrase")),
+      debugProviders: () => ({ plinth: this.providerPort }),
+      env: { PULUMI_HOME: path.join(options.dataDir, "pulumi-home") },
+    });
+    const handlers = platformHandlers(this.stores);
+    for (const [type, h] of Object.entries(handlers)) provider.register(type, h);
+  }
+
+  /** Starts the HTTP server (Git at /git/) and the in-process provider. Runs no `up` yet. */
+  static async start(options: LocalPlatformOptions): Promise<LocalPlatform> {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    const gitPassword = secretFile(path.join(options.dataDir, "git-password"));
+    const projectRoot = path.join(options.dataDir, "git");
+    fs.mkdirSync(projectRoot, { recursive: true });
+    const git = createGitHttpHandler({ projectRoot, authenticate: (u, p) => u === "plinth" && p === gitPassword });
+    const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler] });
+    const port = await serveInProcess(provider);
+    return new LocalPlatform(options, server, port, gitPassword);
+  }
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Clone URL of an embedded store (without credentials). */
+  gitUrl(store: string): string {
+    return `${this.server.url}/git/${store}.git`;
+  }
+
+  /** Validates `raw` (the `plinth:*` config values) and points the provider's stores at their remotes. */
+  async configure(raw: Record<string, unknown>): Promise<PlatformConfig> {
+    const cfg = validatePlatformConfig(raw);
+    for (const s of cfg.stateStores) {
+      if (s.embedded) {
+        await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
+        this.stores.set({ name: s.name, url: this.gitUrl(s.name), branch: s.branch, path: s.path, auth: { username: this.gitUser, password: this.gitPassword } });
+      } else {
+        const auth = s.token ? { token: s.token } : s.username || s.password ? { username: s.username ?? "", password: s.password ?? "" } : undefined;
+        this.stores.set({ name: s.name, url: s.url!, branch: s.branch, path: s.path, auth });
+      }
+    }
+    this.config = cfg;
+    return cfg;
+  }
+
+  /** Runs `up` on the platform stack with `raw` config (validated first: bad config changes nothing). */
+  async up(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<PlatformOutputs> {
+    const cfg = await this.configure(raw);
+    if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(withoutCredentials(raw))) config[`plinth:${k}`] = JSON.stringify(v);
+    this.workspace.writeConfig(this.stack, config);
+    const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
+    const res: OperationResult = await this.workspace
+      .stack(this.stack)
+      .up({ program: platformProgram({ storeUrls, endpoint: this.url }), onEvent: opts.onEvent, signal: opts.signal, message: "plinth platform up" });
+    this.outputs = res.outputs as unknown as PlatformOutputs;
+    return this.outputs;
+  }
+
+  /** Removes everything the platform stack wrote (destination roots, dependencies). */
+  async destroy(): Promise<void> {
+    await this.workspace.stack(this.stack).destroy();
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await stopInProcess();
+  }
+}
+
+const provider = new PlinthProvider({});

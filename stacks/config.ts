@@ -1,0 +1,141 @@
+/**
+ * The platform stack's configuration (namespace `plinth`), validated with zod before any resource is
+ * created. Every issue names its key path, e.g. `plinth:destinations[1].name`.
+ */
+import { z } from "zod";
+import { ValidationError, formatIssues, type FieldIssue } from "../components/errors";
+import { isDns1123Label } from "../components/state-store/layout";
+import { validateDestinations, type DestinationSpec } from "../destinations/types";
+
+const dns = z.string().refine(isDns1123Label, { message: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63, e.g. team-a" });
+
+export const stateStoreSchema = z
+  .object({
+    name: dns,
+    /** The embedded store: a bare repo under `.plinth/` served at `/git/<name>.git` by the platform server. */
+    embedded: z.boolean().default(false),
+    url: z.string().url({ message: "must be an http(s) Git URL, e.g. https://git.example.com/org/state.git" }).optional(),
+    branch: z.string().min(1).default("main"),
+    /** Path prefix inside the repository ("" = repository root). */
+    path: z
+      .string()
+      .default("")
+      .refine((p) => p === "" || p.split("/").every(isDns1123Label), { message: "must be empty or DNS-1123 labels joined by '/'" }),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().optional(),
+  })
+  .refine((s) => s.embedded || s.url, { message: "set url (a remote) or embedded: true", path: ["url"] });
+
+export const destinationSchema = z.object({
+  name: dns,
+  kind: z.enum(["local", "platform"]).default("local"),
+  labels: z.record(z.string(), z.string()).default({}),
+  path: z.string().optional(),
+  strictMatchLabels: z.boolean().default(false),
+  stateStore: z.string().optional(),
+});
+
+export const promiseEntrySchema = z.object({
+  name: dns,
+  config: z.record(z.string(), z.unknown()).default({}),
+  /** Extra Kratix destination selectors the platform team adds to the Promise's own (ANDed). */
+  destinationSelectors: z.array(z.object({ matchLabels: z.record(z.string(), z.string()) })).default([]),
+});
+
+export const teamSchema = z.object({
+  name: dns,
+  namespaces: z.array(z.union([dns, z.literal("*")])).min(1, { message: "must list at least one namespace the team may use" }),
+  /** Bearer token of the team (a Pulumi secret in real stacks). */
+  token: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
+  /** Or only the token's SHA-256 (hex), so the config never holds the token itself. */
+  tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: "must be 64 lowercase hex digits" }).optional(),
+});
+
+export const platformConfigSchema = z.object({
+  stateStores: z.array(stateStoreSchema).min(1, { message: "configure at least one State Store" }),
+  destinations: z.array(destinationSchema).default([]),
+  promises: z.array(promiseEntrySchema).default([]),
+  teams: z.array(teamSchema).default([]),
+});
+
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+export type StateStoreConfig = z.output<typeof stateStoreSchema>;
+export type DestinationConfig = z.output<typeof destinationSchema>;
+
+/** The keys read from stack config (`plinth:<key>`). */
+export const CONFIG_KEYS = ["stateStores", "destinations", "promises", "teams"] as const;
+
+function keyPath(path: (string | number | symbol)[]): (string | number)[] {
+  return path.map((p) => (typeof p === "symbol" ? String(p) : p));
+}
+
+/** Formats a path as a config key: `plinth:destinations[1].name`. */
+export function configKey(path: (string | number)[]): string {
+  const [head, ...rest] = path;
+  let s = `plinth:${String(head ?? "")}`;
+  for (const p of rest) s += typeof p === "number" ? `[${p}]` : `.${p}`;
+  return s;
+}
+
+/** Destinations as scheduling sees them (the first store is the default). */
+export function destinationSpecs(cfg: PlatformConfig): DestinationSpec[] {
+  const defaultStore = cfg.stateStores[0].name;
+  return cfg.destinations.map((d) => ({
+    name: d.name,
+    labels: d.kind === "platform" ? { environment: "platform", ...d.labels } : d.labels,
+    path: d.path ?? d.name,
+    strictMatchLabels: d.strictMatchLabels,
+    stateStore: d.stateStore ?? defaultStore,
+  }));
+}
+
+/**
+ * Validates raw config values (objects as read from stack config) against the schema and the
+ * cross-field rules (unique names, known stores and promises). Throws ValidationError naming every key.
+ */
+export function parsePlatformConfig(raw: Record<string, unknown>, known: { promises: readonly string[] }): PlatformConfig {
+  const res = platformConfigSchema.safeParse(raw);
+  if (!res.success) {
+    const issues: FieldIssue[] = res.error.issues.map((i) => ({ path: keyPath(i.path), message: i.message }));
+    throw configError(issues);
+  }
+  const cfg = res.data;
+  const issues: FieldIssue[] = [];
+  const storeNames = new Set<string>();
+  cfg.stateStores.forEach((s, i) => {
+    if (storeNames.has(s.name)) issues.push({ path: ["stateStores", i, "name"], message: `"${s.name}" is already the name of another State Store` });
+    storeNames.add(s.name);
+  });
+  cfg.destinations.forEach((d, i) => {
+    if (d.stateStore && !storeNames.has(d.stateStore))
+      issues.push({ path: ["destinations", i, "stateStore"], message: `no State Store named "${d.stateStore}"; known: ${[...storeNames].join(", ")}` });
+  });
+  for (const i of validateDestinations(destinationSpecs(cfg))) issues.push({ ...i, path: ["destinations", ...i.path] });
+  const promiseNames = new Set<string>();
+  cfg.promises.forEach((p, i) => {
+    if (!known.promises.includes(p.name))
+      issues.push({ path: ["promises", i, "name"], message: `unknown Promise "${p.name}"; the marketplace has: ${known.promises.join(", ")}` });
+    if (promiseNames.has(p.name)) issues.push({ path: ["promises", i, "name"], message: `Promise "${p.name}" is listed twice` });
+    promiseNames.add(p.name);
+  });
+  const tokens = new Set<string>();
+  cfg.teams.forEach((t, i) => {
+    if (!t.token) return;
+    if (tokens.has(t.token)) issues.push({ path: ["teams", i, "token"], message: "two teams share a token; give each team its own" });
+    tokens.add(t.token);
+  });
+  if (issues.length) throw configError(issues);
+  return cfg;
+}
+
+function configError(issues: FieldIssue[]): ValidationError {
+  const named = issues.map((i) => ({ path: i.path, message: i.message, key: configKey(i.path) }));
+  return new ValidationError(
+    `invalid platform config: ${named.map((i) => `${i.key}: ${i.message}`).join("; ")}`,
+    named.map(({ path, message }) => ({ path, message })),
+    "InvalidPlatformConfig",
+  );
+}
+
+export { formatIssues };

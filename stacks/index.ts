@@ -1,0 +1,8 @@
+/**
+ * Entry point of `pulumi up` on this project (Pulumi.yaml `main: stacks/`). With the pulumi CLI the
+ * `plinth` provider runs as a plugin (`pulumi-resource-plinth`); `npm start` runs the same program inline
+ * with the provider inside its own process.
+ */
+import { platformProgram } from "./platform";
+
+export = platformProgram()();

@@ -1,0 +1,79 @@
+/**
+ * The platform program (DESIGN.md §3 step 1): State Stores, Destinations, and a PromiseInstallation per
+ * configured Promise. Config is validated before any resource is created. Outputs: `stateStore`,
+ * `stateStores`, `destinations`, `promises`, `endpoint`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PromiseInstallation } from "../components/promise/installation";
+import { GitStateStore } from "../components/state-store/git-state-store";
+import { LocalDestination } from "../destinations/local";
+import { PlatformDestination } from "../destinations/platform";
+import type { AnyPromise } from "../components/promise/types";
+import { marketplace } from "../promises";
+import { CONFIG_KEYS, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
+
+export interface PlatformProgramOptions {
+  /** Public clone URL of each State Store by name (the embedded store's depends on the server's port). */
+  storeUrls?: Record<string, string>;
+  /** Base URL of the platform's HTTP API, exported as `endpoint`. */
+  endpoint?: string;
+}
+
+/** Reads the `plinth:*` config keys as raw values (objects or JSON strings). */
+export function readRawConfig(cfg: pulumi.Config): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = cfg.getObject<unknown>(key);
+    if (v !== undefined) raw[key] = v;
+  }
+  return raw;
+}
+
+/** The Promise with the platform team's extra destination selectors added to its own. */
+export function withSelectors(promise: AnyPromise, extra: { matchLabels: Record<string, string> }[]): AnyPromise {
+  if (extra.length === 0) return promise;
+  return { ...promise, destinationSelectors: [...(promise.destinationSelectors ?? []), ...extra] };
+}
+
+export function validatePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
+  return parsePlatformConfig(raw, { promises: Object.keys(marketplace) });
+}
+
+export function platformProgram(options: PlatformProgramOptions = {}): () => Promise<Record<string, unknown>> {
+  return async () => {
+    let cfg: PlatformConfig;
+    try {
+      cfg = validatePlatformConfig(readRawConfig(new pulumi.Config("plinth")));
+    } catch (err) {
+      // A RunError fails the update with just this message, before any resource is registered.
+      throw new pulumi.RunError((err as Error).message);
+    }
+    const stores = new Map<string, GitStateStore>();
+    for (const s of cfg.stateStores) {
+      const url = options.storeUrls?.[s.name] ?? s.url ?? "";
+      stores.set(s.name, new GitStateStore(s.name, { store: s.name, url, branch: s.branch, path: s.path }));
+    }
+    const specs = destinationSpecs(cfg);
+    const destinations = specs.map((spec, i) => {
+      const Kind = cfg.destinations[i].kind === "platform" ? PlatformDestination : LocalDestination;
+      return new Kind(spec.name, { spec }, { dependsOn: [stores.get(spec.stateStore)!] });
+    });
+    const installed = cfg.promises.map((p) => ({ name: p.name, version: marketplace[p.name].version }));
+    const installations = cfg.promises.map(
+      (p) =>
+        new PromiseInstallation(
+          p.name,
+          { promise: withSelectors(marketplace[p.name], p.destinationSelectors), config: p.config, destinations: specs, store: cfg.stateStores[0].name, installed },
+          { dependsOn: [...stores.values(), ...destinations] },
+        ),
+    );
+    const storeOutputs = [...stores.values()].map((s) => ({ name: s.name, url: s.url, branch: s.branch, path: s.path, head: s.head }));
+    return {
+      stateStore: storeOutputs[0],
+      stateStores: storeOutputs,
+      destinations: destinations.map((d) => d.destination),
+      promises: installations.map((i) => i.registry),
+      endpoint: options.endpoint ?? "",
+    };
+  };
+}
