@@ -15,6 +15,11 @@ import { validatePlatformConfig, platformProgram } from "../../stacks/platform";
 import type { PlatformConfig } from "../../stacks/config";
 import type { Toolchain } from "../../tools/pulumi/ensure";
 import { platformHandlers } from "./handlers";
+import { parseConfig } from "../../components/promise/schema";
+import { marketplace } from "../../promises";
+import { withSelectors } from "../../stacks/platform";
+import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../core";
+import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
 
 export interface LocalPlatformOptions {
@@ -72,6 +77,10 @@ export class LocalPlatform {
   readonly gitPassword: string;
   config: PlatformConfig | undefined;
   outputs: PlatformOutputs | undefined;
+  service: PlinthService | undefined;
+  readonly metrics = new Metrics();
+  /** The dev team's bearer token (embedded default). */
+  readonly devToken: string;
 
   private constructor(
     readonly options: LocalPlatformOptions,
@@ -80,6 +89,7 @@ export class LocalPlatform {
     gitPassword: string,
   ) {
     this.gitPassword = gitPassword;
+    this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
     this.stack = options.stack ?? "local";
     this.stores = new StoreRegistry(path.join(options.dataDir, "cache"));
     this.workspace = new EngineWorkspace({
@@ -147,12 +157,51 @@ export class LocalPlatform {
     return this.outputs;
   }
 
+  /**
+   * Starts (or restarts) the request service on the platform's outputs and serves the API on the same
+   * HTTP server. Teams without a token in config get the dev token (embedded default).
+   */
+  async serve(opts: Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log">> = {}): Promise<PlinthService> {
+    if (!this.config || !this.outputs) throw new Error("run up() before serve()");
+    const cfg = this.config;
+    const outputs = this.outputs;
+    this.service?.close();
+    const promises = cfg.promises.map((p) => {
+      const definition = withSelectors(marketplace[p.name], p.destinationSelectors);
+      const parsed = parseConfig(definition, p.config);
+      const entry = outputs.promises.find((e) => e.name === p.name)!;
+      return { definition, config: parsed.ok ? parsed.value : {}, entry: entry as never };
+    });
+    const teams = new TeamDirectory(
+      cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
+    );
+    const workspace = new EngineWorkspace({ ...this.workspace.options, workDir: path.join(this.options.dataDir, "requests"), project: "plinth-requests" });
+    this.service = await PlinthService.open({
+      workspace,
+      promises,
+      destinations: outputs.destinations,
+      stateStores: outputs.stateStores.map(({ name, url, branch, path: p }) => ({ name, url, branch, path: p })),
+      stores: this.stores,
+      teams,
+      onReconcile: (secs) => this.metrics.observeReconcile(secs),
+      ...opts,
+    });
+    const handlers = this.server.handlers;
+    const api = createApiHandler({ service: this.service, metrics: this.metrics, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const existing = handlers.findIndex((h) => (h as { plinthApi?: boolean }).plinthApi);
+    (api as unknown as { plinthApi: boolean }).plinthApi = true;
+    if (existing >= 0) handlers[existing] = api;
+    else handlers.unshift(api);
+    return this.service;
+  }
+
   /** Removes everything the platform stack wrote (destination roots, dependencies). */
   async destroy(): Promise<void> {
     await this.workspace.stack(this.stack).destroy();
   }
 
   async stop(): Promise<void> {
+    this.service?.close();
     await this.server.close();
     await stopInProcess();
   }

@@ -1,0 +1,58 @@
+/** Preview of a request: the files that applying would write (diffed against Git) — changes nothing. */
+import { checkRequest, planRequest } from "../../components/promise/request-plan";
+import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
+import type { DestinationSpec } from "../../destinations/types";
+import type { StoreRegistry } from "../platform/stores";
+import { unifiedDiff } from "./diff";
+import type { InstalledPromise } from "./service";
+import type { StoredRequest } from "./store";
+import type { PreviewFile, PreviewResult, RequestKey, RequestObject } from "./types";
+
+export interface PreviewArgs {
+  promise: InstalledPromise;
+  object: Omit<RequestObject, "status">;
+  key: RequestKey;
+  existing?: StoredRequest;
+  destinations: Required<DestinationSpec>[];
+  defaultStore: string;
+  stores: StoreRegistry;
+}
+
+export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
+  const args = {
+    promise: a.promise.definition,
+    config: a.promise.config,
+    request: a.object,
+    destinations: a.destinations,
+    store: a.defaultStore,
+    previousDestinations: (a.existing?.status as { groups?: PlanStatus["destinations"] } | undefined)?.groups,
+  };
+  const plan = await planRequest(a.key.name, args, checkRequest(args));
+  const files: PreviewFile[] = [];
+  const seenDirs = new Set<string>();
+  for (const p of plan.placements) {
+    seenDirs.add(p.dir);
+    const current = (await a.stores.writer(p.store).readDirectory({ dir: p.dir })) ?? {};
+    const names = new Set([...Object.keys(current), ...Object.keys(p.files)]);
+    for (const f of [...names].sort()) {
+      const before = current[f];
+      const after = p.files[f];
+      const change = before === undefined ? "create" : after === undefined ? "delete" : before === after ? "same" : "update";
+      files.push({ destination: p.destination, path: `${p.dir}/${f}`, change, diff: change === "same" ? "" : unifiedDiff(`${p.dir}/${f}`, before, after) });
+    }
+  }
+  // Directories the request wrote before that it would no longer write.
+  for (const f of a.existing?.status.files ?? []) {
+    const dir = f.path.slice(0, f.path.lastIndexOf("/"));
+    if (seenDirs.has(dir)) continue;
+    files.push({ destination: f.destination, path: f.path, change: "delete", diff: unifiedDiff(f.path, "(current content)", undefined) });
+  }
+  return {
+    namespace: a.key.namespace,
+    kind: a.key.kind,
+    name: a.key.name,
+    destinations: [...new Set(plan.placements.map((p) => p.destination))],
+    files,
+    actions: [],
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The reconcile work queue: bounded concurrency, never two operations on one key at once, a key queued
+ * again while it runs runs once more afterwards (newer generations coalesce), delayed retries.
+ */
+export interface WorkQueueOptions {
+  concurrency: number;
+  work: (key: string) => Promise<void>;
+}
+
+export class WorkQueue {
+  private readonly pending: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly running = new Set<string>();
+  private readonly again = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: WorkQueueOptions) {}
+
+  /** Queues `key` now (or after `delayMs`); a key already queued is not queued twice. */
+  add(key: string, delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      if (this.timers.has(key)) return;
+      const t = setTimeout(() => {
+        this.timers.delete(key);
+        this.add(key);
+      }, delayMs);
+      this.timers.set(key, t);
+      return;
+    }
+    const timer = this.timers.get(key);
+    if (timer) {
+      clearTimeout(timer);
+      this.timers.delete(key);
+    }
+    if (this.running.has(key)) {
+      this.again.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.pending.push(key);
+    this.pump();
+  }
+
+  /** Keys waiting (not running, not delayed). */
+  depth(): number {
+    return this.pending.length;
+  }
+
+  isBusy(key: string): boolean {
+    return this.running.has(key) || this.queued.has(key);
+  }
+
+  /** Resolves when nothing is queued, running or scheduled. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.pending.length = 0;
+    this.queued.clear();
+  }
+
+  private isIdle(): boolean {
+    return this.pending.length === 0 && this.running.size === 0 && this.timers.size === 0;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running.size < this.options.concurrency && this.pending.length) {
+      const key = this.pending.shift()!;
+      this.queued.delete(key);
+      this.running.add(key);
+      void this.options
+        .work(key)
+        .catch(() => undefined)
+        .finally(() => {
+          this.running.delete(key);
+          if (this.again.delete(key)) this.add(key);
+          this.pump();
+          if (this.isIdle()) this.idleWaiters.splice(0).forEach((r) => r());
+        });
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Reconciling one request: `up` its stack with the request program (create the stack first time), or
+ * `destroy` and remove it when deleted. Transient failures (a contended push, a locked stack) are
+ * retried with backoff; after `maxAttempts` failures the request is `Stalled` with the error.
+ */
+import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
+import type { DestinationSpec } from "../../destinations/types";
+import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
+import { conditionOf, setCondition } from "./conditions";
+import { stackNameOf } from "./keys";
+import { requestProgram } from "./program";
+import type { InstalledPromise } from "./service";
+import { keyOf, type RequestStore, type StoredRequest } from "./store";
+import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
+
+export interface ReconcilerOptions {
+  workspace: EngineWorkspace;
+  store: RequestStore;
+  destinations: Required<DestinationSpec>[];
+  defaultStore: string;
+  promise: (name: string) => InstalledPromise | undefined;
+  emit: (stack: string, e: Omit<RequestEvent, "time">) => void;
+  requeue: (stack: string, delayMs: number) => void;
+  maxAttempts: number;
+  retryBaseMs: number;
+  onReconcile?: (seconds: number, ok: boolean) => void;
+  log: (line: string) => void;
+}
+
+const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECONNREFUSED|timed? ?out|non-fast-forward/i;
+
+export class Reconciler {
+  private readonly attempts = new Map<string, number>();
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  async reconcile(stack: string): Promise<void> {
+    const rec = this.o.store.getByStack(stack);
+    if (!rec) return;
+    const started = Date.now();
+    const gen = rec.object.metadata.generation;
+    try {
+      if (rec.object.metadata.deletionTimestamp) await this.remove(stack, rec);
+      else {
+        if (rec.status.observedGeneration === gen && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
+        await this.apply(stack, rec);
+      }
+      this.attempts.delete(stack);
+      this.o.onReconcile?.((Date.now() - started) / 1000, true);
+    } catch (err) {
+      this.o.onReconcile?.((Date.now() - started) / 1000, false);
+      this.fail(stack, err);
+    }
+  }
+
+  private engineListener(stack: string): (e: EngineEvent) => void {
+    return (e) => {
+      const pre = e.resourcePreEvent?.metadata;
+      if (pre && pre.op !== "same") this.o.emit(stack, { type: "engine", message: `${pre.op} ${pre.type} ${pre.urn.split("::").pop()}` });
+      const d = e.diagnosticEvent;
+      if (d && (d.severity === "error" || d.severity === "warning")) this.o.emit(stack, { type: "engine", message: `${d.severity}: ${d.message.trim()}` });
+    };
+  }
+
+  private async apply(stack: string, rec: StoredRequest): Promise<void> {
+    const gen = rec.object.metadata.generation;
+    const installed = this.o.promise(rec.promise);
+    if (!installed) throw new Error(`Promise "${rec.promise}" is no longer installed`);
+    rec.status = {
+      ...rec.status,
+      conditions: setCondition(rec.status.conditions, { type: "Reconciling", status: "True", reason: "Reconciling", message: `reconciling generation ${gen}` }),
+    };
+    this.o.emit(stack, { type: "status", message: "reconciling", data: rec.status });
+    const ws = this.o.workspace;
+    if (!rec.stackCreated) {
+      await ws.createStack(stack);
+      // `stack init` rewrites the settings file: put the request back in its config.
+      this.o.store.saveObject(rec);
+      rec.stackCreated = true;
+      this.o.store.saveStatus(rec);
+    }
+    const previous = (rec.status as RequestStatus & { groups?: PlanStatus["destinations"] }).groups;
+    const res = await ws.stack(stack).up({
+      program: requestProgram(rec.object.metadata.name, {
+        promise: installed.definition,
+        config: installed.config,
+        request: { apiVersion: rec.object.apiVersion, kind: rec.object.kind, metadata: rec.object.metadata, spec: rec.object.spec },
+        destinations: this.o.destinations,
+        store: this.o.defaultStore,
+        previousDestinations: previous,
+      }),
+      onEvent: this.engineListener(stack),
+      message: `reconcile generation ${gen}`,
+    });
+    const plan = res.outputs.status as PlanStatus;
+    const commits = new Map<string, string>();
+    for (const e of res.events) {
+      const m = e.resOutputsEvent?.metadata;
+      if (m?.type === "plinth:index:Placement" && m.new?.outputs) commits.set(String(m.new.outputs.dir), String(m.new.outputs.commit));
+    }
+    const files: WrittenFile[] = [];
+    for (const p of plan.placements ?? []) for (const f of p.files) files.push({ destination: p.destination, path: `${p.dir}/${f}`, commit: commits.get(p.dir) ?? "" });
+    const current = this.o.store.getByStack(stack) ?? rec;
+    let conditions = current.status.conditions;
+    for (const c of plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
+    conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Reconciled", message: `generation ${gen} reconciled` });
+    conditions = conditions.filter((c) => c.type !== "Stalled");
+    const status: RequestStatus & { groups?: PlanStatus["destinations"] } = {
+      conditions,
+      observedGeneration: gen,
+      message: plan.message,
+      destinations: [...new Set((plan.destinations ?? []).map((d) => d.destination))],
+      files,
+      outputs: (res.outputs.outputs as Record<string, unknown>) ?? {},
+      promiseVersion: installed.definition.version,
+      groups: plan.destinations,
+    };
+    current.status = status;
+    this.o.store.saveStatus(current);
+    this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);
+    this.o.emit(stack, { type: "status", message: plan.message, data: status });
+  }
+
+  private async remove(stack: string, rec: StoredRequest): Promise<void> {
+    this.o.emit(stack, { type: "workflow", message: "running delete: removing the files this request wrote" });
+    if (rec.stackCreated) {
+      await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
+      await this.o.workspace.removeStack(stack);
+    }
+    this.o.store.remove(keyOf(rec));
+    this.o.emit(stack, { type: "deleted", message: "deleted" });
+  }
+
+  private fail(stack: string, err: unknown): void {
+    const rec = this.o.store.getByStack(stack);
+    const n = (this.attempts.get(stack) ?? 0) + 1;
+    this.attempts.set(stack, n);
+    const message = err instanceof OperationError ? errorsOf(err.events).join("\n") || err.message : (err as Error).message;
+    const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
+    this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
+    if (!rec) return;
+    const transient = TRANSIENT.test(message);
+    const limit = transient ? this.o.maxAttempts * 2 : this.o.maxAttempts;
+    let conditions = rec.status.conditions;
+    if (n >= limit) {
+      conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ReconcileFailed", message: clean });
+      conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ReconcileFailed", message: clean });
+      conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
+      this.attempts.delete(stack);
+    } else {
+      conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });
+      this.o.requeue(stack, this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
+    }
+    rec.status = { ...rec.status, conditions, message: clean };
+    this.o.store.saveStatus(rec);
+    this.o.emit(stack, { type: n >= limit ? "status" : "error", message: clean, data: rec.status });
+  }
+}
+
+export { stackNameOf };

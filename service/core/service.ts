@@ -1,0 +1,277 @@
+/**
+ * The service core (DESIGN.md §3 steps 2–6): requests are validated, persisted as their own stack's
+ * config, and reconciled by a bounded queue that runs `up` (or `destroy`) on that stack through the lean
+ * engine with the in-process provider. Shaped like the Automation API: `open()` factory, one options bag
+ * per operation, typed results, streaming watchers.
+ */
+import * as crypto from "node:crypto";
+import { EventEmitter } from "node:events";
+import * as os from "node:os";
+import { isDeepStrictEqual } from "node:util";
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../../components/errors";
+import { validateRequest } from "../../components/promise/schema";
+import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
+import type { DestinationSpec } from "../../destinations/types";
+import type { EngineWorkspace } from "../engine";
+import type { StoreRegistry } from "../platform/stores";
+import { PLATFORM_CALLER, assertMayUse, mayUse, type TeamDirectory } from "./auth";
+import { keyString, locationOf, stackNameOf } from "./keys";
+import { previewRequest } from "./preview";
+import { WorkQueue } from "./queue";
+import { Reconciler } from "./reconciler";
+import { RequestStore, emptyStatus, keyOf, type StoredRequest } from "./store";
+import type {
+  ApplyOptions,
+  ApplyResult,
+  Caller,
+  PlatformService,
+  PreviewResult,
+  RequestEvent,
+  RequestKey,
+  RequestObject,
+} from "./types";
+
+export interface InstalledPromise {
+  definition: AnyPromise;
+  /** Organisation config (validated at installation). */
+  config: unknown;
+  entry: RegistryEntry;
+}
+
+export interface PlinthServiceOptions {
+  /** Workspace of the request stacks (attached to the in-process provider). */
+  workspace: EngineWorkspace;
+  promises: InstalledPromise[];
+  destinations: Required<DestinationSpec>[];
+  stateStores: { name: string; url: string; branch: string; path: string }[];
+  stores: StoreRegistry;
+  teams: TeamDirectory;
+  /** Parallel reconciles; defaults to the CPU count. */
+  concurrency?: number;
+  /** Attempts before a request is Stalled. */
+  maxAttempts?: number;
+  /** First retry delay (doubles each attempt). */
+  retryBaseMs?: number;
+  onReconcile?: (seconds: number, ok: boolean) => void;
+  log?: (line: string) => void;
+}
+
+const TEAM_ANNOTATION = "plinth.dev/team";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+export class PlinthService implements PlatformService {
+  readonly store: RequestStore;
+  readonly queue: WorkQueue;
+  private readonly events = new EventEmitter();
+  private readonly reconciler: Reconciler;
+
+  private constructor(readonly options: PlinthServiceOptions) {
+    this.events.setMaxListeners(0);
+    this.store = new RequestStore(options.workspace);
+    this.reconciler = new Reconciler({
+      workspace: options.workspace,
+      store: this.store,
+      destinations: options.destinations,
+      defaultStore: options.stateStores[0]?.name ?? "default",
+      promise: (name) => options.promises.find((p) => p.definition.name === name),
+      emit: (stack, e) => this.emit(stack, e),
+      requeue: (stack, delay) => this.queue.add(stack, delay),
+      maxAttempts: options.maxAttempts ?? 4,
+      retryBaseMs: options.retryBaseMs ?? 1000,
+      onReconcile: options.onReconcile,
+      log: options.log ?? (() => undefined),
+    });
+    this.queue = new WorkQueue({ concurrency: options.concurrency ?? Math.max(1, os.cpus().length), work: (stack) => this.reconciler.reconcile(stack) });
+  }
+
+  /** Loads stored requests, clears locks left by a dead process and resumes every unfinished request. */
+  static async open(options: PlinthServiceOptions): Promise<PlinthService> {
+    const svc = new PlinthService(options);
+    for (const rec of svc.store.load()) {
+      const unfinished = rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation;
+      if (unfinished) {
+        if (rec.stackCreated) await options.workspace.cancel(stackNameOf(keyOf(rec)));
+        svc.queue.add(stackNameOf(keyOf(rec)));
+      }
+    }
+    return svc;
+  }
+
+  close(): void {
+    this.queue.stop();
+  }
+
+  /** Resolves once every queued reconcile has finished (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  promises(): RegistryEntry[] {
+    return this.options.promises.map((p) => p.entry);
+  }
+
+  destinations(): Required<DestinationSpec>[] {
+    return this.options.destinations;
+  }
+
+  stateStores(): { name: string; url: string; branch: string; path: string }[] {
+    return this.options.stateStores;
+  }
+
+  queueDepth(): number {
+    return this.queue.depth();
+  }
+
+  authenticate(token: string): Caller | undefined {
+    return this.options.teams.authenticate(token);
+  }
+
+  /** The installed Promise serving `apiVersion`/`kind` (kind also by plural, any case). */
+  private promiseFor(kind: string, apiVersion?: string): InstalledPromise {
+    const k = kind.toLowerCase();
+    const found = this.options.promises.find(
+      (p) => (p.entry.kind.toLowerCase() === k || p.entry.plural.toLowerCase() === k) && (apiVersion === undefined || p.entry.apiVersion === apiVersion),
+    );
+    if (!found) {
+      const known = this.options.promises.map((p) => `${p.entry.apiVersion}/${p.entry.kind}`).join(", ") || "(none)";
+      throw new NotFoundError(`no installed Promise serves ${apiVersion ? `${apiVersion} ` : ""}kind "${kind}"; installed: ${known}`, { apiVersion, kind }, "PromiseNotFound");
+    }
+    return found;
+  }
+
+  private visible(rec: StoredRequest, caller: Caller): boolean {
+    if (caller.namespaces === "*") return true;
+    return mayUse(caller, rec.object.metadata.namespace) && (rec.object.metadata.annotations?.[TEAM_ANNOTATION] ?? caller.team) === caller.team;
+  }
+
+  private lookup(key: RequestKey, caller: Caller): StoredRequest {
+    const p = this.promiseFor(key.kind);
+    assertMayUse(caller, key.namespace);
+    const rec = this.store.get({ ...key, kind: p.entry.kind });
+    if (!rec || !this.visible(rec, caller)) {
+      throw new NotFoundError(`${p.entry.kind} "${key.name}" not found in namespace "${key.namespace}"`, { ...key, kind: p.entry.kind }, "RequestNotFound");
+    }
+    return rec;
+  }
+
+  /** Parses and validates a request object; answers the canonical key and the validated object. */
+  private validate(object: unknown, caller: Caller): { p: InstalledPromise; obj: Omit<RequestObject, "status">; key: RequestKey } {
+    if (!isRecord(object)) throw new BadRequestError("a request must be an object with apiVersion, kind, metadata and spec", undefined, "MalformedRequest");
+    if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
+      throw new BadRequestError("a request needs apiVersion and kind (they select the Promise)", { issues: [{ path: ["apiVersion"], message: "required" }, { path: ["kind"], message: "required" }] }, "MalformedRequest");
+    }
+    const p = this.promiseFor(object.kind, object.apiVersion);
+    const meta = isRecord(object.metadata) ? object.metadata : {};
+    const namespace = typeof meta.namespace === "string" && meta.namespace ? meta.namespace : "default";
+    assertMayUse(caller, namespace);
+    const valid = validateRequest(p.definition, { ...object, kind: p.entry.kind, metadata: { ...meta, namespace } });
+    const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : undefined;
+    const obj: Omit<RequestObject, "status"> = {
+      apiVersion: p.entry.apiVersion,
+      kind: p.entry.kind,
+      metadata: { name: valid.metadata.name, namespace, ...(labels ? { labels } : {}), generation: 1, uid: "", creationTimestamp: "" },
+      spec: valid.spec as Record<string, unknown>,
+    };
+    return { p, obj, key: { namespace, kind: p.entry.kind, name: valid.metadata.name } };
+  }
+
+  async apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult> {
+    const { p, obj, key } = this.validate(object, opts.caller);
+    const existing = this.store.get(key);
+    if (existing) {
+      if (!this.visible(existing, opts.caller)) throw new ForbiddenError(`${key.kind} "${key.name}" in "${key.namespace}" belongs to another team`, key, "RequestOwnedByAnotherTeam");
+      if (opts.mode === "create") throw new ConflictError(`${key.kind} "${key.name}" already exists in namespace "${key.namespace}"; use PUT to update it`, key, "AlreadyExists");
+      if (existing.object.metadata.deletionTimestamp) throw new ConflictError(`${key.kind} "${key.name}" is being deleted`, key, "BeingDeleted");
+      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(existing.object.metadata.labels, obj.metadata.labels);
+      if (changed) {
+        const next: StoredRequest = {
+          ...existing,
+          object: { ...existing.object, metadata: { ...existing.object.metadata, labels: obj.metadata.labels, generation: existing.object.metadata.generation + 1 }, spec: obj.spec },
+        };
+        this.store.saveObject(next);
+        this.emit(stackNameOf(key), { type: "queued", message: `generation ${next.object.metadata.generation} queued` });
+        this.queue.add(stackNameOf(key));
+      }
+      const gen = this.store.get(key)!.object.metadata.generation;
+      return { ...key, generation: gen, created: false, location: locationOf(key) };
+    }
+    const rec: StoredRequest = {
+      object: {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          uid: crypto.randomUUID(),
+          creationTimestamp: new Date().toISOString(),
+          annotations: { [TEAM_ANNOTATION]: opts.caller.team },
+        },
+      },
+      promise: p.definition.name,
+      status: emptyStatus(),
+      stackCreated: false,
+    };
+    this.store.saveObject(rec);
+    this.emit(stackNameOf(key), { type: "queued", message: "generation 1 queued" });
+    this.queue.add(stackNameOf(key));
+    return { ...key, generation: 1, created: true, location: locationOf(key) };
+  }
+
+  async preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult> {
+    const { p, obj, key } = this.validate(object, opts.caller);
+    const existing = this.store.get(key);
+    return previewRequest({
+      promise: p,
+      object: obj,
+      key,
+      existing,
+      destinations: this.options.destinations,
+      defaultStore: this.options.stateStores[0]?.name ?? "default",
+      stores: this.options.stores,
+    });
+  }
+
+  async get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject> {
+    const rec = this.lookup(key, opts.caller);
+    return { ...rec.object, status: rec.status };
+  }
+
+  async list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]> {
+    const kind = filter.kind ? this.promiseFor(filter.kind).entry.kind : undefined;
+    if (filter.namespace) assertMayUse(opts.caller, filter.namespace);
+    return this.store
+      .all()
+      .filter((r) => this.visible(r, opts.caller))
+      .filter((r) => (!filter.namespace || r.object.metadata.namespace === filter.namespace) && (!kind || r.object.kind === kind))
+      .sort((a, b) => keyString(keyOf(a)).localeCompare(keyString(keyOf(b))))
+      .map((r) => ({ ...r.object, status: r.status }));
+  }
+
+  async delete(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }> {
+    const rec = this.lookup(key, opts.caller);
+    const k = keyOf(rec);
+    if (!rec.object.metadata.deletionTimestamp) {
+      this.store.saveObject({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, deletionTimestamp: new Date().toISOString() } } });
+      this.emit(stackNameOf(k), { type: "queued", message: "delete queued" });
+      this.queue.add(stackNameOf(k));
+    }
+    return k;
+  }
+
+  watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void {
+    const rec = this.lookup(key, opts.caller);
+    const stack = stackNameOf(keyOf(rec));
+    this.events.on(stack, listener);
+    return () => this.events.off(stack, listener);
+  }
+
+  /** Every request the platform itself owns (compound children). */
+  platformCaller(): Caller {
+    return PLATFORM_CALLER;
+  }
+
+  private emit(stack: string, e: Omit<RequestEvent, "time">): void {
+    this.events.emit(stack, { ...e, time: new Date().toISOString() });
+  }
+}
