@@ -1,6 +1,7 @@
 /** What installing a Promise means, as data: checks, the promise workflow run, placements, registry entry. */
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
 import { runPipelines } from "../workflow/run";
+import { actionResources, type ActionResourceSpec } from "../workflow/action-steps";
 import { validateDestinations, type DestinationSpec } from "../../destinations/types";
 import { matchDestinations, mergeSelectors } from "../../destinations/scheduling";
 import { apiVersionOf, pluralOf, validatePromiseDefinition } from "./define";
@@ -78,6 +79,8 @@ export interface InstallationPlan {
   registry: RegistryEntry;
   /** Status left by the promise configure workflow. */
   status: Record<string, unknown>;
+  /** One `Action` resource per action the promise configure workflow declared. */
+  actions: ActionResourceSpec[];
 }
 
 /** Runs the promise configure workflow and builds every placement. `config` must come from checkInstallation. */
@@ -87,5 +90,6 @@ export async function planInstallation(name: string, args: InstallationInput, co
     ? await runPipelines({ pipelines, object: promiseObject(args.promise), config, phase: { scope: "promise", action: "configure" }, parent, name, promise: args.promise.name })
     : undefined;
   const placements = buildDependencyPlacements({ name, promise: args.promise, config, destinations: args.destinations, store: args.store, workflow });
-  return { placements, registry: registryEntry(args.promise, args.destinations), status: workflow?.status ?? {} };
+  const actions = workflow ? actionResources(name, workflow) : [];
+  return { placements, registry: registryEntry(args.promise, args.destinations), status: workflow?.status ?? {}, actions };
 }

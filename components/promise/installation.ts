@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Placement } from "../state-store/placement";
+import { Action } from "../workflow/actions/resource";
+import { actionStates } from "./request";
 import { asResourceError } from "./errors";
 import { checkInstallation, planInstallation, type InstallationInput } from "./install-plan";
 import type { RegistryEntry } from "./types";
@@ -19,11 +21,14 @@ export interface PlacementSummary {
 /**
  * Installs a Promise: validates its config (defaults applied) and required Promises, runs its promise
  * configure workflow, and writes its Dependencies and workflow output to every matching Destination as
- * `Placement` children. `registry` is what the platform stack exports about it.
+ * `Placement` children; each action its workflow declares is an `Action` child `<name>-<pipeline>-<step>`
+ * (undone when the installation is destroyed). `registry` is what the platform stack exports about it.
  */
 export class PromiseInstallation extends pulumi.ComponentResource {
   public readonly registry: pulumi.Output<RegistryEntry>;
   public readonly placements: pulumi.Output<PlacementSummary[]>;
+  /** `<pipeline>/<step>` → what each action's handler returned. */
+  public readonly actions: pulumi.Output<Record<string, Record<string, unknown>>>;
 
   constructor(name: string, args: PromiseInstallationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PROMISE_INSTALLATION_TYPE, name, { promise: args.promise?.name, version: args.promise?.version }, opts);
@@ -36,7 +41,8 @@ export class PromiseInstallation extends pulumi.ComponentResource {
     const done = planInstallation(name, args, config, this).then(
       (plan) => {
         for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files }, { parent: this });
-        return plan;
+        const actions = plan.actions.map((a) => ({ step: a.step, action: new Action(a.resourceName, { kind: a.kind, inputs: a.inputs, step: a.step }, { parent: this }) }));
+        return Object.assign(plan, { actionResources: actions });
       },
       (err) => {
         throw asResourceError(err, this);
@@ -46,6 +52,7 @@ export class PromiseInstallation extends pulumi.ComponentResource {
     this.placements = pulumi.output(
       done.then((p) => p.placements.map((x) => ({ name: x.name, destination: x.destination, dir: x.dir, files: Object.keys(x.files).sort() }))),
     );
-    this.registerOutputs({ registry: this.registry, placements: this.placements });
+    this.actions = actionStates(done.then((p) => p.actionResources));
+    this.registerOutputs({ registry: this.registry, placements: this.placements, actions: this.actions });
   }
 }

@@ -1,6 +1,7 @@
 /** What reconciling a request means, as data: checks, the resource configure workflow, placements, status. */
 import { ValidationError, formatIssues } from "../errors";
 import { runPipelines } from "../workflow/run";
+import { actionResources, actionSummaries, type ActionResourceSpec } from "../workflow/action-steps";
 import { validateDestinations, type DestinationSpec } from "../../destinations/types";
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
@@ -26,6 +27,8 @@ export interface RequestPlan {
   placements: PlacementSpec[];
   status: RequestStatus;
   outputs: Record<string, unknown>;
+  /** One `Action` resource per action the configure workflow declared. */
+  actions: ActionResourceSpec[];
 }
 
 /** Synchronous checks; returns the config and request with defaults applied. Throws ValidationError. */
@@ -58,6 +61,8 @@ export async function planRequest(
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
   });
   const status = requestStatus(workflow, schedule, placements);
+  const actions = actionResources(name, workflow);
+  if (actions.length) status.actions = actionSummaries(actions);
   const outputs = args.promise.outputs ? args.promise.outputs({ request, config, status }) : {};
-  return { request, placements, status, outputs };
+  return { request, placements, status, outputs, actions };
 }

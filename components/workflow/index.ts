@@ -1,4 +1,5 @@
 export type {
+  ActionDeclaration,
   Condition,
   CustomStep,
   FileContent,
@@ -21,3 +22,5 @@ export { runPipelines, WorkflowStepError, parseDuration } from "./run";
 export type { RunPipelinesArgs } from "./run";
 export { isSafeRelativePath, serialiseFile } from "./files";
 export { mergeStatus, mergeConditions } from "./status";
+export { actionStep, commandStep, registerActionStepKinds, retryAfterOf, actionResources, actionSummaries, ACTION_STEP_KINDS } from "./action-steps";
+export type { ActionInputs, ActionResourceSpec, ActionStepKind, CommandStepSpec } from "./action-steps";

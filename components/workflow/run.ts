@@ -4,6 +4,7 @@ import { isSafeRelativePath, serialiseFile } from "./files";
 import { stepRunner } from "./registry";
 import { conditionsOf, mergeConditions, mergeStatus } from "./status";
 import type {
+  ActionDeclaration,
   CustomStep,
   Pipeline,
   PipelineResult,
@@ -70,7 +71,7 @@ function applyOutput(
   pipeline: string,
   step: string,
   out: StepOutput,
-  acc: { files: Record<string, string>; selectors: WorkflowSelector[]; status: Record<string, unknown>; control: WorkflowControl },
+  acc: { files: Record<string, string>; selectors: WorkflowSelector[]; status: Record<string, unknown>; control: WorkflowControl; actions: ActionDeclaration[] },
 ): void {
   if (out === null || typeof out !== "object") {
     throw new WorkflowStepError(pipeline, step, `must return an object (files, status, conditions, destinationSelectors, workflowControl), got ${out === null ? "null" : typeof out}`);
@@ -105,7 +106,17 @@ function applyOutput(
     }
     acc.control = { ...acc.control, ...wc };
   }
+  for (const a of out.actions ?? []) {
+    if (!a || typeof a.name !== "string" || !ACTION_NAME.test(a.name)) {
+      throw new WorkflowStepError(pipeline, step, `action name "${String(a?.name)}" must be a DNS-1123 label (lowercase letters, digits and '-')`);
+    }
+    if (typeof a.kind !== "string" || a.kind.length === 0) throw new WorkflowStepError(pipeline, step, `action "${a.name}" needs a kind`);
+    if (acc.actions.some((x) => x.name === a.name)) throw new WorkflowStepError(pipeline, step, `action "${a.name}" is declared twice in this pipeline; give each action its own name`);
+    acc.actions.push({ name: a.name, kind: a.kind, inputs: a.inputs ?? {}, step: a.step ?? step });
+  }
 }
+
+const ACTION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Runs `pipelines` over `object`. Each pipeline starts with no files and the status left by the previous
@@ -118,7 +129,7 @@ export async function runPipelines(args: RunPipelinesArgs): Promise<WorkflowResu
   let suspended = false;
   let retryAfter: string | undefined;
   for (const pipeline of args.pipelines) {
-    const acc = { files: {} as Record<string, string>, selectors: [] as WorkflowSelector[], status, control: {} as WorkflowControl };
+    const acc = { files: {} as Record<string, string>, selectors: [] as WorkflowSelector[], status, control: {} as WorkflowControl, actions: [] as ActionDeclaration[] };
     for (const [index, step] of pipeline.steps.entries()) {
       const input = { object: { ...args.object, status: acc.status }, config: args.config, files: { ...acc.files } };
       let out: StepOutput;
@@ -132,7 +143,7 @@ export async function runPipelines(args: RunPipelinesArgs): Promise<WorkflowResu
       applyOutput(pipeline.name, step.name, out, acc);
     }
     status = acc.status;
-    results.push({ pipeline: pipeline.name, files: acc.files, destinationSelectors: acc.selectors, status, workflowControl: acc.control });
+    results.push({ pipeline: pipeline.name, files: acc.files, destinationSelectors: acc.selectors, status, workflowControl: acc.control, actions: acc.actions });
     const ra = acc.control.retryAfter;
     if (ra !== undefined && (retryAfter === undefined || parseDuration(ra)! < parseDuration(retryAfter)!)) retryAfter = ra;
     if (acc.control.suspend) {

@@ -59,6 +59,23 @@ export interface StepOutput {
   conditions?: Condition[];
   destinationSelectors?: WorkflowSelector[];
   workflowControl?: WorkflowControl;
+  /**
+   * Side effects with a lifecycle this step declares (action steps). Nothing is called while the workflow
+   * runs: the component running the workflow creates one `plinth:index:Action` resource per declaration.
+   */
+  actions?: ActionDeclaration[];
+}
+
+/** One action a step declares: run by the `plinth` provider's handler of `kind` with `inputs`. */
+export interface ActionDeclaration {
+  /** Unique within its pipeline (DNS-1123 label); names the Action resource with the component and pipeline. */
+  name: string;
+  /** Handler kind: `slack`, `pagerduty`, `zendesk`, `webhook`. */
+  kind: string;
+  /** The handler's inputs; credentials are made Pulumi secrets by the Action resource. */
+  inputs: Record<string, unknown>;
+  /** The step that declared it. */
+  step?: string;
 }
 
 /** A pure step: runs during preview too; must not have side effects. */
@@ -111,6 +128,8 @@ export interface PipelineResult {
   /** The object's status after this pipeline. */
   status: Record<string, unknown>;
   workflowControl: WorkflowControl;
+  /** Actions the pipeline's steps declared, in step order (always set by `runPipelines`). */
+  actions?: ActionDeclaration[];
 }
 
 export interface WorkflowResult {

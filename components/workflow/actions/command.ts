@@ -29,6 +29,11 @@ export interface CommandStepOptions {
   script?: string;
   /** The request or promise; written to `input/object.yaml`. */
   object: unknown;
+  /**
+   * Files already in `output/` when the step starts (relative path → content): what earlier steps of the
+   * pipeline wrote, as in a Kratix pipeline whose containers share `/kratix/output`.
+   */
+  initialFiles?: Readonly<Record<string, string>>;
   /** Parent of the step's temporary directory (default: the OS temp dir). */
   workDir?: string;
   /** Extra environment. The host's environment is NOT inherited apart from PATH (no service secrets leak). */
@@ -140,6 +145,14 @@ export async function runCommandStep(o: CommandStepOptions): Promise<CommandStep
     const tmp = path.join(dir, "tmp");
     await Promise.all([input, output, metadata, tmp].map((d) => fs.mkdir(d)));
     await fs.writeFile(path.join(input, "object.yaml"), toYaml(o.object ?? {}));
+    for (const [rel, content] of Object.entries(o.initialFiles ?? {})) {
+      const parts = rel.split("/");
+      if (rel.startsWith("/") || parts.some((p) => p === "" || p === "." || p === ".."))
+        throw new ValidationError(`invalid command step: initialFiles path ${JSON.stringify(rel)} must be relative without . or .. parts`, [{ path: ["initialFiles", rel], message: "must be a relative path" }], "CommandStepInvalid");
+      const file = path.join(output, ...parts);
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(file, content);
+    }
 
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",

@@ -23,7 +23,8 @@ export {
 } from "./webhook";
 export { callApi, parseRetryAfter, backoffDelay, basicAuth, DEFAULT_RETRY, type ApiRequest, type ApiResponse, type ApiClientOptions, type RetryPolicy } from "./http";
 export { redact, redactDeep, redactingLog, REDACTED } from "./redact";
-export { validateOrThrow } from "./validate";
+export { validateOrThrow, jsonEqual as jsonEqualInputs } from "./validate";
+export { Action, ACTION_TYPE, CREDENTIAL_FIELDS, secretCredentials, type ActionArgs } from "./resource";
 export { runCommandStep, checkCommandStepOptions, type CommandStepOptions, type CommandStepResult, type KratixStepContext } from "./command";
 export { parseGoDuration, type DestinationSelector, type WorkflowControl } from "./kratix-io";
 
