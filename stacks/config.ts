@@ -32,7 +32,8 @@ export const destinationSchema = z.object({
   kind: z.enum(["local", "platform"]).default("local"),
   labels: z.record(z.string(), z.string()).default({}),
   path: z.string().optional(),
-  strictMatchLabels: z.boolean().default(false),
+  /** Default: true for the platform destination (only work selecting it lands there), else false. */
+  strictMatchLabels: z.boolean().optional(),
   stateStore: z.string().optional(),
 });
 
@@ -85,7 +86,7 @@ export function destinationSpecs(cfg: PlatformConfig): DestinationSpec[] {
     name: d.name,
     labels: d.kind === "platform" ? { environment: "platform", ...d.labels } : d.labels,
     path: d.path ?? d.name,
-    strictMatchLabels: d.strictMatchLabels,
+    strictMatchLabels: d.strictMatchLabels ?? d.kind === "platform",
     stateStore: d.stateStore ?? defaultStore,
   }));
 }

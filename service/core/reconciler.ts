@@ -25,6 +25,12 @@ export interface ReconcilerOptions {
   retryBaseMs: number;
   onReconcile?: (seconds: number, ok: boolean) => void;
   log: (line: string) => void;
+  /** Compound Promises: the platform agent's hooks. */
+  hooks?: {
+    afterApply(rec: StoredRequest): Promise<void>;
+    beforeRemove(rec: StoredRequest): Promise<void>;
+    statusChanged(rec: StoredRequest): void;
+  };
 }
 
 const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECONNREFUSED|timed? ?out|non-fast-forward/i;
@@ -103,6 +109,8 @@ export class Reconciler {
     const current = this.o.store.getByStack(stack) ?? rec;
     let conditions = current.status.conditions;
     for (const c of plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
+    const written = conditionOf(conditions, "Ready")!;
+    conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
     conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Reconciled", message: `generation ${gen} reconciled` });
     conditions = conditions.filter((c) => c.type !== "Stalled");
     const status: RequestStatus & { groups?: PlanStatus["destinations"] } = {
@@ -114,15 +122,23 @@ export class Reconciler {
       outputs: (res.outputs.outputs as Record<string, unknown>) ?? {},
       promiseVersion: installed.definition.version,
       groups: plan.destinations,
+      ...(current.status.children ? { children: current.status.children } : {}),
     };
     current.status = status;
     this.o.store.saveStatus(current);
+    try {
+      await this.o.hooks?.afterApply(current);
+    } catch (err) {
+      throw new Error(`child requests of ${stack}: ${(err as Error).message}`);
+    }
+    this.o.hooks?.statusChanged(current);
     this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);
-    this.o.emit(stack, { type: "status", message: plan.message, data: status });
+    this.o.emit(stack, { type: "status", message: current.status.message, data: current.status });
   }
 
   private async remove(stack: string, rec: StoredRequest): Promise<void> {
     this.o.emit(stack, { type: "workflow", message: "running delete: removing the files this request wrote" });
+    await this.o.hooks?.beforeRemove(rec);
     if (rec.stackCreated) {
       await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
       await this.o.workspace.removeStack(stack);
@@ -153,6 +169,7 @@ export class Reconciler {
     }
     rec.status = { ...rec.status, conditions, message: clean };
     this.o.store.saveStatus(rec);
+    this.o.hooks?.statusChanged(rec);
     this.o.emit(stack, { type: n >= limit ? "status" : "error", message: clean, data: rec.status });
   }
 }

@@ -16,6 +16,7 @@ import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";
 import { PLATFORM_CALLER, assertMayUse, mayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
+import { PlatformAgent, ownerOf } from "./platform-agent";
 import { previewRequest } from "./preview";
 import { WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
@@ -67,10 +68,24 @@ export class PlinthService implements PlatformService {
   readonly queue: WorkQueue;
   private readonly events = new EventEmitter();
   private readonly reconciler: Reconciler;
+  readonly agent: PlatformAgent;
 
   private constructor(readonly options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
     this.store = new RequestStore(options.workspace);
+    this.agent = new PlatformAgent({
+      store: this.store,
+      stores: options.stores,
+      destinations: options.destinations,
+      apply: (object) => this.apply(object, { caller: PLATFORM_CALLER, mode: "upsert" }),
+      remove: async (key) => void (await this.delete(key, { caller: PLATFORM_CALLER })),
+      serves: (apiVersion, kind) => options.promises.some((p) => p.entry.apiVersion === apiVersion && p.entry.kind.toLowerCase() === kind.toLowerCase()),
+      statusChanged: (rec) => {
+        this.store.saveStatus(rec);
+        this.emit(stackNameOf(keyOf(rec)), { type: "status", message: rec.status.message, data: rec.status });
+      },
+      log: options.log ?? (() => undefined),
+    });
     this.reconciler = new Reconciler({
       workspace: options.workspace,
       store: this.store,
@@ -83,6 +98,11 @@ export class PlinthService implements PlatformService {
       retryBaseMs: options.retryBaseMs ?? 1000,
       onReconcile: options.onReconcile,
       log: options.log ?? (() => undefined),
+      hooks: {
+        afterApply: (rec) => this.agent.sync(rec),
+        beforeRemove: (rec) => this.agent.removeChildren(keyOf(rec)),
+        statusChanged: (rec) => this.agent.childChanged(rec),
+      },
     });
     this.queue = new WorkQueue({ concurrency: options.concurrency ?? Math.max(1, os.cpus().length), work: (stack) => this.reconciler.reconcile(stack) });
   }
@@ -205,7 +225,7 @@ export class PlinthService implements PlatformService {
           ...obj.metadata,
           uid: crypto.randomUUID(),
           creationTimestamp: new Date().toISOString(),
-          annotations: { [TEAM_ANNOTATION]: opts.caller.team },
+          annotations: { [TEAM_ANNOTATION]: this.teamFor(obj, opts.caller) },
         },
       },
       promise: p.definition.name,
@@ -264,6 +284,14 @@ export class PlinthService implements PlatformService {
     const stack = stackNameOf(keyOf(rec));
     this.events.on(stack, listener);
     return () => this.events.off(stack, listener);
+  }
+
+  /** A compound child belongs to its parent's team; anything else to the caller's. */
+  private teamFor(obj: Omit<RequestObject, "status">, caller: Caller): string {
+    if (caller.namespaces !== "*") return caller.team;
+    const owner = ownerOf({ object: obj } as StoredRequest);
+    const parent = owner ? this.store.get(owner) : undefined;
+    return parent?.object.metadata.annotations?.[TEAM_ANNOTATION] ?? caller.team;
   }
 
   /** Every request the platform itself owns (compound children). */

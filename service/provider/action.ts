@@ -2,10 +2,15 @@
  * The Action resource (`plinth:index:Action`): one side-effecting workflow step, run by the handler of
  * its `kind` (components/workflow/actions). Check validates the inputs before anything is called; diff
  * asks the handler; create/update/delete call the remote API (retries and backoff live in the handlers'
- * HTTP client). Outputs keep the inputs (as one secret: update and delete need them, credentials
- * included) and the handler's state (remote ids only).
+ * HTTP client).
+ *
+ * Outputs are the handler's state (remote ids only) and `sealedInputs`: the inputs, credentials
+ * included, sealed with AES-256-GCM under the provider's key and also marked a Pulumi secret. Delete
+ * needs the credentials and gets only the outputs (the SDK's provider server does not pass the old
+ * inputs on), and the Node SDK logs every RegisterResource answer, secrets unwrapped, as a debug event:
+ * sealing keeps credentials out of that event as well as out of the state.
  */
-import { randomUUID } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes, randomUUID } from "node:crypto";
 import { PlinthError } from "../../components/errors";
 import { actionHandlers as defaultHandlers, CREDENTIAL_FIELDS, jsonEqualInputs, redact, type ActionContext, type ActionHandler } from "../../components/workflow/actions";
 import type { ResourceHandler } from "./types";
@@ -16,6 +21,11 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface ActionResourceHandlerOptions {
+  /**
+   * Key sealing the inputs kept in the outputs (needed again to update and delete: keep it stable).
+   * Default: env PLINTH_ACTIONS_KEY, else PULUMI_CONFIG_PASSPHRASE (set for a provider the CLI launches).
+   */
+  sealKey?: string;
   /** HTTP client handed to the handlers (tests); defaults to the global fetch. */
   fetch?: typeof fetch;
   /** Progress lines (already redacted by the handlers); default: dropped. */
@@ -54,9 +64,45 @@ function credentialsOf(v: unknown, out: string[] = []): string[] {
   return out;
 }
 
+const SEAL_VERSION = "v1";
+
+/** AES-256-GCM under a key derived (HKDF-SHA256) from `secretKey`; `kind` is bound as associated data. */
+export function sealInputs(secretKey: string, kind: string, inputs: unknown): string {
+  const key = Buffer.from(hkdfSync("sha256", secretKey, "plinth-actions", "sealed-inputs", 32));
+  const iv = randomBytes(12);
+  const c = createCipheriv("aes-256-gcm", key, iv);
+  c.setAAD(Buffer.from(kind));
+  const ct = Buffer.concat([c.update(JSON.stringify(inputs ?? {}), "utf8"), c.final()]);
+  return `${SEAL_VERSION}:${Buffer.concat([iv, c.getAuthTag(), ct]).toString("base64")}`;
+}
+
+export function unsealInputs(secretKey: string, kind: string, sealed: string): Record<string, unknown> {
+  if (typeof sealed !== "string" || !sealed.startsWith(`${SEAL_VERSION}:`)) throw new Error("the sealed inputs are missing or of an unknown version");
+  const raw = Buffer.from(sealed.slice(SEAL_VERSION.length + 1), "base64");
+  const key = Buffer.from(hkdfSync("sha256", secretKey, "plinth-actions", "sealed-inputs", 32));
+  const d = createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+  d.setAAD(Buffer.from(kind));
+  d.setAuthTag(raw.subarray(12, 28));
+  return JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8")) as Record<string, unknown>;
+}
+
 export function actionResourceHandler(opts: ActionResourceHandlerOptions = {}): ResourceHandler {
   const handlers = opts.handlers ?? defaultHandlers;
   const log = opts.log ?? (() => {});
+  const sealKey = (): string => {
+    const k = opts.sealKey ?? process.env.PLINTH_ACTIONS_KEY ?? process.env.PULUMI_CONFIG_PASSPHRASE;
+    if (!k) throw new PlinthError("ActionSealKeyMissing", "the plinth provider has no key to seal action inputs with: pass sealKey to actionResourceHandler or set PLINTH_ACTIONS_KEY");
+    return k;
+  };
+  /** The inputs an earlier create/update kept, unsealed. */
+  const oldInputs = (olds: Record<string, unknown>): Record<string, unknown> => {
+    try {
+      return unsealInputs(sealKey(), String(olds.kind), olds.sealedInputs as string);
+    } catch (err) {
+      if (err instanceof PlinthError) throw err;
+      throw new PlinthError("ActionUnsealFailed", `${where(olds)}: cannot read the inputs kept in its state (${err instanceof Error ? err.message : String(err)}); was the provider's seal key changed?`, { kind: olds.kind, step: olds.step });
+    }
+  };
 
   const handlerOf = (kind: unknown): ActionHandler<unknown, unknown> => {
     const h = typeof kind === "string" ? handlers[kind] : undefined;
@@ -81,10 +127,10 @@ export function actionResourceHandler(opts: ActionResourceHandlerOptions = {}): 
       throw new PlinthError(code, `${where(props)} failed to ${op}: ${msg}`, { kind: props.kind, step: props.step, op });
     }
   };
-  const outs = (props: Record<string, unknown>, state: unknown) => ({
+  const outs = (props: Record<string, unknown>, sealed: string, state: unknown) => ({
     kind: props.kind,
     ...(typeof props.step === "string" ? { step: props.step } : {}),
-    inputs: secret(jsonCopy(props.inputs ?? {})),
+    sealedInputs: secret(sealed),
     state: jsonCopy(state ?? {}),
   });
 
@@ -100,24 +146,28 @@ export function actionResourceHandler(opts: ActionResourceHandlerOptions = {}): 
     diff(olds, news) {
       if (olds.kind !== news.kind) return { changes: true, replaces: ["kind"] };
       const h = handlerOf(news.kind);
-      const a = parsed(h, olds.inputs);
+      const a = parsed(h, oldInputs(olds));
       const b = parsed(h, news.inputs);
       const d = h.diff ? h.diff(a, b) : { changes: !jsonEqualInputs(a, b) };
       return { changes: d.changes, replaces: (d.replaces ?? []).map((f) => `inputs.${f}`) };
     },
     async create(inputs) {
       const h = handlerOf(inputs.kind);
+      const sealed = sealInputs(sealKey(), String(inputs.kind), inputs.inputs);
       const state = await run("create", inputs, () => h.create(parsed(h, inputs.inputs), ctx()));
-      return { id: `${inputs.kind}-${randomUUID()}`, outs: outs(inputs, state) };
+      return { id: `${inputs.kind}-${randomUUID()}`, outs: outs(inputs, sealed, state) };
     },
     async update(_id, olds, news) {
       const h = handlerOf(news.kind);
-      const state = await run("update", news, () => h.update(olds.state, parsed(h, olds.inputs), parsed(h, news.inputs), ctx()));
-      return { outs: outs(news, state) };
+      const sealed = sealInputs(sealKey(), String(news.kind), news.inputs);
+      const old = oldInputs(olds);
+      const state = await run("update", news, () => h.update(olds.state, parsed(h, old), parsed(h, news.inputs), ctx()));
+      return { outs: outs(news, sealed, state) };
     },
     async delete(_id, props) {
       const h = handlerOf(props.kind);
-      await run("delete", props, () => h.delete(props.state, parsed(h, props.inputs), ctx()));
+      const inputs = oldInputs(props);
+      await run("delete", { ...props, inputs }, () => h.delete(props.state, parsed(h, inputs), ctx()));
     },
   };
 }

@@ -1,0 +1,134 @@
+/**
+ * The platform agent (DESIGN.md §3.8): compound Promises write child resource requests into the platform
+ * destination's path; after each reconcile of a parent the agent reads those files from Git and applies
+ * each child like any request (as the platform itself), deletes children the parent no longer writes, and
+ * folds the children's state into the parent's status (`children`, Ready only when all are, Stalled naming
+ * a failed child).
+ */
+import YAML from "yaml";
+import type { DestinationSpec } from "../../destinations/types";
+import type { StoreRegistry } from "../platform/stores";
+import { PLATFORM_CALLER } from "./auth";
+import { conditionOf, setCondition } from "./conditions";
+import { keyOf, type RequestStore, type StoredRequest } from "./store";
+import type { ApplyResult, RequestKey } from "./types";
+
+export const OWNER_NAMESPACE = "plinth.dev/owner-namespace";
+export const OWNER_KIND = "plinth.dev/owner-kind";
+export const OWNER_NAME = "plinth.dev/owner-name";
+
+export interface PlatformAgentOptions {
+  store: RequestStore;
+  stores: StoreRegistry;
+  destinations: Required<DestinationSpec>[];
+  /** Applies a child (upsert) as the platform. */
+  apply: (object: unknown) => Promise<ApplyResult>;
+  /** Queues a child's deletion. */
+  remove: (key: RequestKey) => Promise<void>;
+  /** Whether an installed Promise serves this apiVersion/kind. */
+  serves: (apiVersion: string, kind: string) => boolean;
+  /** Persists and announces a parent's changed status. */
+  statusChanged: (rec: StoredRequest) => void;
+  log: (line: string) => void;
+}
+
+export function ownerOf(rec: StoredRequest): RequestKey | undefined {
+  const l = rec.object.metadata.labels ?? {};
+  return l[OWNER_NAME] && l[OWNER_NAMESPACE] && l[OWNER_KIND] ? { namespace: l[OWNER_NAMESPACE], kind: l[OWNER_KIND], name: l[OWNER_NAME] } : undefined;
+}
+
+function sameKey(a: RequestKey, b: RequestKey): boolean {
+  return a.namespace === b.namespace && a.name === b.name && a.kind.toLowerCase() === b.kind.toLowerCase();
+}
+
+export class PlatformAgent {
+  constructor(private readonly o: PlatformAgentOptions) {}
+
+  private platformPaths(): Map<string, Required<DestinationSpec>> {
+    return new Map(this.o.destinations.filter((d) => d.labels.environment === "platform").map((d) => [d.name, d]));
+  }
+
+  children(parent: RequestKey): StoredRequest[] {
+    return this.o.store.all().filter((r) => {
+      const o = ownerOf(r);
+      return o !== undefined && sameKey(o, parent);
+    });
+  }
+
+  /** After a parent's reconcile: apply the child requests it wrote to platform destinations. */
+  async sync(parent: StoredRequest): Promise<void> {
+    const platform = this.platformPaths();
+    const dirs = new Map<string, Required<DestinationSpec>>();
+    for (const f of parent.status.files) {
+      const d = platform.get(f.destination);
+      if (d) dirs.set(f.path.slice(0, f.path.lastIndexOf("/")), d);
+    }
+    const desired: Record<string, unknown>[] = [];
+    for (const [dir, dest] of dirs) {
+      const files = (await this.o.stores.writer(dest.stateStore).readDirectory({ dir })) ?? {};
+      for (const [name, text] of Object.entries(files)) {
+        if (name === "kustomization.yaml" || !/\.ya?ml$/.test(name)) continue;
+        for (const doc of YAML.parseAllDocuments(text)) {
+          const obj = doc.toJSON() as Record<string, unknown> | null;
+          if (obj && typeof obj.apiVersion === "string" && typeof obj.kind === "string" && this.o.serves(obj.apiVersion, obj.kind)) desired.push(obj);
+        }
+      }
+    }
+    const parentKey = keyOf(parent);
+    const applied: RequestKey[] = [];
+    for (const obj of desired) {
+      const labels = { ...((obj.metadata as { labels?: Record<string, string> })?.labels ?? {}), [OWNER_NAMESPACE]: parentKey.namespace, [OWNER_KIND]: parentKey.kind, [OWNER_NAME]: parentKey.name };
+      const res = await this.o.apply({ ...obj, metadata: { ...(obj.metadata as object), labels } });
+      applied.push(res);
+    }
+    for (const child of this.children(parentKey)) {
+      if (!applied.some((k) => sameKey(k, keyOf(child)))) {
+        this.o.log(`platform agent: ${parentKey.kind}/${parentKey.name} no longer writes ${child.object.kind}/${child.object.metadata.name}; deleting it`);
+        await this.o.remove(keyOf(child));
+      }
+    }
+    this.aggregate(parent);
+  }
+
+  /** Before a parent is removed: delete its children (their files go with their stacks). */
+  async removeChildren(parent: RequestKey): Promise<void> {
+    for (const child of this.children(parent)) if (!child.object.metadata.deletionTimestamp) await this.o.remove(keyOf(child));
+  }
+
+  /** A child's status changed: refresh its parent's. */
+  childChanged(child: StoredRequest): void {
+    const owner = ownerOf(child);
+    if (!owner) return;
+    const parent = this.o.store.get(owner);
+    if (parent && !parent.object.metadata.deletionTimestamp) this.aggregate(parent);
+  }
+
+  /** Folds children into the parent's status: `children`, `ChildrenReady`, `Ready`, `Stalled`. */
+  aggregate(parent: StoredRequest): void {
+    const kids = this.children(keyOf(parent));
+    if (kids.length === 0 && !parent.status.children) return;
+    const ready = (r: StoredRequest) => conditionOf(r.status.conditions, "Ready")?.status === "True" && r.status.observedGeneration === r.object.metadata.generation;
+    const children = kids.map((k) => ({ namespace: k.object.metadata.namespace, kind: k.object.kind, name: k.object.metadata.name, ready: ready(k) }));
+    const stalled = kids.find((k) => conditionOf(k.status.conditions, "Stalled")?.status === "True");
+    const notReady = children.filter((c) => !c.ready);
+    const written = conditionOf(parent.status.conditions, "ResourcesWritten")?.status !== "False";
+    let conditions = setCondition(parent.status.conditions, {
+      type: "ChildrenReady",
+      status: notReady.length ? "False" : "True",
+      reason: notReady.length ? "ChildrenNotReady" : "ChildrenReady",
+      message: notReady.length ? `waiting for ${notReady.map((c) => `${c.kind}/${c.name}`).join(", ")}` : `${children.length} children ready`,
+    });
+    if (stalled) {
+      const msg = `child ${stalled.object.kind}/${stalled.object.metadata.name} is stalled: ${conditionOf(stalled.status.conditions, "Stalled")?.message ?? ""}`;
+      conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ChildStalled", message: msg });
+      conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ChildStalled", message: msg });
+    } else {
+      conditions = conditions.filter((c) => !(c.type === "Stalled" && c.reason === "ChildStalled"));
+      const ok = written && notReady.length === 0;
+      conditions = setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason: ok ? "Ready" : "ChildrenNotReady", message: ok ? "resource and all its children are ready" : `waiting for ${notReady.map((c) => `${c.kind}/${c.name}`).join(", ")}` });
+    }
+    const readyCond = conditionOf(conditions, "Ready")!;
+    parent.status = { ...parent.status, children, conditions, message: readyCond.status === "True" ? "Ready" : readyCond.message };
+    this.o.statusChanged(parent);
+  }
+}
