@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   }
   const t0 = Date.now();
   const toolchain = await ensureToolchain({ root, log, allowPathCli: true });
-  const dataDir = path.join(root, ".plinth");
+  const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
   const port = Number(process.env.PLINTH_PORT ?? 8080);
   const stack = process.env.PLINTH_STACK ?? "local";
   const raw = readStackConfig(path.join(root, `Pulumi.${stack}.yaml`));
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   log(`plinth: platform up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
   const service = await platform.serve({ log: (line) => log(`  ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
+  const resumed = service.queueDepth();
 
   const out = process.stdout;
   out.write(`\nPlinth is running at ${platform.url}  (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)\n\n`);
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   out.write(`Destinations  ${outputs.destinations.map((d) => `${d.name} {${Object.entries(d.labels).map(([k, v]) => `${k}: ${v}`).join(", ")}}`).join(", ")}\n`);
   out.write(`Promises      ${outputs.promises.map((p) => `${p.name}@${p.version} (${p.apiVersion} ${p.kind})`).join(", ")}\n`);
   const requests = await service.list({}, { caller: { team: "platform", namespaces: "*" } });
-  out.write(`Requests      ${requests.length} stored (resumed: ${service.queueDepth()} queued)\n`);
+  out.write(`Requests      ${requests.length} stored (${resumed} unfinished, resumed)\n`);
   out.write(`\nTry it (token in .plinth/token):\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);

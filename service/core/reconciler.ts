@@ -156,6 +156,7 @@ export class Reconciler {
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!rec) return;
     const transient = TRANSIENT.test(message);
+    if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const limit = transient ? this.o.maxAttempts * 2 : this.o.maxAttempts;
     let conditions = rec.status.conditions;
     if (n >= limit) {

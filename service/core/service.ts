@@ -113,7 +113,8 @@ export class PlinthService implements PlatformService {
     for (const rec of svc.store.load()) {
       const unfinished = rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation;
       if (unfinished) {
-        if (rec.stackCreated) await options.workspace.cancel(stackNameOf(keyOf(rec)));
+        const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
+        if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
         svc.queue.add(stackNameOf(keyOf(rec)));
       }
     }

@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { EngineError } from "./errors";
@@ -163,8 +164,42 @@ export class EngineWorkspace {
     fs.rmSync(this.settingsFile(name), { force: true });
   }
 
-  /** Clears a lock left by a process that died mid-operation. */
-  async cancel(name: string): Promise<void> {
-    await this.runCli(["cancel", "--yes", "--stack", name], { allowFailure: true });
+  /**
+   * Removes locks of `stack` left by a process that died mid-operation (file:// backends: a lock names
+   * its host and pid; only locks of this host whose pid is gone are removed). Returns how many.
+   */
+  clearDeadLocks(stack: string): number {
+    if (!this.options.backendUrl.startsWith("file://")) return 0;
+    const root = path.join(this.options.backendUrl.slice("file://".length), ".pulumi", "locks");
+    let removed = 0;
+    const visit = (dir: string): void => {
+      if (!fs.existsSync(dir)) return;
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) visit(p);
+        else if (path.basename(dir) === stack && e.name.endsWith(".json")) {
+          try {
+            const lock = JSON.parse(fs.readFileSync(p, "utf8")) as { pid: number; hostname: string };
+            if (lock.hostname === os.hostname() && !alive(lock.pid)) {
+              fs.rmSync(p, { force: true });
+              removed++;
+            }
+          } catch {
+            /* unreadable lock: leave it */
+          }
+        }
+      }
+    };
+    visit(root);
+    return removed;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
