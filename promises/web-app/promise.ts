@@ -7,12 +7,15 @@
  * where the platform agent reconciles them: a `jenkins` (CI), a `postgresql` when `dbDriver: postgresql`
  * (Kratix does the same) and an `NginxIngress` that puts a Service and an Ingress in front of the app (Kratix
  * renders those two itself; here the nginx-ingress Promise owns them, so they are not written twice).
+ * With `notifications` in its config it also announces each app on Slack, gives it a PagerDuty service
+ * with an on-call schedule and opens a Zendesk ticket (action steps, see notifications.ts).
  */
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
 import { isDns1123Label } from "../../components/state-store/layout";
 import { jenkinsPlugin } from "../jenkins/promise";
 import { databaseOf, ingressRequest, jenkinsRequest, postgresqlRequest, type Parent } from "./children";
+import { notificationSteps, notificationsConfig } from "./notifications";
 
 const IMAGE = /^[a-z0-9]([a-z0-9._/:-]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -56,6 +59,8 @@ export const webAppConfig = z.object({
       teamId: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be lowercase letters, digits and '-'").max(30).default("app"),
     })
     .prefault({}),
+  /** Optional announcements of each app: Slack message, PagerDuty service + on-call schedule, Zendesk ticket. */
+  notifications: notificationsConfig.optional(),
 });
 export type WebAppConfig = z.output<typeof webAppConfig>;
 
@@ -137,6 +142,7 @@ export const webAppPromise = definePromise({
                 return { files, status, destinationSelectors: [{ directory: "platform", matchLabels: config.platformLabels }] };
               },
             },
+            ...notificationSteps(),
           ],
         },
       ],
