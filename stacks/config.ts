@@ -6,6 +6,7 @@ import { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../components/errors";
 import { isDns1123Label } from "../components/state-store/layout";
 import { validateDestinations, type DestinationSpec } from "../destinations/types";
+import { parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "../destinations/cluster-config";
 
 const dns = z.string().refine(isDns1123Label, { message: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63, e.g. team-a" });
 
@@ -54,6 +55,11 @@ export const teamSchema = z.object({
 });
 
 export const platformConfigSchema = z.object({
+  /**
+   * Provisioned clusters (EKS, GKE, on-prem/edge k3s, the platform cluster) with Flux bootstrapped: the
+   * topology config of `destinations/cluster-config.ts`. Each also registers as a destination.
+   */
+  clusters: z.unknown().optional(),
   stateStores: z.array(stateStoreSchema).min(1, { message: "configure at least one State Store" }),
   destinations: z.array(destinationSchema).default([]),
   promises: z.array(promiseEntrySchema).default([]),
@@ -65,7 +71,7 @@ export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 export type DestinationConfig = z.output<typeof destinationSchema>;
 
 /** The keys read from stack config (`plinth:<key>`). */
-export const CONFIG_KEYS = ["stateStores", "destinations", "promises", "teams"] as const;
+export const CONFIG_KEYS = ["clusters", "stateStores", "destinations", "promises", "teams"] as const;
 
 function keyPath(path: (string | number | symbol)[]): (string | number)[] {
   return path.map((p) => (typeof p === "symbol" ? String(p) : p));
@@ -79,9 +85,25 @@ export function configKey(path: (string | number)[]): string {
   return s;
 }
 
-/** Destinations as scheduling sees them (the first store is the default). */
+/** The validated cluster topology, when `clusters` is configured. */
+export function clusterTopology(cfg: PlatformConfig): TopologyConfig | undefined {
+  return cfg.clusters === undefined ? undefined : parseTopologyConfig(cfg.clusters);
+}
+
+/** Destinations as scheduling sees them (the first store is the default): path-only ones, then clusters. */
 export function destinationSpecs(cfg: PlatformConfig): DestinationSpec[] {
   const defaultStore = cfg.stateStores[0].name;
+  const clusters: DestinationSpec[] = (clusterTopology(cfg)?.destinations ?? []).map((d) => ({
+    name: d.name,
+    labels: d.kind === "platform" ? { environment: "platform", ...d.labels } : d.labels,
+    path: d.path ?? d.name,
+    strictMatchLabels: d.strictMatchLabels ?? d.kind === "platform",
+    stateStore: defaultStore,
+  }));
+  return [...pathDestinations(cfg, defaultStore), ...clusters];
+}
+
+function pathDestinations(cfg: PlatformConfig, defaultStore: string): DestinationSpec[] {
   return cfg.destinations.map((d) => ({
     name: d.name,
     labels: d.kind === "platform" ? { environment: "platform", ...d.labels } : d.labels,
@@ -103,6 +125,10 @@ export function parsePlatformConfig(raw: Record<string, unknown>, known: { promi
   }
   const cfg = res.data;
   const issues: FieldIssue[] = [];
+  if (cfg.clusters !== undefined) {
+    for (const i of topologyConfigIssues(cfg.clusters)) issues.push({ ...i, path: ["clusters", ...i.path] });
+    if (issues.length) throw configError(issues);
+  }
   const storeNames = new Set<string>();
   cfg.stateStores.forEach((s, i) => {
     if (storeNames.has(s.name)) issues.push({ path: ["stateStores", i, "name"], message: `"${s.name}" is already the name of another State Store` });

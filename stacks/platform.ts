@@ -10,13 +10,19 @@ import { LocalDestination } from "../destinations/local";
 import { PlatformDestination } from "../destinations/platform";
 import type { AnyPromise } from "../components/promise/types";
 import { marketplace } from "../promises";
-import { CONFIG_KEYS, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
+import * as path from "node:path";
+import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
+import { buildTopology } from "../destinations/topology";
+import { ensureFluxCrds } from "../tools/cluster/flux-crds";
+import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
   /** Public clone URL of each State Store by name (the embedded store's depends on the server's port). */
   storeUrls?: Record<string, string>;
   /** Base URL of the platform's HTTP API, exported as `endpoint`. */
   endpoint?: string;
+  /** Parsed Flux CRDs (tests); otherwise generated from Flux's Go API modules on first use. */
+  fluxCrds?: CrdObject[];
 }
 
 /** Reads the `plinth:*` config keys as raw values (objects or JSON strings). */
@@ -54,8 +60,15 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       stores.set(s.name, new GitStateStore(s.name, { store: s.name, url, branch: s.branch, path: s.path }));
     }
     const specs = destinationSpecs(cfg);
-    const destinations = specs.map((spec, i) => {
-      const Kind = cfg.destinations[i].kind === "platform" ? PlatformDestination : LocalDestination;
+    const topology = clusterTopology(cfg);
+    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
+    if (topology) {
+      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
+      const crds = options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) }));
+      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds }).kubeconfigs;
+    }
+    const destinations = specs.map((spec) => {
+      const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
       return new Kind(spec.name, { spec }, { dependsOn: [stores.get(spec.stateStore)!] });
     });
     const installed = cfg.promises.map((p) => ({ name: p.name, version: marketplace[p.name].version }));
@@ -74,6 +87,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       destinations: destinations.map((d) => d.destination),
       promises: installations.map((i) => i.registry),
       endpoint: options.endpoint ?? "",
+      ...(topology ? { kubeconfigs } : {}),
     };
   };
 }

@@ -1,0 +1,46 @@
+/**
+ * The EasyEaty platform stack (Pulumi.easyeaty.yaml) run as the real platform program under the recording
+ * mocks: clusters with Flux, their destination registrations, and the Marketplace installations.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { recordResources, runProgram } from "../../support/mocks";
+import { platformProgram, validatePlatformConfig } from "../../../stacks/platform";
+import { REPO_ROOT } from "../../support/pulumi";
+import { fluxCrds } from "../flux/crds";
+import { cloudState } from "../destinations/cloud-state";
+
+const settings = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.easyeaty.yaml"), "utf8")) as { config: Record<string, unknown> };
+const raw = Object.fromEntries(Object.entries(settings.config).map(([k, v]) => [k.replace(/^plinth:/, ""), v]));
+
+describe("Pulumi.easyeaty.yaml", () => {
+  test("its config validates", () => {
+    const cfg = validatePlatformConfig(raw);
+    assert.deepEqual(cfg.promises.map((p) => p.name), ["jenkins", "postgresql", "nginx-ingress", "redis", "namespace", "web-app"]);
+  });
+
+  test("the platform program builds clusters with Flux, registers them as destinations and installs the promises", async () => {
+    const rec = recordResources({ state: cloudState });
+    for (const [k, v] of Object.entries(settings.config)) pulumi.runtime.setConfig(k, JSON.stringify(v));
+    const crds = await fluxCrds();
+    const out = (await runProgram(() => platformProgram({ fluxCrds: crds, storeUrls: {} })())) as Record<string, unknown>;
+    const types = (t: string) => rec.ofType(t).map((r) => r.name);
+    assert.deepEqual(types("plinth:eks:EksDestination"), ["platform", "eks-prod"]);
+    assert.deepEqual(types("plinth:gke:GkeDestination"), ["gke-prod"]);
+    assert.deepEqual(types("plinth:onprem:OnPremDestination"), ["edge"]);
+    assert.equal(types("plinth:flux:FluxBootstrap").length, 4, "Flux on every cluster");
+    assert.deepEqual(types("plinth:index:DestinationRoot").sort(), ["edge-root", "eks-prod-root", "gke-prod-root", "platform-root"]);
+    assert.deepEqual(rec.named("edge-root")!.inputs, { store: "default", path: "edge/amsterdam-1" });
+    assert.deepEqual(types("plinth:promise:PromiseInstallation"), ["jenkins", "postgresql", "nginx-ingress", "redis", "namespace", "web-app"]);
+    const placements = rec.ofType("plinth:index:Placement").map((r) => String(r.inputs.dir));
+    assert.ok(placements.some((d) => d.startsWith("eks-prod/dependencies/jenkins/")), placements.join(","));
+    assert.ok(!placements.some((d) => d.startsWith("platform/dependencies/jenkins/")), "the strict platform cluster gets no worker dependencies");
+    const dests = out.destinations as { name: string; strictMatchLabels: boolean }[];
+    assert.deepEqual(dests.map((d) => [d.name, d.strictMatchLabels]), [["platform", true], ["eks-prod", false], ["gke-prod", false], ["edge", false]]);
+    assert.deepEqual(Object.keys(out.kubeconfigs as object).sort(), ["edge", "eks-prod", "gke-prod", "platform"]);
+  });
+});
