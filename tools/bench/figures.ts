@@ -1,0 +1,89 @@
+/**
+ * From measurements to judged figures: each builder names the target or comparison the figure is judged
+ * by and decides `ok`. Pure, so the judging is unit-tested.
+ */
+import type { Figure } from "./report";
+import { round } from "./stats";
+
+/** Kratix's published figure: ~145 s until 100 requests are all ready. */
+export const KRATIX_BURST100_S = 145;
+/** Targets from the service issue. */
+export const REQUEST_P50_TARGET_MS = 1000;
+export const BURST100_TARGET_S = 45;
+/** The bench's own line for "commit cost does not grow with the repository". */
+export const SCALING_RATIO_LIMIT = 2;
+
+export function requestFigure(values: { p50: number; p95: number; n: number } & Record<string, unknown>): Figure {
+  const ready = typeof values.ready_seen_p50 === "number" ? `; Ready seen p50 ${values.ready_seen_p50} ms` : "";
+  return {
+    figure: "request_to_commit_ms",
+    summary: `p50 ${values.p50} ms, p95 ${values.p95} ms (n=${values.n}${ready})`,
+    target: `p50 ≤ ${REQUEST_P50_TARGET_MS} ms`,
+    ok: values.p50 <= REQUEST_P50_TARGET_MS,
+    values,
+  };
+}
+
+/** A burst of `n`; judged per 100 requests (scaled linearly when `n` is not 100, e.g. with --quick). */
+export function burstFigure(seconds: number, n: number, extra: Record<string, unknown> = {}): Figure {
+  const per100 = (seconds * 100) / n;
+  const scaled = n === 100 ? "" : ` (n=${n}, scaled ×${round(100 / n, 2)})`;
+  return {
+    figure: "burst100_s",
+    summary: `${round(seconds, 1)} s for ${n}${n === 100 ? "" : ` → ${round(per100, 1)} s per 100`}; ${round(KRATIX_BURST100_S / per100, 1)}× Kratix`,
+    target: `≤ ${BURST100_TARGET_S} s per 100${scaled}; Kratix ~${KRATIX_BURST100_S} s`,
+    ok: per100 <= BURST100_TARGET_S,
+    values: { seconds: round(seconds, 2), ...extra, n, per100_s: round(per100, 2), kratix_s: KRATIX_BURST100_S, vs_kratix: round(KRATIX_BURST100_S / per100, 2) },
+  };
+}
+
+export function scalingFigure(emptyMs: number, fullMs: number, existingDirs: number, samples: number): Figure {
+  const ratio = fullMs / emptyMs;
+  return {
+    figure: "commit_scaling",
+    summary: `×${round(ratio, 2)} (${existingDirs} dirs ${round(fullMs)} ms / empty ${round(emptyMs)} ms, median of ${samples})`,
+    target: `ratio vs 1.0 (flat); ≤ ${SCALING_RATIO_LIMIT}`,
+    ok: ratio <= SCALING_RATIO_LIMIT,
+    values: { ratio: round(ratio, 2), empty_ms: round(emptyMs, 1), full_ms: round(fullMs, 1), existing_dirs: existingDirs, samples },
+  };
+}
+
+export interface RssValues {
+  idle_start: number;
+  idle: number;
+  peak: number;
+  children_peak: number;
+  total_peak: number;
+  max_children: number;
+}
+
+export function rssFigure(v: RssValues): Figure {
+  const r = (x: number) => round(x);
+  return {
+    figure: "rss_mb",
+    summary: `service idle ${r(v.idle)} MB, burst peak ${r(v.peak)} MB; pulumi children peak ${r(v.children_peak)} MB (${v.max_children} procs)`,
+    target: "informational (service process; CLI children separately)",
+    ok: null,
+    values: { idle_start: r(v.idle_start), idle: r(v.idle), peak: r(v.peak), children_peak: r(v.children_peak), total_peak: r(v.total_peak), max_children: v.max_children },
+  };
+}
+
+export function startFigure(v: { seconds: number; state: string } & Record<string, unknown>): Figure {
+  return {
+    figure: "start_s",
+    summary: `${v.seconds} s (npm start, ${v.state === "existing" ? "existing .plinth state" : "fresh .plinth"})`,
+    target: "informational (toolchain built)",
+    ok: null,
+    values: v,
+  };
+}
+
+export function platformUpFigure(v: { cold_s: number; noop_s: number } & Record<string, unknown>): Figure {
+  return {
+    figure: "platform_up_s",
+    summary: `cold ${v.cold_s} s, no-op ${v.noop_s} s (no-op/cold ×${round(v.noop_s / v.cold_s, 2)})`,
+    target: "informational (local stack, fresh dir)",
+    ok: null,
+    values: v,
+  };
+}
