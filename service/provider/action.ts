@@ -134,7 +134,7 @@ export function actionResourceHandler(opts: ActionResourceHandlerOptions = {}): 
     state: jsonCopy(state ?? {}),
   });
 
-  return {
+  const handler: ResourceHandler & { read?(id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }> } = {
     check(news) {
       const h = handlers[String(news.kind)];
       if (!h) return [{ path: "kind", reason: `unknown action kind ${JSON.stringify(news.kind)}; use one of ${Object.keys(handlers).sort().join(", ")}` }];
@@ -169,5 +169,11 @@ export function actionResourceHandler(opts: ActionResourceHandlerOptions = {}): 
       const inputs = oldInputs(props);
       await run("delete", { ...props, inputs }, () => h.delete(props.state, parsed(h, inputs), ctx()));
     },
+    async read(id, props) {
+      // Refresh: the remote objects are not read back (the APIs differ); the kept state stays, sealed inputs stay secret.
+      const sealed = props.sealedInputs;
+      return { id, props: { ...props, ...(typeof sealed === "string" ? { sealedInputs: secret(sealed) } : {}) } };
+    },
   };
+  return handler;
 }

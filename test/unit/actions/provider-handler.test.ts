@@ -67,6 +67,10 @@ describe("actionResourceHandler", () => {
     assert.deepEqual(h.diff(olds, { ...news, inputs: { ...news.inputs, room: "other" } }), { changes: true, replaces: ["inputs.room"] });
     assert.deepEqual(h.diff(olds, { ...news, kind: "other" }), { changes: true, replaces: ["kind"] });
 
+    const read = await (h as { read?: (id: string, p: Record<string, unknown>) => Promise<{ props: Record<string, unknown> }> }).read!(created.id, olds);
+    assert.deepEqual(read.props.sealedInputs, sealed, "a refresh keeps the sealed inputs a secret");
+    assert.deepEqual(read.props.state, olds.state);
+
     const updated = await h.update(created.id, olds, { ...news, inputs: { token: "rotated", text: "bye" } });
     assert.deepEqual(updated.outs.state, { id: "m1", n: 2 });
     await h.delete(created.id, olds);
