@@ -68,10 +68,13 @@ export function rssFigure(v: RssValues): Figure {
   };
 }
 
-export function startFigure(v: { seconds: number; state: string } & Record<string, unknown>): Figure {
+export function startFigure(v: { seconds: number; state: string; boot_s?: number; up_s?: number } & Record<string, unknown>): Figure {
+  const parts = [v.state === "existing" ? "existing .plinth state" : "fresh .plinth"];
+  if (v.boot_s !== undefined) parts.push(`npm+tsx boot ${v.boot_s} s`);
+  if (v.up_s !== undefined) parts.push(`up ${v.up_s} s`);
   return {
     figure: "start_s",
-    summary: `${v.seconds} s (npm start, ${v.state === "existing" ? "existing .plinth state" : "fresh .plinth"})`,
+    summary: `${v.seconds} s (npm start; ${parts.join(", ")})`,
     target: "informational (toolchain built)",
     ok: null,
     values: v,

@@ -17,6 +17,12 @@ export interface StartResult {
   healthz_s: number;
   /** Whether `.plinth/state` existed before (a resumed start) or not (a first start). */
   state: "existing" | "fresh";
+  /** What the command itself reports: its `up` of the local stack, and ready time counted from its own start (so spawn → `main` = seconds − ready_in_s is npm + tsx boot). */
+  up_s?: number;
+  ready_in_s?: number;
+  boot_s?: number;
+  /** Requests stored in `.plinth/` that the start loaded. */
+  stored_requests?: number;
   stopped: "exited" | "killed";
 }
 
@@ -48,7 +54,7 @@ export async function measureStart(root: string, timeoutMs = 10 * 60_000): Promi
     out += d.toString();
     if (lineAt === undefined && /Plinth is running at http/.test(out)) lineAt = nowMs();
   });
-  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  child.stderr!.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-20_000)));
   let exitCode: number | null | undefined;
   child.on("exit", (code) => (exitCode = code));
   let stopped: "exited" | "killed";
@@ -59,14 +65,26 @@ export async function measureStart(root: string, timeoutMs = 10 * 60_000): Promi
       if (healthAt === undefined && (await healthy(port))) healthAt = nowMs();
       await new Promise((r) => setTimeout(r, 50));
     }
+    // Let it finish printing its banner (the stored-requests line comes after the ready line).
+    for (const t = nowMs(); !/Press Ctrl-C/.test(out) && nowMs() - t < 3000; ) await new Promise((r) => setTimeout(r, 50));
   } finally {
     stopped = await stopGroup(child);
   }
+  const num = (re: RegExp, text: string) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const seconds = round((Math.max(lineAt, healthAt) - t0) / 1000, 2);
+  const readyIn = num(/\(ready in ([\d.]+) s\)/, out);
   return {
-    seconds: round((Math.max(lineAt, healthAt) - t0) / 1000, 2),
+    seconds,
     line_s: round((lineAt - t0) / 1000, 2),
     healthz_s: round((healthAt - t0) / 1000, 2),
     state,
+    up_s: num(/platform up in ([\d.]+) s/, err),
+    ready_in_s: readyIn,
+    boot_s: readyIn === undefined ? undefined : round(seconds - readyIn, 2),
+    stored_requests: num(/Requests\s+(\d+) stored/, out),
     stopped,
   };
 }

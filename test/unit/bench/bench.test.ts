@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { percentile, median, round } from "../../../tools/bench/stats";
 import { formatTable, jsonLine, failedFigure, type Figure } from "../../../tools/bench/report";
-import { burstFigure, requestFigure, scalingFigure, rssFigure, KRATIX_BURST100_S } from "../../../tools/bench/figures";
+import { burstFigure, platformUpFigure, requestFigure, scalingFigure, rssFigure, startFigure, KRATIX_BURST100_S } from "../../../tools/bench/figures";
 import { parseFrames } from "../../../tools/bench/client";
 import { commitTime } from "../../../tools/bench/requests";
 import { commitProbe, parseReconciled, reconcileLog, stackInitProbe } from "../../../tools/bench/probes";
@@ -150,5 +150,14 @@ describe("measurement helpers", () => {
     assert.equal(parseArgs([]).only.size, 6);
     assert.throws(() => parseArgs(["--only", "nope"]), /unknown figure "nope"/);
     assert.throws(() => parseArgs(["--only"]), /needs a comma-separated list/);
+  });
+});
+
+describe("start and platform figures", () => {
+  test("start_s names what the time was spent on", () => {
+    const f = startFigure({ seconds: 9.5, state: "existing", boot_s: 2.1, up_s: 3 });
+    assert.equal(f.summary, "9.5 s (npm start; existing .plinth state, npm+tsx boot 2.1 s, up 3 s)");
+    assert.equal(f.ok, null);
+    assert.equal(platformUpFigure({ cold_s: 8, noop_s: 2 }).summary, "cold 8 s, no-op 2 s (no-op/cold ×0.25)");
   });
 });
