@@ -16,21 +16,28 @@ interface WriterLike {
 export interface CommitProbe {
   /** nowMs() when `commit` was first reported pushed, or undefined when it never was. */
   pushedAt(commit: string): number | undefined;
+  /** Milliseconds each `writeDirectory` call took, keyed by directory (the Git part of an `up`). */
+  writeMs(dirPrefix: string): number[];
   count(): number;
   restore(): void;
 }
 
 export function commitProbe(writer: WriterLike): CommitProbe {
   const times = new Map<string, number>();
+  const writes: { dir: string; ms: number }[] = [];
   const own = Object.prototype.hasOwnProperty.call(writer, "writeDirectory");
   const original = writer.writeDirectory;
   writer.writeDirectory = async function (this: WriterLike, args) {
+    const t0 = nowMs();
     const r = await original.call(writer, args);
-    if (r.changed && r.commit && !times.has(r.commit)) times.set(r.commit, nowMs());
+    const t = nowMs();
+    writes.push({ dir: args.dir, ms: t - t0 });
+    if (r.changed && r.commit && !times.has(r.commit)) times.set(r.commit, t);
     return r;
   };
   return {
     pushedAt: (c) => times.get(c),
+    writeMs: (prefix) => writes.filter((w) => w.dir.includes(prefix)).map((w) => w.ms),
     count: () => times.size,
     restore() {
       if (own) writer.writeDirectory = original;

@@ -27,6 +27,8 @@ export interface Timed {
   readyMs: number;
   stackInitMs?: number;
   upMs?: number;
+  /** Time in `GitWriter.writeDirectory` (fetch, rebuild, commit, push) for this request's directories. */
+  gitMs?: number;
   files: WrittenFile[];
 }
 
@@ -45,13 +47,19 @@ export function commitTime(name: string, files: WrittenFile[], pushedAt: (c: str
 async function one(s: Session, name: string, timeoutMs: number, t0 = nowMs()): Promise<Timed> {
   await submit(s.client, name);
   const ready = await waitReady(s.client, name, timeoutMs);
+  return timed(s, name, ready, t0);
+}
+
+function timed(s: Session, name: string, ready: { readyAt: number; files: WrittenFile[] }, t0: number): Timed {
   const stack = s.stackOf(name);
+  const git = s.commits.writeMs(`/${name}/`);
   return {
     name,
     commitMs: commitTime(name, ready.files, s.commits.pushedAt) - t0,
     readyMs: ready.readyAt - t0,
     stackInitMs: s.inits.of(stack),
     upMs: s.upMs(stack),
+    gitMs: git.length ? git.reduce((a, b) => a + b, 0) : undefined,
     files: ready.files,
   };
 }
@@ -76,6 +84,7 @@ export async function sequential(s: Session, n: number, prefix = "seq", log = (_
   const ready = runs.map((r) => r.readyMs);
   const inits = defined(runs.map((r) => r.stackInitMs));
   const ups = defined(runs.map((r) => r.upMs));
+  const gits = defined(runs.map((r) => r.gitMs));
   const rest = runs.filter((r) => r.stackInitMs !== undefined && r.upMs !== undefined).map((r) => r.readyMs - r.stackInitMs! - r.upMs!);
   return {
     runs,
@@ -87,6 +96,7 @@ export async function sequential(s: Session, n: number, prefix = "seq", log = (_
       ready_seen_p95: p(ready, 95),
       stack_init_p50: p(inits, 50),
       up_p50: p(ups, 50),
+      git_in_up_p50: p(gits, 50),
       other_p50: p(rest, 50),
     },
   };
@@ -108,14 +118,13 @@ export async function burst(s: Session, n: number, prefix = "burst"): Promise<Bu
       const name = `${prefix}-${i}`;
       await submit(s.client, name);
       accepted = Math.max(accepted, nowMs() - t0);
-      const ready = await waitReady(s.client, name, 30 * 60_000);
-      const stack = s.stackOf(name);
-      return { name, commitMs: commitTime(name, ready.files, s.commits.pushedAt) - t0, readyMs: ready.readyAt - t0, stackInitMs: s.inits.of(stack), upMs: s.upMs(stack), files: ready.files };
+      return timed(s, name, await waitReady(s.client, name, 30 * 60_000), t0);
     }),
   );
   const seconds = Math.max(...runs.map((r) => r.readyMs)) / 1000;
   const ups = defined(runs.map((r) => r.upMs));
   const inits = defined(runs.map((r) => r.stackInitMs));
+  const gits = defined(runs.map((r) => r.gitMs));
   return {
     runs,
     seconds,
@@ -126,6 +135,7 @@ export async function burst(s: Session, n: number, prefix = "burst"): Promise<Bu
       per_request_s: round(seconds / n, 3),
       stack_init_p50: p(inits, 50),
       up_p50: p(ups, 50),
+      git_in_up_p50: p(gits, 50),
     },
   };
 }

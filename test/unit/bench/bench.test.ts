@@ -128,6 +128,8 @@ describe("measurement helpers", () => {
     await w.writeDirectory({ dir: "b", files: {} });
     assert.equal(typeof probe.pushedAt("c1"), "number");
     assert.equal(probe.pushedAt("c2"), undefined, "an unchanged write pushed nothing");
+    assert.equal(probe.writeMs("a").length, 1, "every write is timed, by directory");
+    assert.equal(probe.writeMs("zzz").length, 0);
     probe.restore();
     assert.equal(Object.prototype.hasOwnProperty.call(w, "writeDirectory"), false);
 
