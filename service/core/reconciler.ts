@@ -24,6 +24,8 @@ export interface ReconcilerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   onReconcile?: (seconds: number, ok: boolean) => void;
+  /** Placements found changed in Git and restored. */
+  onDrift?: (count: number) => void;
   log: (line: string) => void;
   /** Compound Promises: the platform agent's hooks. */
   hooks?: {
@@ -37,6 +39,8 @@ const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECON
 
 export class Reconciler {
   private readonly attempts = new Map<string, number>();
+  /** Stacks whose next reconcile reads Git first and runs even when nothing changed (drift repair). */
+  readonly forced = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -48,8 +52,11 @@ export class Reconciler {
     try {
       if (rec.object.metadata.deletionTimestamp) await this.remove(stack, rec);
       else {
-        if (rec.status.observedGeneration === gen && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
-        await this.apply(stack, rec);
+        const installed = this.o.promise(rec.promise);
+        const upToDate = rec.status.observedGeneration === gen && rec.status.promiseRevision === installed?.revision;
+        const force = this.forced.delete(stack);
+        if (!force && upToDate && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
+        await this.apply(stack, rec, force);
       }
       this.attempts.delete(stack);
       this.o.onReconcile?.((Date.now() - started) / 1000, true);
@@ -68,7 +75,7 @@ export class Reconciler {
     };
   }
 
-  private async apply(stack: string, rec: StoredRequest): Promise<void> {
+  private async apply(stack: string, rec: StoredRequest, refresh = false): Promise<void> {
     const gen = rec.object.metadata.generation;
     const installed = this.o.promise(rec.promise);
     if (!installed) throw new Error(`Promise "${rec.promise}" is no longer installed`);
@@ -97,6 +104,7 @@ export class Reconciler {
       }),
       onEvent: this.engineListener(stack),
       message: `reconcile generation ${gen}`,
+      refresh: refresh && rec.stackCreated,
     });
     const plan = res.outputs.status as PlanStatus;
     const commits = new Map<string, string>();
@@ -104,6 +112,11 @@ export class Reconciler {
       const m = e.resOutputsEvent?.metadata;
       if (m?.type === "plinth:index:Placement" && m.new?.outputs) commits.set(String(m.new.outputs.dir), String(m.new.outputs.commit));
     }
+    // Placements rewritten although neither the request nor the Promise changed: Git was edited by hand.
+    const sameInputs = refresh && rec.status.observedGeneration === gen && rec.status.promiseRevision === installed.revision;
+    const repaired = sameInputs
+      ? res.events.filter((e) => e.resourcePreEvent?.metadata.type === "plinth:index:Placement" && ["update", "create"].includes(e.resourcePreEvent.metadata.op)).map((e) => e.resourcePreEvent!.metadata.urn.split("::").pop()!)
+      : [];
     const files: WrittenFile[] = [];
     for (const p of plan.placements ?? []) for (const f of p.files) files.push({ destination: p.destination, path: `${p.dir}/${f}`, commit: commits.get(p.dir) ?? "" });
     const current = this.o.store.getByStack(stack) ?? rec;
@@ -121,7 +134,13 @@ export class Reconciler {
       files,
       outputs: (res.outputs.outputs as Record<string, unknown>) ?? {},
       promiseVersion: installed.definition.version,
+      promiseRevision: installed.revision,
       groups: plan.destinations,
+      ...(repaired.length
+        ? { drift: { repairedAt: new Date().toISOString(), dirs: repaired, count: (current.status.drift?.count ?? 0) + repaired.length } }
+        : current.status.drift
+          ? { drift: current.status.drift }
+          : {}),
       ...(current.status.children ? { children: current.status.children } : {}),
     };
     current.status = status;
@@ -133,6 +152,10 @@ export class Reconciler {
     }
     this.o.hooks?.statusChanged(current);
     this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);
+    if (repaired.length) {
+      this.o.onDrift?.(repaired.length);
+      this.o.emit(stack, { type: "workflow", message: `drift repaired: ${repaired.join(", ")} restored from the request` });
+    }
     this.o.emit(stack, { type: "status", message: current.status.message, data: current.status });
   }
 

@@ -27,6 +27,7 @@ import type {
   Caller,
   PlatformService,
   PreviewResult,
+  PromiseView,
   RequestEvent,
   RequestKey,
   RequestObject,
@@ -34,6 +35,8 @@ import type {
 
 export interface InstalledPromise {
   definition: AnyPromise;
+  /** `promiseRevision(definition, config)`: requests reconciled with another revision are re-run. */
+  revision: string;
   /** Organisation config (validated at installation). */
   config: unknown;
   entry: RegistryEntry;
@@ -54,6 +57,9 @@ export interface PlinthServiceOptions {
   /** First retry delay (doubles each attempt). */
   retryBaseMs?: number;
   onReconcile?: (seconds: number, ok: boolean) => void;
+  onDrift?: (count: number) => void;
+  /** Every request is reconciled (reading Git first) this often; default 10 h, 0 = never. */
+  resyncIntervalMs?: number;
   log?: (line: string) => void;
 }
 
@@ -97,6 +103,7 @@ export class PlinthService implements PlatformService {
       maxAttempts: options.maxAttempts ?? 4,
       retryBaseMs: options.retryBaseMs ?? 1000,
       onReconcile: options.onReconcile,
+      onDrift: options.onDrift,
       log: options.log ?? (() => undefined),
       hooks: {
         afterApply: (rec) => this.agent.sync(rec),
@@ -105,13 +112,24 @@ export class PlinthService implements PlatformService {
       },
     });
     this.queue = new WorkQueue({ concurrency: options.concurrency ?? Math.max(1, os.cpus().length), work: (stack) => this.reconciler.reconcile(stack) });
+    const every = options.resyncIntervalMs ?? 10 * 3600 * 1000;
+    if (every > 0) {
+      this.resync = setInterval(() => this.resyncAll(), every);
+      this.resync.unref();
+    }
   }
 
-  /** Loads stored requests, clears locks left by a dead process and resumes every unfinished request. */
+  /**
+   * Loads stored requests, clears locks left by a dead process and resumes every unfinished request;
+   * requests reconciled with an older revision of their Promise are queued again, oldest first.
+   */
   static async open(options: PlinthServiceOptions): Promise<PlinthService> {
     const svc = new PlinthService(options);
-    for (const rec of svc.store.load()) {
-      const unfinished = rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation;
+    const loaded = svc.store.load().sort((a, b) => a.object.metadata.creationTimestamp.localeCompare(b.object.metadata.creationTimestamp));
+    for (const rec of loaded) {
+      const revision = options.promises.find((p) => p.definition.name === rec.promise)?.revision;
+      const unfinished =
+        rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation || (revision !== undefined && rec.status.promiseRevision !== revision);
       if (unfinished) {
         const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
         if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
@@ -122,7 +140,44 @@ export class PlinthService implements PlatformService {
   }
 
   close(): void {
+    if (this.resync) clearInterval(this.resync);
     this.queue.stop();
+  }
+
+  private resync: NodeJS.Timeout | undefined;
+
+  /** Reconciles every request (reading Git first), e.g. periodically: drift repair. */
+  resyncAll(): number {
+    const all = this.store.all().filter((r) => !r.object.metadata.deletionTimestamp);
+    for (const r of all) {
+      const stack = stackNameOf(keyOf(r));
+      this.reconciler.forced.add(stack);
+      this.queue.add(stack);
+    }
+    return all.length;
+  }
+
+  async reconcileNow(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }> {
+    const rec = this.lookup(key, opts.caller);
+    const k = keyOf(rec);
+    this.reconciler.forced.add(stackNameOf(k));
+    this.emit(stackNameOf(k), { type: "queued", message: "reconcile requested" });
+    this.queue.add(stackNameOf(k));
+    return k;
+  }
+
+  promise(name: string, _opts: { caller: Caller }): PromiseView {
+    const p = this.options.promises.find((x) => x.definition.name === name);
+    if (!p) throw new NotFoundError(`no installed Promise named "${name}"`, { name }, "PromiseNotFound");
+    const recs = this.store.all().filter((r) => r.promise === name);
+    const byVersion: Record<string, number> = {};
+    for (const r of recs) {
+      const v = r.status.promiseVersion ?? "(not reconciled yet)";
+      byVersion[v] = (byVersion[v] ?? 0) + 1;
+    }
+    const current = recs.filter((r) => r.status.promiseRevision === p.revision).length;
+    const stalled = recs.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True")).length;
+    return { ...p.entry, revision: p.revision, requests: { total: recs.length, byVersion, current, pending: recs.length - current - stalled, stalled } };
   }
 
   /** Resolves once every queued reconcile has finished (tests, shutdown). */

@@ -42,6 +42,10 @@ export interface RequestStatus {
   outputs: Record<string, unknown>;
   /** Version of the Promise the request was last reconciled with. */
   promiseVersion?: string;
+  /** Revision (version + workflows + config) of the Promise it was last reconciled with. */
+  promiseRevision?: string;
+  /** Last hand edit or deletion in Git found and repaired by a reconcile. */
+  drift?: { repairedAt: string; dirs: string[]; count: number };
   children?: { namespace: string; kind: string; name: string; ready: boolean }[];
 }
 
@@ -107,6 +111,11 @@ export interface RequestEvent {
   data?: unknown;
 }
 
+export interface PromiseView extends RegistryEntry {
+  revision: string;
+  requests: { total: number; byVersion: Record<string, number>; current: number; pending: number; stalled: number };
+}
+
 export interface PlatformService {
   promises(): RegistryEntry[];
   destinations(): Required<DestinationSpec>[];
@@ -123,6 +132,10 @@ export interface PlatformService {
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
   /** Queue depth now, for /metrics. */
   queueDepth(): number;
+  /** One Promise with how many requests are on which version (upgrade progress). */
+  promise?(name: string, opts: { caller: Caller }): PromiseView;
+  /** Reconciles a request now, reading what Git holds first (drift repair). */
+  reconcileNow?(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }>;
   /** Resolves a bearer token to its caller, or undefined. */
   authenticate(token: string): Caller | undefined;
 }

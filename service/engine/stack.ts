@@ -25,6 +25,8 @@ export interface OperationOptions {
   signal?: AbortSignal;
   onEvent?: (event: EngineEvent) => void;
   message?: string;
+  /** Read every resource's live state first (`--refresh`), so drift is repaired by the update. */
+  refresh?: boolean;
 }
 
 export interface OperationResult {
@@ -70,6 +72,7 @@ export class LeanStack {
     const started = Date.now();
     const args = [...baseArgs, "--stack", this.name];
     if (opts.message) args.push("--message", opts.message);
+    if (opts.refresh && op === "up") args.push("--refresh");
     let server: grpc.Server | undefined;
     let languageServer: { onPulumiExit(hasError: boolean): void } | undefined;
     if (opts.program) {

@@ -2,6 +2,8 @@
 import { redactUrl } from "../../components/state-store/errors";
 import { PLACEMENT_TYPE } from "../../components/state-store/placement";
 import { DESTINATION_ROOT_TYPE, STATE_STORE_TYPE } from "../../components/state-store/store-resources";
+import { ACTION_TYPE } from "../../components/workflow/actions/resource";
+import { actionResourceHandler } from "../provider/action";
 import { placementHandler } from "../provider/placement";
 import type { ResourceHandler } from "../provider/types";
 import type { StoreRegistry } from "./stores";
@@ -60,8 +62,9 @@ export function destinationRootHandler(stores: StoreRegistry): ResourceHandler {
 }
 
 /** Every handler the platform's provider serves, keyed by type token. */
-export function platformHandlers(stores: StoreRegistry): Record<string, ResourceHandler> {
+export function platformHandlers(stores: StoreRegistry, opts: { sealKey: string }): Record<string, ResourceHandler> {
   return {
+    [ACTION_TYPE]: actionResourceHandler({ sealKey: opts.sealKey }),
     [PLACEMENT_TYPE]: placementHandler((name) => stores.writer(name)),
     [STATE_STORE_TYPE]: stateStoreHandler(stores),
     [DESTINATION_ROOT_TYPE]: destinationRootHandler(stores),

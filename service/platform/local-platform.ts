@@ -19,6 +19,7 @@ import { parseConfig } from "../../components/promise/schema";
 import { marketplace } from "../../promises";
 import { withSelectors } from "../../stacks/platform";
 import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../core";
+import { promiseRevision } from "../core/revision";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
 
@@ -101,7 +102,8 @@ export class LocalPlatform {
       debugProviders: () => ({ plinth: this.providerPort }),
       env: { PULUMI_HOME: path.join(options.dataDir, "pulumi-home") },
     });
-    const handlers = platformHandlers(this.stores);
+    // Action steps keep their (encrypted) inputs for delete; the key must stay stable: the passphrase.
+    const handlers = platformHandlers(this.stores, { sealKey: this.workspace.options.passphrase });
     for (const [type, h] of Object.entries(handlers)) provider.register(type, h);
   }
 
@@ -161,7 +163,7 @@ export class LocalPlatform {
    * Starts (or restarts) the request service on the platform's outputs and serves the API on the same
    * HTTP server. Teams without a token in config get the dev token (embedded default).
    */
-  async serve(opts: Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log">> = {}): Promise<PlinthService> {
+  async serve(opts: Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs">> = {}): Promise<PlinthService> {
     if (!this.config || !this.outputs) throw new Error("run up() before serve()");
     const cfg = this.config;
     const outputs = this.outputs;
@@ -170,7 +172,8 @@ export class LocalPlatform {
       const definition = withSelectors(marketplace[p.name], p.destinationSelectors);
       const parsed = parseConfig(definition, p.config);
       const entry = outputs.promises.find((e) => e.name === p.name)!;
-      return { definition, config: parsed.ok ? parsed.value : {}, entry: entry as never };
+      const config = parsed.ok ? parsed.value : {};
+      return { definition, config, revision: promiseRevision(definition, config), entry: entry as never };
     });
     const teams = new TeamDirectory(
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
@@ -184,6 +187,7 @@ export class LocalPlatform {
       stores: this.stores,
       teams,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
+      onDrift: (n) => this.metrics.incDriftRepairs(n),
       ...opts,
     });
     const handlers = this.server.handlers;

@@ -6,6 +6,10 @@
 import { isDeepStrictEqual } from "node:util";
 import type { ResourceHandler, StoreResolver } from "./types";
 
+interface DirectoryReader {
+  readDirectory?(args: { dir: string }): Promise<Record<string, string> | undefined>;
+}
+
 function filesOf(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries((v ?? {}) as Record<string, unknown>)) out[k] = String(val);
@@ -43,6 +47,12 @@ export function placementHandler(resolve: StoreResolver): ResourceHandler {
       const writer = await resolve(store);
       const res = await writer.writeDirectory({ dir, files });
       return { outs: { store, dir, files, commit: res.commit, fileCount: Object.keys(files).length } };
+    },
+    async read(id, props) {
+      // What Git holds now: a hand edit or deletion shows up as different files, which the next diff rewrites.
+      const writer = await resolve(String(props.store));
+      const files = (await (writer as DirectoryReader).readDirectory?.({ dir: String(props.dir) })) ?? {};
+      return { id, props: { ...props, files, fileCount: Object.keys(files).length } };
     },
     async delete(_id, props) {
       const writer = await resolve(String(props.store));

@@ -68,6 +68,13 @@ export class PlinthProvider implements provider.Provider {
     return this.handler(urn).update(id, plain(olds) as Record<string, unknown>, plain(news) as Record<string, unknown>);
   }
 
+  async read(id: pulumi.ID, urn: pulumi.URN, props?: unknown): Promise<provider.ReadResult> {
+    const h = this.handler(urn);
+    const current = plain(props ?? {}) as Record<string, unknown>;
+    if (!h.read) return { id, props: current };
+    return h.read(id, current);
+  }
+
   async delete(id: pulumi.ID, urn: pulumi.URN, props: unknown): Promise<void> {
     await this.handler(urn).delete(id, plain(props) as Record<string, unknown>);
   }

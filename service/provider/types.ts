@@ -14,4 +14,6 @@ export interface ResourceHandler {
   create(inputs: Record<string, unknown>): Promise<{ id: string; outs: Record<string, unknown> }>;
   update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<{ outs: Record<string, unknown> }>;
   delete(id: string, props: Record<string, unknown>): Promise<void>;
+  /** Reads the live state (`pulumi up --refresh`): what is really there now. */
+  read?(id: string, props: Record<string, unknown>): Promise<{ id: string; props: Record<string, unknown> }>;
 }

@@ -1,17 +1,19 @@
 /** The `/v1` route table. */
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
-import { listDestinations, listPromises, listStateStores } from "./registry";
-import { deleteRequest, getRequest, listRequests, watchRequest } from "./requests-read";
+import { getPromise, listDestinations, listPromises, listStateStores } from "./registry";
+import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 
 export type { RouteContext, RouteHandler } from "./context";
 
 export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/promises", methods: { GET: listPromises } },
+  { template: "/v1/promises/{name}", methods: { GET: getPromise } },
   { template: "/v1/destinations", methods: { GET: listDestinations } },
   { template: "/v1/statestores", methods: { GET: listStateStores } },
   { template: "/v1/requests", methods: { GET: listRequests, POST: createRequests } },
   { template: "/v1/requests/{namespace}/{kind}/{name}", methods: { GET: getRequest, PUT: putRequest, DELETE: deleteRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/events", methods: { GET: watchRequest } },
+  { template: "/v1/requests/{namespace}/{kind}/{name}/reconcile", methods: { POST: reconcileRequest } },
 ];

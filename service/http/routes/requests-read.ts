@@ -1,3 +1,4 @@
+import { NotFoundError } from "../../../components/errors";
 /** Listing, reading, deleting and watching requests. */
 import { BadRequestError } from "../../../components/errors";
 import type { RequestKey } from "../../core/types";
@@ -20,6 +21,12 @@ export const listRequests: RouteHandler = async ({ res, url, service, caller }) 
 
 export const getRequest: RouteHandler = async ({ res, params, service, caller }) => {
   sendJson(res, 200, await service.get(keyOf(params), { caller }));
+};
+
+/** Reconcile now, reading Git first: a hand edit or deletion of the request's files is repaired. */
+export const reconcileRequest: RouteHandler = async ({ res, params, service, caller }) => {
+  if (!service.reconcileNow) throw new NotFoundError("this service does not reconcile on demand", undefined, "NotSupported");
+  sendJson(res, 202, await service.reconcileNow(keyOf(params), { caller }));
 };
 
 export const deleteRequest: RouteHandler = async ({ res, params, service, caller }) => {

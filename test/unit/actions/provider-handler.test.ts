@@ -69,7 +69,7 @@ describe("actionResourceHandler", () => {
 
     const read = await (h as { read?: (id: string, p: Record<string, unknown>) => Promise<{ props: Record<string, unknown> }> }).read!(created.id, olds);
     assert.deepEqual(read.props.sealedInputs, sealed, "a refresh keeps the sealed inputs a secret");
-    assert.deepEqual(read.props.state, olds.state);
+    assert.deepEqual((read.props as unknown as Record<string, unknown>)["state"], (olds as unknown as Record<string, unknown>)["state"]);
 
     const updated = await h.update(created.id, olds, { ...news, inputs: { token: "rotated", text: "bye" } });
     assert.deepEqual(updated.outs.state, { id: "m1", n: 2 });
