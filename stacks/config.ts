@@ -41,6 +41,11 @@ export const destinationSchema = z.object({
 export const promiseEntrySchema = z.object({
   name: dns,
   config: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * What removing this Promise from config does to its requests: `Block` (default) fails the `up` naming
+   * them; `Cascade` deletes them (delete workflow, files, stacks) first, then the Promise's Dependencies.
+   */
+  deletionPolicy: z.enum(["Block", "Cascade"]).default("Block"),
   /** Extra Kratix destination selectors the platform team adds to the Promise's own (ANDed). */
   destinationSelectors: z.array(z.object({ matchLabels: z.record(z.string(), z.string()) })).default([]),
 });

@@ -21,6 +21,8 @@ export interface PlatformProgramOptions {
   storeUrls?: Record<string, string>;
   /** Base URL of the platform's HTTP API, exported as `endpoint`. */
   endpoint?: string;
+  /** Promises that may be installed, by name (default: the Marketplace). */
+  catalogue?: Readonly<Record<string, AnyPromise>>;
   /** Parsed Flux CRDs (tests); otherwise generated from Flux's Go API modules on first use. */
   fluxCrds?: CrdObject[];
 }
@@ -41,15 +43,15 @@ export function withSelectors(promise: AnyPromise, extra: { matchLabels: Record<
   return { ...promise, destinationSelectors: [...(promise.destinationSelectors ?? []), ...extra] };
 }
 
-export function validatePlatformConfig(raw: Record<string, unknown>): PlatformConfig {
-  return parsePlatformConfig(raw, { promises: Object.keys(marketplace) });
+export function validatePlatformConfig(raw: Record<string, unknown>, catalogue: Readonly<Record<string, AnyPromise>> = marketplace): PlatformConfig {
+  return parsePlatformConfig(raw, { promises: Object.keys(catalogue) });
 }
 
 export function platformProgram(options: PlatformProgramOptions = {}): () => Promise<Record<string, unknown>> {
   return async () => {
     let cfg: PlatformConfig;
     try {
-      cfg = validatePlatformConfig(readRawConfig(new pulumi.Config("plinth")));
+      cfg = validatePlatformConfig(readRawConfig(new pulumi.Config("plinth")), options.catalogue);
     } catch (err) {
       // A RunError fails the update with just this message, before any resource is registered.
       throw new pulumi.RunError((err as Error).message);
@@ -71,12 +73,13 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
       return new Kind(spec.name, { spec }, { dependsOn: [stores.get(spec.stateStore)!] });
     });
-    const installed = cfg.promises.map((p) => ({ name: p.name, version: marketplace[p.name].version }));
+    const catalogue = options.catalogue ?? marketplace;
+    const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>
         new PromiseInstallation(
           p.name,
-          { promise: withSelectors(marketplace[p.name], p.destinationSelectors), config: p.config, destinations: specs, store: cfg.stateStores[0].name, installed },
+          { promise: withSelectors(catalogue[p.name], p.destinationSelectors), config: p.config, destinations: specs, store: cfg.stateStores[0].name, installed },
           { dependsOn: [...stores.values(), ...destinations] },
         ),
     );

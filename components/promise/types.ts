@@ -70,6 +70,11 @@ export interface PromiseDefinition<S extends z.ZodType = z.ZodType, C extends z.
     promise?: WorkflowSet<PromiseObject, z.output<C>>;
     resource?: WorkflowSet<ResourceRequestObject<z.output<S>>, z.output<C>>;
   };
+  /**
+   * Migrates a stored request's spec written for an older version of this Promise to the current schema
+   * (platform `up` refuses a schema change that rejects existing requests unless this is given).
+   */
+  migrate?: (spec: unknown, fromVersion: string | undefined) => unknown;
   /** What a request's stack exports as `outputs`, from the request and its final status. */
   outputs?: (ctx: OutputsContext<z.output<S>, z.output<C>>) => Record<string, unknown>;
 }

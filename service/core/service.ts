@@ -335,6 +335,15 @@ export class PlinthService implements PlatformService {
     return k;
   }
 
+  /** Deletes a stored request whatever its Promise (a Cascade removal of the Promise). */
+  forceDelete(rec: StoredRequest): void {
+    const k = keyOf(rec);
+    const current = this.store.get(k);
+    if (!current || current.object.metadata.deletionTimestamp) return;
+    this.store.saveObject({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } });
+    this.queue.add(stackNameOf(k));
+  }
+
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void {
     const rec = this.lookup(key, opts.caller);
     const stack = stackNameOf(keyOf(rec));

@@ -20,6 +20,9 @@ import { marketplace } from "../../promises";
 import { withSelectors } from "../../stacks/platform";
 import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../core";
 import { promiseRevision } from "../core/revision";
+import { RequestStore } from "../core/store";
+import type { AnyPromise } from "../../components/promise/types";
+import { planPreflight } from "./preflight";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
 
@@ -33,6 +36,8 @@ export interface LocalPlatformOptions {
   /** Name of the platform stack. */
   stack?: string;
   log?: (line: string) => void;
+  /** Promises that may be installed, by name (default: the Marketplace). */
+  catalogue?: Readonly<Record<string, AnyPromise>>;
 }
 
 export interface PlatformOutputs {
@@ -119,6 +124,10 @@ export class LocalPlatform {
     return new LocalPlatform(options, server, port, gitPassword);
   }
 
+  get catalogue(): Readonly<Record<string, AnyPromise>> {
+    return this.options.catalogue ?? marketplace;
+  }
+
   get url(): string {
     return this.server.url;
   }
@@ -130,7 +139,7 @@ export class LocalPlatform {
 
   /** Validates `raw` (the `plinth:*` config values) and points the provider's stores at their remotes. */
   async configure(raw: Record<string, unknown>): Promise<PlatformConfig> {
-    const cfg = validatePlatformConfig(raw);
+    const cfg = validatePlatformConfig(raw, this.catalogue);
     for (const s of cfg.stateStores) {
       if (s.embedded) {
         await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
@@ -146,6 +155,8 @@ export class LocalPlatform {
 
   /** Runs `up` on the platform stack with `raw` config (validated first: bad config changes nothing). */
   async up(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<PlatformOutputs> {
+    validatePlatformConfig(raw, this.catalogue);
+    await this.preflight(raw);
     const cfg = await this.configure(raw);
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
     const config: Record<string, string> = {};
@@ -154,7 +165,7 @@ export class LocalPlatform {
     const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
     const res: OperationResult = await this.workspace
       .stack(this.stack)
-      .up({ program: platformProgram({ storeUrls, endpoint: this.url }), onEvent: opts.onEvent, signal: opts.signal, message: "plinth platform up" });
+      .up({ program: platformProgram({ storeUrls, endpoint: this.url, catalogue: this.catalogue }), onEvent: opts.onEvent, signal: opts.signal, message: "plinth platform up" });
     this.outputs = res.outputs as unknown as PlatformOutputs;
     return this.outputs;
   }
@@ -169,7 +180,7 @@ export class LocalPlatform {
     const outputs = this.outputs;
     this.service?.close();
     const promises = cfg.promises.map((p) => {
-      const definition = withSelectors(marketplace[p.name], p.destinationSelectors);
+      const definition = withSelectors(this.catalogue[p.name], p.destinationSelectors);
       const parsed = parseConfig(definition, p.config);
       const entry = outputs.promises.find((e) => e.name === p.name)!;
       const config = parsed.ok ? parsed.value : {};
@@ -197,6 +208,49 @@ export class LocalPlatform {
     if (existing >= 0) handlers[existing] = api;
     else handlers.unshift(api);
     return this.service;
+  }
+
+  /** The config the platform stack was last brought up with (from its settings), if any. */
+  private previousRaw(): Record<string, unknown> | undefined {
+    const settings = this.workspace.readSettings(this.stack);
+    if (!settings?.config) return undefined;
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(settings.config)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
+    return raw;
+  }
+
+  private requestsWorkspace(): EngineWorkspace {
+    return new EngineWorkspace({ ...this.workspace.options, workDir: path.join(this.options.dataDir, "requests"), project: "plinth-requests" });
+  }
+
+  /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */
+  private async preflight(raw: Record<string, unknown>): Promise<void> {
+    const next = validatePlatformConfig(raw, this.catalogue);
+    const prev = this.previousRaw();
+    const prevCfg = prev ? validatePlatformConfig(prev, this.catalogue) : undefined;
+    const requests = this.service ? this.service.store.all() : new RequestStore(this.requestsWorkspace()).load();
+    const plan = planPreflight({
+      requests,
+      next: new Map(next.promises.map((p) => [p.name, withSelectors(this.catalogue[p.name], p.destinationSelectors)])),
+      previousPolicy: (name) => prevCfg?.promises.find((p) => p.name === name)?.deletionPolicy ?? "Block",
+    });
+    if (plan.migrated.length) {
+      const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
+      if (!this.service) store.load();
+      for (const { rec, spec } of plan.migrated) {
+        store.saveObject({ ...rec, object: { ...rec.object, spec, metadata: { ...rec.object.metadata, generation: rec.object.metadata.generation + 1 } } });
+      }
+    }
+    if (plan.cascade.length) {
+      if (!this.service) {
+        await this.configure(prev!);
+        const out = await this.workspace.runCli(["stack", "output", "--json", "--show-secrets", "--stack", this.stack]);
+        this.outputs = JSON.parse(out.stdout) as PlatformOutputs;
+        await this.serve();
+      }
+      for (const rec of plan.cascade) this.service!.forceDelete(rec);
+      await this.service!.idle();
+    }
   }
 
   /** Removes everything the platform stack wrote (destination roots, dependencies). */

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalPlatform } from "../../service/platform/local-platform";
 import { pinnedToolchain } from "./pulumi";
+import type { AnyPromise } from "../../components/promise/types";
 
 export interface TestPlatform {
   platform: LocalPlatform;
@@ -23,10 +24,10 @@ export interface TestPlatform {
 
 const run = promisify(execFile);
 
-export async function startTestPlatform(): Promise<TestPlatform> {
+export async function startTestPlatform(opts: { catalogue?: Readonly<Record<string, AnyPromise>> } = {}): Promise<TestPlatform> {
   const toolchain = await pinnedToolchain();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-platform-"));
-  const platform = await LocalPlatform.start({ dataDir: path.join(dir, "data"), toolchain, port: 0 });
+  const platform = await LocalPlatform.start({ dataDir: path.join(dir, "data"), toolchain, port: 0, catalogue: opts.catalogue });
   let n = 0;
   const authUrl = (store: string) => platform.gitUrl(store).replace("http://", `http://${platform.gitUser}:${platform.gitPassword}@`);
   const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
