@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { main as plinth } from "../../../cli/main";
 import { startTestPlatform, treeOf, type TestPlatform } from "../../support/platform";
 
 const run = promisify(execFile);
@@ -59,10 +60,17 @@ describe("promise lifecycle: drift repair and re-runs on promise changes", () =>
     assert.ok(m && Number(m[1]) >= 2, metrics);
   });
 
-  test("a reconcile with nothing changed records no drift and makes no commit", async () => {
+  test("`plinth reconcile` with nothing changed records no drift and makes no commit", async () => {
     const head = await t.head();
     const before = (await get("one")).status.drift?.count;
-    await call("POST", "/v1/requests/default/TeamNamespace/one/reconcile");
+    let out = "";
+    const code = await plinth(["reconcile", "teamnamespace", "one", "-w"], {
+      env: { PLINTH_URL: t.platform.url, PLINTH_TOKEN: t.platform.devToken },
+      stdout: (s) => void (out += s),
+      stderr: (s) => void (out += s),
+    });
+    assert.equal(code, 0, out);
+    assert.match(out, /reconcile queued/);
     await t.platform.service!.idle();
     assert.equal(await t.head(), head);
     assert.equal((await get("one")).status.drift?.count, before);
