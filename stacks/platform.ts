@@ -89,6 +89,8 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       stateStores: storeOutputs,
       destinations: destinations.map((d) => d.destination),
       promises: installations.map((i) => i.registry),
+      /** Directories the installations own (what `GET /v1/statestores/{name}/unowned` subtracts). */
+      placements: pulumi.all(installations.map((i) => i.placements)).apply((ps) => ps.flat().map((p) => ({ dir: p.dir, files: p.files }))),
       endpoint: options.endpoint ?? "",
       ...(topology ? { kubeconfigs } : {}),
     };

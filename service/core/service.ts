@@ -49,6 +49,8 @@ export interface PlinthServiceOptions {
   destinations: Required<DestinationSpec>[];
   stateStores: { name: string; url: string; branch: string; path: string }[];
   stores: StoreRegistry;
+  /** Directories the platform stack's Promise installations own (store-relative). */
+  platformPlacements?: { dir: string; files: string[] }[];
   teams: TeamDirectory;
   /** Parallel reconciles; defaults to the CPU count. */
   concurrency?: number;
@@ -333,6 +335,30 @@ export class PlinthService implements PlatformService {
       this.queue.add(stackNameOf(k));
     }
     return k;
+  }
+
+  /**
+   * Files under destinations' `dependencies/` and `resources/` that no placement owns (edited in by hand,
+   * or left by a tool): reported, never deleted. Index `kustomization.yaml` files are Plinth's own.
+   */
+  async unowned(store: string, opts: { caller: Caller }): Promise<{ store: string; files: string[] }> {
+    if (opts.caller.namespaces !== "*" && !this.options.stateStores.some((s) => s.name === store)) throw new NotFoundError(`no State Store named "${store}"`);
+    const writer = this.options.stores.writer(store);
+    const owned = new Set<string>();
+    for (const r of this.store.all()) for (const f of r.status.files) owned.add(f.path);
+    for (const p of this.options.platformPlacements ?? []) for (const f of p.files) owned.add(`${p.dir}/${f}`);
+    const files: string[] = [];
+    for (const d of this.options.destinations.filter((x) => x.stateStore === store)) {
+      for (const part of ["dependencies", "resources"]) {
+        const dir = `${d.path}/${part}`;
+        for (const rel of await writer.list({ dir })) {
+          const full = `${dir}/${rel}`;
+          if (owned.has(full) || rel === "kustomization.yaml" || rel.endsWith("/kustomization.yaml")) continue;
+          files.push(full);
+        }
+      }
+    }
+    return { store, files };
   }
 
   /** Deletes a stored request whatever its Promise (a Cascade removal of the Promise). */

@@ -136,6 +136,8 @@ export interface PlatformService {
   promise?(name: string, opts: { caller: Caller }): PromiseView;
   /** Reconciles a request now, reading what Git holds first (drift repair). */
   reconcileNow?(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }>;
+  /** Files in a State Store that no placement owns (reported, never deleted). */
+  unowned?(store: string, opts: { caller: Caller }): Promise<{ store: string; files: string[] }>;
   /** Resolves a bearer token to its caller, or undefined. */
   authenticate(token: string): Caller | undefined;
 }

@@ -46,6 +46,7 @@ export interface PlatformOutputs {
   destinations: { name: string; labels: Record<string, string>; path: string; strictMatchLabels: boolean; stateStore: string }[];
   promises: { name: string; version: string; apiVersion: string; kind: string; plural: string; schema: unknown; destinations: string[] }[];
   endpoint: string;
+  placements?: { dir: string; files: string[] }[];
 }
 
 function secretFile(file: string, bytes = 24): string {
@@ -196,6 +197,7 @@ export class LocalPlatform {
       destinations: outputs.destinations,
       stateStores: outputs.stateStores.map(({ name, url, branch, path: p }) => ({ name, url, branch, path: p })),
       stores: this.stores,
+      platformPlacements: outputs.placements ?? [],
       teams,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),

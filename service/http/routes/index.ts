@@ -1,7 +1,7 @@
 /** The `/v1` route table. */
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
-import { getPromise, listDestinations, listPromises, listStateStores } from "./registry";
+import { getPromise, getUnowned, listDestinations, listPromises, listStateStores } from "./registry";
 import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 
@@ -12,6 +12,7 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/promises/{name}", methods: { GET: getPromise } },
   { template: "/v1/destinations", methods: { GET: listDestinations } },
   { template: "/v1/statestores", methods: { GET: listStateStores } },
+  { template: "/v1/statestores/{name}/unowned", methods: { GET: getUnowned } },
   { template: "/v1/requests", methods: { GET: listRequests, POST: createRequests } },
   { template: "/v1/requests/{namespace}/{kind}/{name}", methods: { GET: getRequest, PUT: putRequest, DELETE: deleteRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/events", methods: { GET: watchRequest } },

@@ -12,3 +12,9 @@ export const getPromise: RouteHandler = async ({ res, params, service, caller })
   if (!service.promise) throw new NotFoundError("this service does not report Promise details", undefined, "NotSupported");
   sendJson(res, 200, service.promise(params.name, { caller }));
 };
+
+/** Files in a State Store that no placement owns: reported for a human to look at, never deleted. */
+export const getUnowned: RouteHandler = async ({ res, params, service, caller }) => {
+  if (!service.unowned) throw new NotFoundError("this service does not report unowned files", undefined, "NotSupported");
+  sendJson(res, 200, await service.unowned(params.name, { caller }));
+};

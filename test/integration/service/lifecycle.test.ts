@@ -44,6 +44,8 @@ describe("promise lifecycle: drift repair and re-runs on promise changes", () =>
     const original = fs.readFileSync(path.join(clone, edited), "utf8");
     fs.writeFileSync(path.join(clone, edited), original + "# edited by hand\n");
     fs.rmSync(path.join(clone, deletedDir), { recursive: true });
+    fs.writeFileSync(path.join(clone, "dev/resources/default/stray.yaml"), "kind: ConfigMap\n");
+    await git(clone, "add", "-A");
     await git(clone, "commit", "-qam", "hand edits");
     await git(clone, "push", "-q", "origin", "main");
 
@@ -55,6 +57,9 @@ describe("promise lifecycle: drift repair and re-runs on promise changes", () =>
     assert.deepEqual(treeOf(after, deletedDir), two.status.files.map((f) => f.path).sort(), "the deleted directory is back");
     assert.ok(((await get("one")).status.drift?.count ?? 0) >= 1, "drift recorded on the request");
     assert.ok(((await get("two")).status.drift?.count ?? 0) >= 1);
+    const unowned = (await (await call("GET", "/v1/statestores/default/unowned")).json()) as { files: string[] };
+    assert.deepEqual(unowned.files, ["dev/resources/default/stray.yaml"], "a file no placement owns is reported");
+    assert.ok(treeOf(after).includes("dev/resources/default/stray.yaml"), "and not deleted");
     const metrics = await (await fetch(`${t.platform.url}/metrics`)).text();
     const m = /plinth_drift_repairs_total(?:\{[^}]*\})? (\d+)/.exec(metrics);
     assert.ok(m && Number(m[1]) >= 2, metrics);
