@@ -25,6 +25,8 @@ export interface EngineWorkspaceOptions {
   project: string;
   /** Passphrase of the passphrase secrets provider (never logged). */
   passphrase: string;
+  /** Secrets provider of new stacks (default `passphrase`), e.g. `hashivault://plinth`. */
+  secretsProvider?: string;
   /** Providers served elsewhere (e.g. inside this process) that the engine attaches to: name → port. */
   debugProviders?: () => Record<string, number>;
   /** Extra environment for every CLI run. */
@@ -137,7 +139,7 @@ export class EngineWorkspace {
 
   /** Creates the stack in the backend (one `stack init`). Existing stacks are left as they are. */
   async createStack(name: string, opts: { signal?: AbortSignal } = {}): Promise<LeanStack> {
-    const res = await this.runCli(["stack", "init", name, "--secrets-provider", "passphrase"], { ...opts, allowFailure: true });
+    const res = await this.runCli(["stack", "init", name, "--secrets-provider", this.options.secretsProvider ?? "passphrase"], { ...opts, allowFailure: true });
     if (res.code !== 0 && !/already exists/.test(res.stderr)) {
       throw new EngineError(`cannot create stack ${name}: ${res.stderr.trim()}`, { stack: name });
     }

@@ -23,6 +23,7 @@ import { promiseRevision } from "../core/revision";
 import { RequestStore } from "../core/store";
 import type { AnyPromise } from "../../components/promise/types";
 import { planPreflight } from "./preflight";
+import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
 
@@ -88,6 +89,7 @@ export class LocalPlatform {
   readonly metrics = new Metrics();
   /** The dev team's bearer token (embedded default). */
   readonly devToken: string;
+  private readonly transitToken: string;
 
   private constructor(
     readonly options: LocalPlatformOptions,
@@ -97,6 +99,9 @@ export class LocalPlatform {
   ) {
     this.gitPassword = gitPassword;
     this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
+    this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
+    const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
+    server.handlers.unshift(createTransitHandler({ key: transitKey, token: this.transitToken, prefix: "/vault" }) as Handler);
     this.stack = options.stack ?? "local";
     this.stores = new StoreRegistry(path.join(options.dataDir, "cache"));
     this.workspace = new EngineWorkspace({
@@ -190,7 +195,7 @@ export class LocalPlatform {
     const teams = new TeamDirectory(
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
     );
-    const workspace = new EngineWorkspace({ ...this.workspace.options, workDir: path.join(this.options.dataDir, "requests"), project: "plinth-requests" });
+    const workspace = this.requestsWorkspace();
     this.service = await PlinthService.open({
       workspace,
       promises,
@@ -221,8 +226,19 @@ export class LocalPlatform {
     return raw;
   }
 
+  /**
+   * Workspace of the request stacks. New request stacks keep their secrets with `hashivault://plinth`,
+   * served by this platform (transit.ts), so no CLI run pays the passphrase key derivation.
+   */
   private requestsWorkspace(): EngineWorkspace {
-    return new EngineWorkspace({ ...this.workspace.options, workDir: path.join(this.options.dataDir, "requests"), project: "plinth-requests" });
+    const o = this.workspace.options;
+    return new EngineWorkspace({
+      ...o,
+      workDir: path.join(this.options.dataDir, "requests"),
+      project: "plinth-requests",
+      secretsProvider: "hashivault://plinth",
+      env: { ...o.env, VAULT_ADDR: `${this.server.url}/vault`, VAULT_TOKEN: this.transitToken },
+    });
   }
 
   /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */
