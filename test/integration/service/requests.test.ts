@@ -150,6 +150,10 @@ describe("request service over HTTP with the real engine and Git", () => {
     await t.platform.service!.idle();
     const list = (await (await call("GET", "/v1/requests?namespace=default&kind=TeamNamespace")).json()) as { items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[]; destinations: string[] } }[] };
     const burst = list.items.filter((i) => i.metadata.name.startsWith("burst-"));
+    const settings = t.platform.service!.options.workspace.readSettings("default.teamnamespace.burst-0")!;
+    assert.equal(settings.secretsprovider, "hashivault://plinth", "request stacks keep secrets with the platform's key service");
+    assert.ok(settings.encryptedkey, "the data key is stored wrapped");
+    assert.equal(settings.encryptionsalt, undefined, "no passphrase key derivation");
     assert.equal(burst.length, 20);
     for (const b of burst) assert.equal(b.status.conditions.find((c) => c.type === "Ready")?.status, "True", b.metadata.name);
     const clone = await t.clone();
