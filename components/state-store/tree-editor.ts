@@ -136,7 +136,12 @@ export class TreeEditor {
     const fresh = await this.writeFileTree(files);
     const freshOid = await this.writeNode(fresh);
     if (entry && (await this.oidOf(entry)) === freshOid) return false;
-    // Create missing parents, then mark the whole chain dirty.
+    await this.place(segments, { mode: TREE_MODE, type: "tree", oid: freshOid, node: fresh }, what);
+    return true;
+  }
+
+  /** Puts `entry` at `segments`, creating missing parents, and marks the whole chain dirty. */
+  private async place(segments: string[], entry: Entry, what: string): Promise<void> {
     let node = await this.getRoot();
     const chain = [node];
     for (const seg of segments.slice(0, -1)) {
@@ -145,12 +150,12 @@ export class TreeEditor {
         e = { mode: TREE_MODE, type: "tree", oid: "", node: { entries: new Map(), dirty: true } };
         node.entries.set(seg, e);
       }
+      if (e.type !== "tree") throw pathConflict(what, `"${seg}" is a file`);
       node = await this.nodeOf(e);
       chain.push(node);
     }
-    node.entries.set(segments[segments.length - 1], { mode: TREE_MODE, type: "tree", oid: freshOid, node: fresh });
+    node.entries.set(segments[segments.length - 1], entry);
     for (const n of chain) n.dirty = true;
-    return true;
   }
 
   /** Removes the tree at `segments` and any parents it leaves empty. Returns whether it existed. */
@@ -226,20 +231,7 @@ export class TreeEditor {
     if (entry && entry.type !== "blob") throw pathConflict(what, "it is a directory");
     if (entry && entry.oid === oid) return false;
     this.written.add(oid);
-    let node = await this.getRoot();
-    const chain = [node];
-    for (const seg of segments.slice(0, -1)) {
-      let e = node.entries.get(seg);
-      if (!e) {
-        e = { mode: TREE_MODE, type: "tree", oid: "", node: { entries: new Map(), dirty: true } };
-        node.entries.set(seg, e);
-      }
-      if (e.type !== "tree") throw pathConflict(what, `"${seg}" is a file`);
-      node = await this.nodeOf(e);
-      chain.push(node);
-    }
-    node.entries.set(segments[segments.length - 1], { mode: FILE_MODE, type: "blob", oid });
-    for (const n of chain) n.dirty = true;
+    await this.place(segments, { mode: FILE_MODE, type: "blob", oid }, what);
     return true;
   }
 

@@ -8,11 +8,12 @@
  *
  *   npx tsx tools/cluster/flux-crds.ts      # prints the directory
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runPhase } from "../run-phase";
 
 /** The Flux API modules the CRDs come from (the versions source-controller v1.9.0 / kustomize-controller v1.9.6 use). */
 export const FLUX_API_MODULES = [
@@ -48,29 +49,6 @@ function generatorArgs(outDir: string): string[] {
   return ["crd", ...FLUX_API_MODULES.map((m) => `paths=${m}/...`), `output:crd:dir=${outDir}`];
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, phase: string, log: (l: string) => void): Promise<void> {
-  const started = Date.now();
-  log(`[flux-crds] ${phase} ...`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const tick = setInterval(() => log(`[flux-crds] ${phase}: ${Math.round((Date.now() - started) / 1000)} s elapsed`), 15_000);
-    child.on("error", (err) => {
-      clearInterval(tick);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearInterval(tick);
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (code === 0) {
-        log(`[flux-crds] ${phase}: done in ${secs} s`);
-        resolve();
-      } else reject(new Error(`[flux-crds] ${phase} failed (exit ${code}) after ${secs} s:\n${output.slice(-4000)}`));
-    });
-  });
-}
 
 function crdsReady(dir: string): boolean {
   return fs.existsSync(path.join(dir, ".complete"));
@@ -114,12 +92,12 @@ export async function ensureFluxCrds(opts: EnsureFluxCrdsOptions): Promise<strin
     const modDir = path.join(opts.root, "tools", "cluster", "controller-gen");
     const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" };
     log(`[flux-crds] generating Flux CRDs into ${crdDir} (cold: ~3 min on 2 cores; cached afterwards)`);
-    await run("go", ["mod", "download"], modDir, env, "download Go modules", log);
+    await runPhase("flux-crds", "go", ["mod", "download"], modDir, env, "download Go modules", log);
     const bin = path.join(dir, "bin", "controller-gen");
-    await run("go", ["build", "-trimpath", "-o", bin, CONTROLLER_GEN_PKG], modDir, env, "compile controller-gen", log);
+    await runPhase("flux-crds", "go", ["build", "-trimpath", "-o", bin, CONTROLLER_GEN_PKG], modDir, env, "compile controller-gen", log);
     const tmp = `${crdDir}.tmp-${process.pid}`;
     fs.rmSync(tmp, { recursive: true, force: true });
-    await run(bin, generatorArgs(tmp), modDir, env, "controller-gen crd", log);
+    await runPhase("flux-crds", bin, generatorArgs(tmp), modDir, env, "controller-gen crd", log);
     const files = fs.readdirSync(tmp).filter((f) => f.endsWith(".yaml"));
     if (files.length === 0) throw new Error(`[flux-crds] controller-gen wrote no CRDs into ${tmp}`);
     fs.rmSync(crdDir, { recursive: true, force: true });

@@ -5,11 +5,12 @@
  * binaries never are) into a cache keyed by the pinned version and the go.sum hash, so a rebuild happens
  * only when the cache is missing or a pin changes. Next to it go the plugin shims the engine looks for.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { runPhase } from "../run-phase";
 
 export const PULUMI_VERSION = "3.274.1";
 const VERSION_PKG = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
@@ -71,31 +72,6 @@ function pathCli(): string | undefined {
   return undefined;
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, phase: string, log: (l: string) => void): Promise<void> {
-  const started = Date.now();
-  log(`[toolchain] ${phase} ...`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    const tick = setInterval(() => log(`[toolchain] ${phase}: ${Math.round((Date.now() - started) / 1000)} s elapsed`), 15_000);
-    child.on("error", (err) => {
-      clearInterval(tick);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearInterval(tick);
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (code === 0) {
-        log(`[toolchain] ${phase}: done in ${secs} s`);
-        resolve();
-      } else {
-        reject(new Error(`[toolchain] ${phase} failed (exit ${code}) after ${secs} s:\n${output.slice(-4000)}`));
-      }
-    });
-  });
-}
 
 /**
  * Returns the pinned toolchain, building it first when it is missing or its pins changed.
@@ -148,9 +124,9 @@ export async function ensureToolchain(opts: EnsureToolchainOptions): Promise<Too
     log(`[toolchain] (cold: ~2 min download + ~8 min compile on 2 cores; cached afterwards)`);
     const modDir = path.join(root, "tools", "pulumi");
     const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
-    await run("go", ["mod", "download"], modDir, env, "download Go modules", log);
+    await runPhase("toolchain", "go", ["mod", "download"], modDir, env, "download Go modules", log);
     const tmp = `${pulumi}.tmp-${process.pid}`;
-    await run(
+    await runPhase("toolchain", 
       "go",
       ["build", "-trimpath", "-tags", "osusergo,grpcnotrace", "-ldflags", `-s -w -X ${VERSION_PKG}=v${PULUMI_VERSION}`, "-o", tmp, CLI_PKG],
       modDir,
