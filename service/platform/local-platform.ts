@@ -204,6 +204,7 @@ export class LocalPlatform {
       stores: this.stores,
       platformPlacements: outputs.placements ?? [],
       teams,
+      concurrency: process.env.PLINTH_CONCURRENCY ? Number(process.env.PLINTH_CONCURRENCY) : undefined,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       ...opts,
