@@ -5,21 +5,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import YAML from "yaml";
 import { ensureToolchain } from "../tools/pulumi/ensure";
+import { readStackConfig } from "./stack-config";
 import { LocalPlatform } from "../service/platform/local-platform";
 import type { EngineEvent } from "../service/engine";
 
 const root = path.resolve(__dirname, "..");
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** The `plinth:*` values of a stack settings file, keyed without the namespace. */
-export function readStackConfig(file: string): Record<string, unknown> {
-  const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const raw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(doc.config ?? {})) if (k.startsWith("plinth:")) raw[k.slice("plinth:".length)] = v;
-  return raw;
-}
 
 function progress(started: number): (e: EngineEvent) => void {
   return (e) => {
@@ -85,7 +78,9 @@ async function main(): Promise<void> {
   out.write(`  npx plinth get -w teamnamespace team-a\n\nPress Ctrl-C to stop.\n`);
 }
 
-main().catch((err) => {
-  log(`plinth: ${(err as Error).stack ?? err}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    log(`plinth: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  });
+}

@@ -27,7 +27,7 @@ import { commitProbe, reconcileLog, stackInitProbe } from "./bench/probes";
 import { failedFigure, formatTable, jsonLine, type Figure } from "./bench/report";
 import { burst, sequential, type Session, type Timed } from "./bench/requests";
 import { sampleRss } from "./bench/rss";
-import { readStackConfig } from "./bench/stack-config";
+import { readStackConfig } from "../stacks/stack-config";
 import { measureStart } from "./bench/start-time";
 import { median, nowMs } from "./bench/stats";
 

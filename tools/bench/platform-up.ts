@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { ensureToolchain } from "../pulumi/ensure";
 import { LocalPlatform } from "../../service/platform/local-platform";
 import type { EngineEvent } from "../../service/engine";
-import { readStackConfig } from "./stack-config";
+import { readStackConfig } from "../../stacks/stack-config";
 import { nowMs, round } from "./stats";
 
 const root = path.resolve(__dirname, "..", "..");

@@ -1,8 +1,4 @@
-/**
- * The `plinth:*` values of a stack settings file (e.g. Pulumi.local.yaml), keyed without the namespace.
- * Same reading as `readStackConfig` in stacks/start.ts, which cannot be imported: that module starts the
- * platform when loaded.
- */
+/** The `plinth:*` values of a stack settings file (e.g. Pulumi.local.yaml), keyed without the namespace. */
 import * as fs from "node:fs";
 import YAML from "yaml";
 
