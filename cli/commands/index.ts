@@ -6,12 +6,12 @@ import { get } from "./get";
 import { initPromiseCommand } from "./init-promise";
 import { preview } from "./preview";
 import { reconcileCommand } from "./reconcile";
-import { destinations, promises } from "./registry";
+import { destinations, marketplace, promises } from "./registry";
 import type { Command } from "./types";
 
 export type { Command, CommandContext, OptionSpec } from "./types";
 
-export const commands: Command[] = [apply, get, describeCommand, deleteCommand, reconcileCommand, preview, promises, destinations, initPromiseCommand];
+export const commands: Command[] = [apply, get, describeCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, initPromiseCommand];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

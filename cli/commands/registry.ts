@@ -1,6 +1,7 @@
 /** `plinth promises` and `plinth destinations`: what the platform offers and where work can go. */
 import type { RegistryEntry } from "../../components/promise/types";
 import type { DestinationSpec } from "../../destinations/types";
+import type { MarketplaceItem } from "../../service/core/types";
 import { outputFormat, render, table } from "../format";
 import { OUTPUT } from "./options";
 import type { Command } from "./types";
@@ -30,6 +31,26 @@ export const destinations: Command = {
     const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",") || "-";
     if (format !== "table") io.stdout(render(body, format));
     else io.stdout(table(["NAME", "LABELS", "PATH", "STATE STORE", "STRICT"], body.items.map((d) => [d.name, labels(d.labels), d.path, d.stateStore, String(d.strictMatchLabels)])));
+    return 0;
+  },
+};
+
+export const marketplace: Command = {
+  name: "marketplace",
+  summary: "list the Marketplace: every Promise Plinth ships, installed or not",
+  usage: "marketplace [-o json|yaml]",
+  options: { ...OUTPUT },
+  async run({ flags, io, client }) {
+    const format = outputFormat(flags.output);
+    const { body } = await client.request<{ items: MarketplaceItem[] }>("GET", "/v1/marketplace");
+    if (format !== "table") io.stdout(render(body, format));
+    else
+      io.stdout(
+        table(
+          ["NAME", "VERSION", "CATEGORY", "KIND", "INSTALLED", "DESCRIPTION"],
+          body.items.map((p) => [p.name, p.version, p.category, `${p.apiVersion} ${p.kind}`, p.installed ? `yes (${p.installedVersion})` : "no", p.description]),
+        ),
+      );
     return 0;
   },
 };

@@ -12,6 +12,7 @@ import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from ".
 import { validateRequest } from "../../components/promise/schema";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
 import type { DestinationSpec } from "../../destinations/types";
+import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";
 import { PLATFORM_CALLER, assertMayUse, mayUse, type TeamDirectory } from "./auth";
@@ -27,6 +28,7 @@ import type {
   Caller,
   PlatformService,
   PreviewResult,
+  MarketplaceItem,
   PromiseView,
   RequestEvent,
   RequestKey,
@@ -166,6 +168,22 @@ export class PlinthService implements PlatformService {
     this.emit(stackNameOf(k), { type: "queued", message: "reconcile requested" });
     this.queue.add(stackNameOf(k));
     return k;
+  }
+
+  marketplace(): MarketplaceItem[] {
+    return catalogue.map((c) => {
+      const installed = this.options.promises.find((p) => p.definition.name === c.name);
+      return {
+        name: c.name,
+        version: c.version,
+        description: c.description,
+        category: c.category,
+        apiVersion: `${c.promise.api.group}/${c.promise.api.version}`,
+        kind: c.promise.api.kind,
+        installed: installed !== undefined,
+        ...(installed ? { installedVersion: installed.definition.version } : {}),
+      };
+    });
   }
 
   promise(name: string, _opts: { caller: Caller }): PromiseView {

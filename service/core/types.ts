@@ -111,6 +111,17 @@ export interface RequestEvent {
   data?: unknown;
 }
 
+export interface MarketplaceItem {
+  name: string;
+  version: string;
+  description: string;
+  category: string;
+  apiVersion: string;
+  kind: string;
+  installed: boolean;
+  installedVersion?: string;
+}
+
 export interface PromiseView extends RegistryEntry {
   revision: string;
   requests: { total: number; byVersion: Record<string, number>; current: number; pending: number; stalled: number };
@@ -138,6 +149,8 @@ export interface PlatformService {
   reconcileNow?(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }>;
   /** Files in a State Store that no placement owns (reported, never deleted). */
   unowned?(store: string, opts: { caller: Caller }): Promise<{ store: string; files: string[] }>;
+  /** The Marketplace: every Promise Plinth ships, its version, and whether (and at which version) it is installed. */
+  marketplace?(): MarketplaceItem[];
   /** Resolves a bearer token to its caller, or undefined. */
   authenticate(token: string): Caller | undefined;
 }

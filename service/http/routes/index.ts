@@ -1,7 +1,7 @@
 /** The `/v1` route table. */
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
-import { getPromise, getUnowned, listDestinations, listPromises, listStateStores } from "./registry";
+import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
 import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 
@@ -10,6 +10,7 @@ export type { RouteContext, RouteHandler } from "./context";
 export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/promises", methods: { GET: listPromises } },
   { template: "/v1/promises/{name}", methods: { GET: getPromise } },
+  { template: "/v1/marketplace", methods: { GET: listMarketplace } },
   { template: "/v1/destinations", methods: { GET: listDestinations } },
   { template: "/v1/statestores", methods: { GET: listStateStores } },
   { template: "/v1/statestores/{name}/unowned", methods: { GET: getUnowned } },

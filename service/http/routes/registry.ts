@@ -18,3 +18,9 @@ export const getUnowned: RouteHandler = async ({ res, params, service, caller })
   if (!service.unowned) throw new NotFoundError("this service does not report unowned files", undefined, "NotSupported");
   sendJson(res, 200, await service.unowned(params.name, { caller }));
 };
+
+/** The Marketplace: available Promises, their versions, installed or not. */
+export const listMarketplace: RouteHandler = async ({ res, service }) => {
+  if (!service.marketplace) throw new NotFoundError("this service does not list the Marketplace", undefined, "NotSupported");
+  sendJson(res, 200, { items: service.marketplace() });
+};

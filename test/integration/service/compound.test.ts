@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { main as plinth } from "../../../cli/main";
 import { REPO_ROOT } from "../../support/pulumi";
 import { startTestPlatform, treeOf, type TestPlatform } from "../../support/platform";
 
@@ -63,5 +64,18 @@ describe("compound Web App Golden Path through the service and the platform agen
     const clone2 = await t.clone();
     assert.deepEqual(treeOf(clone2, "worker/resources"), ["worker/resources/kustomization.yaml"]);
     assert.deepEqual(treeOf(clone2, "platform/resources"), ["platform/resources/kustomization.yaml"]);
+  });
+
+  test("the Marketplace lists every Promise with its version, installed or not (API and CLI)", async () => {
+    const body = (await (await call("GET", "/v1/marketplace")).json()) as { items: { name: string; version: string; installed: boolean; kind: string }[] };
+    const installed = Object.fromEntries(body.items.map((i) => [i.name, i.installed]));
+    assert.deepEqual(installed, { namespace: false, jenkins: true, postgresql: true, redis: false, "nginx-ingress": true, "web-app": true });
+    assert.ok(body.items.every((i) => /^\d+\.\d+\.\d+/.test(i.version)));
+    let out = "";
+    const code = await plinth(["marketplace"], { env: { PLINTH_URL: t.platform.url, PLINTH_TOKEN: t.platform.devToken }, stdout: (x) => void (out += x), stderr: (x) => void (out += x) });
+    assert.equal(code, 0, out);
+    assert.match(out, /^NAME\s+VERSION\s+CATEGORY/m);
+    assert.match(out, /^redis\s+\S+\s+\S+\s+.*\bno\b/m);
+    assert.match(out, /^web-app\s+.*yes/m);
   });
 });
