@@ -2,12 +2,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { Placement } from "../state-store/placement";
 import { Action } from "../workflow/actions/resource";
 import { asResourceError } from "./errors";
-import { checkRequest, planRequest, type RequestInput } from "./request-plan";
+import { checkRequest, planRequest, type RequestInput, type RequestPlan } from "./request-plan";
 import type { RequestStatus } from "./request-status";
 
 export const RESOURCE_REQUEST_TYPE = "plinth:promise:ResourceRequest";
 
-export type ResourceRequestArgs = RequestInput;
+export interface ResourceRequestArgs extends RequestInput {
+  /**
+   * The plan, when the caller already ran the workflow (the service's request program does, so a failing
+   * workflow fails the program itself instead of surfacing as rejected outputs).
+   */
+  plan?: RequestPlan;
+}
 
 /**
  * Realises one resource request: runs the Promise's resource configure workflow, schedules its output
@@ -31,7 +37,8 @@ export class ResourceRequest extends pulumi.ComponentResource {
     } catch (err) {
       throw asResourceError(err, this);
     }
-    const done = planRequest(name, args, checked, this).then(
+    const planned = args.plan ? Promise.resolve(args.plan) : planRequest(name, args, checked, this);
+    const done = planned.then(
       (plan) => {
         for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files }, { parent: this });
         const actions = plan.actions.map((a) => ({ step: a.step, action: new Action(a.resourceName, { kind: a.kind, inputs: a.inputs, step: a.step }, { parent: this }) }));

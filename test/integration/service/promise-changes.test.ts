@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AnyPromise } from "../../../components/promise/types";
 import { namespacePromise, namespaceSpec } from "../../../promises/namespace";
 import { startTestPlatform, treeOf, type TestPlatform } from "../../support/platform";
+import { withCapturedRejections } from "../../support/rejections";
 
 const v2 = { ...namespacePromise, version: "0.2.0", api: { ...namespacePromise.api, spec: namespaceSpec.extend({ owner: z.string().min(1) }) } } as AnyPromise;
 const catalogue: Record<string, AnyPromise> = { namespace: namespacePromise as AnyPromise };
@@ -49,6 +50,49 @@ describe("promise changes against existing requests", () => {
     assert.equal(got.metadata.generation, 2);
     assert.equal(got.status.observedGeneration, 2);
     assert.equal(got.status.promiseVersion, "0.2.0");
+  });
+
+  test("an upgrade whose workflow fails for one request stalls that one (with its error) and finishes the others", async () => {
+    const base = catalogue.namespace;
+    const pipeline = base.workflows!.resource!.configure![0];
+    catalogue.namespace = {
+      ...base,
+      version: "0.3.0",
+      workflows: {
+        ...base.workflows,
+        resource: {
+          configure: [
+            {
+              ...pipeline,
+              steps: [
+                { name: "guard", render: ({ object }: { object: { metadata: { name: string } } }) => { if (object.metadata.name === "beta") throw new Error("beta is broken"); return {}; } },
+                ...pipeline.steps,
+              ],
+            },
+          ],
+        },
+      },
+    } as AnyPromise;
+    await t.platform.up(config([{ name: "namespace" }]));
+    const run = await withCapturedRejections(async () => {
+      await t.platform.serve({ retryBaseMs: 20, maxAttempts: 2 });
+      await t.platform.service!.idle();
+    });
+    assert.equal(run.error, undefined);
+    assert.ok(run.rejections.every((r) => /beta is broken/.test(String((r as Error)?.message ?? r))), "only the failing program's own rejections");
+    type S = { status: { promiseVersion: string; conditions: { type: string; status: string; message: string }[] } };
+    const alpha = (await (await call("GET", "/v1/requests/default/TeamNamespace/alpha")).json()) as S;
+    const beta = (await (await call("GET", "/v1/requests/default/TeamNamespace/beta")).json()) as S;
+    assert.equal(alpha.status.promiseVersion, "0.3.0");
+    assert.equal(alpha.status.conditions.find((c) => c.type === "Ready")?.status, "True");
+    const stalled = beta.status.conditions.find((c) => c.type === "Stalled");
+    assert.equal(stalled?.status, "True");
+    assert.match(stalled!.message, /beta is broken/);
+    assert.match(stalled!.message, /guard/, "names the step");
+    const view = (await (await call("GET", "/v1/promises/namespace")).json()) as { requests: { current: number; stalled: number } };
+    assert.deepEqual([view.requests.current, view.requests.stalled], [1, 1]);
+    const tree = treeOf(await t.clone());
+    assert.ok(tree.some((f) => f.includes("/namespace/beta/")), "a failed reconcile deletes nothing: beta keeps its files");
   });
 
   test("removing a promise that has requests fails naming them and changes nothing", async () => {
