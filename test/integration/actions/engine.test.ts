@@ -6,6 +6,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import { withCapturedRejections as captureRejections } from "../../support/rejections";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { z } from "zod";
@@ -44,20 +45,8 @@ function dirWriter(root: string): DirectoryWriter {
 
 /** Runs `fn` (expected to fail) with unhandled rejections captured; returns them and the failure. */
 async function withCapturedRejections(fn: () => Promise<unknown>): Promise<unknown[] & { error?: unknown }> {
-  const previous = process.listeners("unhandledRejection");
-  const captured: unknown[] & { error?: unknown } = [];
-  const capture = (reason: unknown) => void captured.push(reason);
-  process.removeAllListeners("unhandledRejection");
-  process.on("unhandledRejection", capture);
-  try {
-    await fn();
-  } catch (err) {
-    captured.error = err;
-  }
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  process.off("unhandledRejection", capture);
-  for (const l of previous) process.on("unhandledRejection", l);
-  return captured;
+  const out = await captureRejections(fn);
+  return Object.assign(out.rejections, { error: out.error });
 }
 
 /** Every file under `dir`, recursively, as text. */
