@@ -13,6 +13,7 @@ import { ValidationError } from "../errors";
 import { contended } from "./errors";
 import { splitSafePath } from "./paths";
 import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
+import { readLocalBranch, updateLocalBranch } from "./local-remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
 import { indexKustomization, kustomizationIndexDirs } from "./layout";
 
@@ -23,6 +24,12 @@ export interface GitWriterOptions {
   /** Store path prefix inside the repository, e.g. "platform/state". "" = repository root. */
   basePath?: string;
   auth?: GitAuth;
+  /**
+   * The remote is a bare repository on this machine at this path (the embedded store): objects are
+   * written straight into it and the branch moves by compare-and-swap `git update-ref`; `cacheDir` is
+   * then unused. `url` stays what users and Flux clone.
+   */
+  localRepo?: string;
   /** Local bare cache gitdir; one per writer instance (not shared between live writers). */
   cacheDir: string;
   author?: { name: string; email: string };
@@ -65,6 +72,7 @@ export class GitWriter {
   private readonly author: { name: string; email: string };
   private readonly maxAttempts: number;
   private readonly indexKustomizations: boolean;
+  private readonly local: boolean;
   private readonly fs: typeof nodeFs;
   private queue: Pending[] = [];
   private draining = false;
@@ -86,13 +94,14 @@ export class GitWriter {
     this.author = options.author ?? { name: "Plinth", email: "plinth@localhost" };
     this.maxAttempts = options.maxAttempts ?? 10;
     this.indexKustomizations = options.indexKustomizations ?? false;
+    this.local = options.localRepo !== undefined;
     this.fs = options.fs ?? nodeFs;
     this.ctx = {
       url: options.url,
       auth: options.auth,
       fs: this.fs,
       http: options.http ?? nodeHttp,
-      gitdir: options.cacheDir,
+      gitdir: options.localRepo ?? options.cacheDir,
       cache: {},
     };
   }
@@ -175,6 +184,7 @@ export class GitWriter {
   private ensureCache(): Promise<void> {
     this.ready ??= (async () => {
       const fs = this.fs;
+      if (this.local) return;
       if (!fs.existsSync(`${this.ctx.gitdir}/objects`)) {
         await git.init({ fs, gitdir: this.ctx.gitdir, bare: true, defaultBranch: this.branch });
       }
@@ -216,7 +226,7 @@ export class GitWriter {
 
   /** Fetches the remote head into the cache and remembers it. */
   private async refreshHead(): Promise<string | undefined> {
-    this.knownHead = await fetchBranch(this.ctx, this.branch);
+    this.knownHead = this.local ? await readLocalBranch(this.ctx, this.branch) : await fetchBranch(this.ctx, this.branch);
     this.headKnown = true;
     return this.knownHead;
   }
@@ -275,7 +285,9 @@ export class GitWriter {
         gitdir: this.ctx.gitdir,
         commit: { message: this.describe(outcomes.filter((o) => o.changed).map((o) => o.p.op)), tree, parent: head ? [head] : [], author: who, committer: who },
       });
-      const pushed = await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit]);
+      const pushed = this.local
+        ? await updateLocalBranch(this.ctx, this.branch, head, commit)
+        : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit]);
       if (pushed.ok) {
         this.knownHead = commit;
         this.commitsPushed++;

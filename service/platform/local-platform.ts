@@ -148,8 +148,9 @@ export class LocalPlatform {
     const cfg = validatePlatformConfig(raw, this.catalogue);
     for (const s of cfg.stateStores) {
       if (s.embedded) {
-        await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
-        this.stores.set({ name: s.name, url: this.gitUrl(s.name), branch: s.branch, path: s.path, auth: { username: this.gitUser, password: this.gitPassword } });
+        const repo = await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
+        // Same machine: the writer commits straight into the served repository (compare-and-swap ref update).
+        this.stores.set({ name: s.name, url: this.gitUrl(s.name), branch: s.branch, path: s.path, auth: { username: this.gitUser, password: this.gitPassword }, localRepo: repo });
       } else {
         const auth = s.token ? { token: s.token } : s.username || s.password ? { username: s.username ?? "", password: s.password ?? "" } : undefined;
         this.stores.set({ name: s.name, url: s.url!, branch: s.branch, path: s.path, auth });

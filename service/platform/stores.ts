@@ -13,6 +13,8 @@ export interface StoreConnection {
   branch: string;
   path: string;
   auth?: GitAuth;
+  /** The store is this bare repository on this machine (embedded): write it directly. */
+  localRepo?: string;
 }
 
 export class StoreRegistry {
@@ -33,6 +35,7 @@ export class StoreRegistry {
         branch: conn.branch,
         basePath: conn.path,
         auth: conn.auth,
+        localRepo: conn.localRepo,
         cacheDir: path.join(this.cacheRoot, `${conn.name}-${Buffer.from(conn.url + conn.branch).toString("hex").slice(-16)}.git`),
         indexKustomizations: true,
       }),
