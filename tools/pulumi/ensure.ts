@@ -57,6 +57,14 @@ export function writeShims(binDir: string, root: string): void {
     "",
   ].join("\n");
   fs.writeFileSync(dynamic, script, { mode: 0o755 });
+  const plinth = path.join(binDir, "pulumi-resource-plinth");
+  const plugin = [
+    "#!/bin/sh",
+    "# The plinth resource provider as a plugin, for `pulumi up` from the command line.",
+    `exec node --import "${path.join(root, "node_modules", "tsx", "dist", "loader.mjs")}" "${path.join(root, "service", "provider", "plugin.ts")}" "$@"`,
+    "",
+  ].join("\n");
+  fs.writeFileSync(plinth, plugin, { mode: 0o755 });
 }
 
 function pathCli(): string | undefined {
