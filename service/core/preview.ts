@@ -53,6 +53,7 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
     name: a.key.name,
     destinations: [...new Set(plan.placements.map((p) => p.destination))],
     files,
-    actions: [],
+    // Actions a step declares (Slack, PagerDuty, …): named, never with their inputs (credentials).
+    actions: (plan.actions ?? []).map((x) => ({ name: x.step, kind: x.kind, change: a.existing ? "update if its inputs changed" : "create" })),
   };
 }
