@@ -40,7 +40,15 @@ export const KUBERNETES_PROVIDER_VERSION = "4.24.1";
 /** In build order. */
 export const CLUSTER_BINARIES: readonly ClusterBinary[] = [
   { name: "etcd", dir: "etcd", pkg: "go.etcd.io/etcd/server/v3", binary: "etcd", coldMinutes: 2 },
-  { name: "kube-apiserver", dir: "kube-apiserver", pkg: "k8s.io/kubernetes/cmd/kube-apiserver", binary: "kube-apiserver", coldMinutes: 10 },
+  {
+    name: "kube-apiserver",
+    dir: "kube-apiserver",
+    pkg: "k8s.io/kubernetes/cmd/kube-apiserver",
+    binary: "kube-apiserver",
+    // Without these stamps /version reports v0.0.0-master, which clients may read as a very old server.
+    ldflags: ["gitVersion=v1.37.2", "gitMajor=1", "gitMinor=37"].map((v) => `-X k8s.io/component-base/version.${v}`).join(" "),
+    coldMinutes: 17,
+  },
   {
     name: "source-controller",
     dir: "flux-controllers/source-controller",
