@@ -54,14 +54,14 @@ export const CLUSTER_BINARIES: readonly ClusterBinary[] = [
     dir: "flux-controllers/source-controller",
     pkg: "github.com/fluxcd/source-controller",
     binary: "source-controller",
-    coldMinutes: 10,
+    coldMinutes: 7,
   },
   {
     name: "kustomize-controller",
     dir: "flux-controllers/kustomize-controller",
     pkg: "github.com/fluxcd/kustomize-controller",
     binary: "kustomize-controller",
-    coldMinutes: 6,
+    coldMinutes: 5,
   },
   {
     name: "kubernetes-provider",
