@@ -14,6 +14,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { acquireBuildLock } from "../build-lock";
 import { runPhase } from "../run-phase";
 
 export interface ClusterBinary {
@@ -126,21 +127,6 @@ export function clusterBinaryPath(root: string, b: ClusterBinary): string {
 
 const ready = (dir: string) => fs.existsSync(path.join(dir, ".complete"));
 
-async function acquireLock(lock: string, done: () => boolean): Promise<number | undefined> {
-  for (;;) {
-    try {
-      return fs.openSync(lock, "wx");
-    } catch {
-      if (done()) return undefined;
-      await new Promise((r) => setTimeout(r, 1000));
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 60 * 60_000) fs.rmSync(lock, { force: true });
-      } catch {
-        /* lock vanished: retry */
-      }
-    }
-  }
-}
 
 async function build(root: string, b: ClusterBinary, dir: string, log: (l: string) => void): Promise<void> {
   const tag = `cluster:${b.name}`;
@@ -181,7 +167,7 @@ export async function ensureClusterBinary(root: string, b: ClusterBinary, log: (
   const dir = path.dirname(path.dirname(bin));
   if (ready(dir)) return bin;
   fs.mkdirSync(path.join(dir, "bin"), { recursive: true });
-  const fd = await acquireLock(path.join(dir, ".lock"), () => ready(dir));
+  const fd = await acquireBuildLock(path.join(dir, ".lock"), () => ready(dir), 60 * 60_000);
   if (fd === undefined) return bin;
   try {
     if (!ready(dir)) await build(root, b, dir, log);

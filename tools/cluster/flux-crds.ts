@@ -13,6 +13,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { acquireBuildLock } from "../build-lock";
 import { runPhase } from "../run-phase";
 
 /** The Flux API modules the CRDs come from (the versions source-controller v1.9.0 / kustomize-controller v1.9.6 use). */
@@ -54,21 +55,6 @@ function crdsReady(dir: string): boolean {
   return fs.existsSync(path.join(dir, ".complete"));
 }
 
-async function acquireLock(lock: string, done: () => boolean): Promise<number | undefined> {
-  for (;;) {
-    try {
-      return fs.openSync(lock, "wx");
-    } catch {
-      if (done()) return undefined;
-      await new Promise((r) => setTimeout(r, 1000));
-      try {
-        if (Date.now() - fs.statSync(lock).mtimeMs > 30 * 60_000) fs.rmSync(lock, { force: true });
-      } catch {
-        /* lock vanished: retry */
-      }
-    }
-  }
-}
 
 /**
  * Returns the directory holding Flux's generated CRD files (one `<group>_<plural>.yaml` per kind),
@@ -84,7 +70,7 @@ export async function ensureFluxCrds(opts: EnsureFluxCrdsOptions): Promise<strin
     throw new Error("[flux-crds] Go >= 1.26 is needed once to generate Flux's CRDs (https://go.dev/dl); install it and run again.");
   }
   fs.mkdirSync(dir, { recursive: true });
-  const fd = await acquireLock(path.join(dir, ".lock"), () => crdsReady(dir));
+  const fd = await acquireBuildLock(path.join(dir, ".lock"), () => crdsReady(dir));
   if (fd === undefined) return crdDir;
   try {
     if (crdsReady(dir)) return crdDir;

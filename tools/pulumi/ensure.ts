@@ -10,6 +10,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { acquireBuildLock } from "../build-lock";
 import { runPhase } from "../run-phase";
 
 export const PULUMI_VERSION = "3.274.1";
@@ -111,21 +112,8 @@ export async function ensureToolchain(opts: EnsureToolchainOptions): Promise<Too
   }
   fs.mkdirSync(binDir, { recursive: true });
   const lock = path.join(dir, ".lock");
-  let fd: number | undefined;
-  while (fd === undefined) {
-    try {
-      fd = fs.openSync(lock, "wx");
-    } catch {
-      if (fs.existsSync(pulumi)) return ensureToolchain(opts);
-      await new Promise((r) => setTimeout(r, 1000));
-      try {
-        const age = Date.now() - fs.statSync(lock).mtimeMs;
-        if (age > 30 * 60_000) fs.rmSync(lock, { force: true });
-      } catch {
-        /* lock vanished: retry */
-      }
-    }
-  }
+  const fd = await acquireBuildLock(lock, () => fs.existsSync(pulumi));
+  if (fd === undefined) return ensureToolchain(opts);
   try {
     const started = Date.now();
     log(`[toolchain] building Pulumi CLI v${PULUMI_VERSION} from Go modules into ${binDir}`);
