@@ -7,7 +7,6 @@ import type { RequestStatus as PlanStatus } from "../../components/promise/reque
 import type { DestinationSpec } from "../../destinations/types";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import { conditionOf, setCondition } from "./conditions";
-import { stackNameOf } from "./keys";
 import { requestProgram } from "./program";
 import type { InstalledPromise } from "./service";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
@@ -198,4 +197,3 @@ export class Reconciler {
   }
 }
 
-export { stackNameOf };
