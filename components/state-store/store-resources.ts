@@ -29,6 +29,11 @@ export interface DestinationRootArgs {
   store: pulumi.Input<string>;
   /** The destination's path in the store. */
   path: pulumi.Input<string>;
+  /**
+   * Keep a per-request Flux index under `<path>/flux/` (see flux-index.ts) for a cluster destination whose
+   * Flux applies that directory: the Flux namespace and the destination's name.
+   */
+  flux?: pulumi.Input<{ namespace: string; destination: string }>;
 }
 
 /**

@@ -16,6 +16,7 @@ import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./rem
 import { readLocalBranch, updateLocalBranch } from "./local-remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
 import { indexKustomization, kustomizationIndexDirs } from "./layout";
+import { FLUX_INDEX_DIR, fluxIndexKustomization, fluxIndexOptions, requestDirOf, requestKustomization, requestKustomizationName, type FluxIndexOptions } from "./flux-index";
 
 export interface GitWriterOptions {
   /** Smart-HTTP(S) URL of the repository, without credentials. */
@@ -53,7 +54,7 @@ export interface WriteResult {
 type Op =
   | { kind: "write"; dir: string; segments: string[]; files: FileTree }
   | { kind: "remove"; dir: string; segments: string[] }
-  | { kind: "root"; dir: string; segments: string[] };
+  | { kind: "root"; dir: string; segments: string[]; flux?: FluxIndexOptions };
 
 interface Pending {
   op: Op;
@@ -130,9 +131,13 @@ export class GitWriter {
    * Registers a destination: `basePath/dir/dependencies/` and `basePath/dir/resources/` exist, each with
    * a `kustomization.yaml` listing the directories below it. Remove a destination with `removeDirectory`.
    */
-  async ensureDestinationRoot(args: { dir: string }): Promise<WriteResult> {
+  async ensureDestinationRoot(args: { dir: string; flux?: FluxIndexOptions }): Promise<WriteResult> {
     const segments = splitSafePath("dir", args.dir);
-    return this.enqueue({ kind: "root", dir: args.dir, segments });
+    if (args.flux) {
+      splitSafePath("flux.namespace", args.flux.namespace);
+      splitSafePath("flux.destination", args.flux.destination);
+    }
+    return this.enqueue({ kind: "root", dir: args.dir, segments, flux: args.flux });
   }
 
   /** Fetches the branch: proves the remote is reachable with these credentials. Returns the head. */
@@ -254,8 +259,14 @@ export class GitWriter {
           let changed: boolean;
           if (p.op.kind === "write") changed = await editor.setDirectory(full, p.op.files, p.op.dir);
           else if (p.op.kind === "remove") changed = await editor.removeDirectory(full, p.op.dir);
-          else changed = await this.reindex(editor, [`${p.op.dir}/dependencies`, `${p.op.dir}/resources`], true);
-          if (p.op.kind !== "root" && this.indexKustomizations) changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
+          else {
+            changed = await this.reindex(editor, [`${p.op.dir}/dependencies`, `${p.op.dir}/resources`], true);
+            changed = (await this.setFluxIndex(editor, p.op.dir, p.op.flux)) || changed;
+          }
+          if (p.op.kind !== "root" && this.indexKustomizations) {
+            changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
+            changed = (await this.updateFluxIndex(editor, p.op.dir)) || changed;
+          }
           outcomes.push({ p, changed });
         } catch (error) {
           outcomes.push({ p, error });
@@ -322,6 +333,47 @@ export class GitWriter {
       changed = (await editor.setFile([...segs, "kustomization.yaml"], indexKustomization(subdirs ?? []), dirs[i])) || changed;
     }
     return changed;
+  }
+
+  /**
+   * A destination root's `flux/` directory (see flux-index.ts): created, or rebuilt with new options,
+   * with one Kustomization per request already under `resources/`; removed when `flux` is unset.
+   */
+  private async setFluxIndex(editor: TreeEditor, dest: string, flux: FluxIndexOptions | undefined): Promise<boolean> {
+    const segs = [...this.base, ...dest.split("/"), FLUX_INDEX_DIR];
+    if (!flux) return editor.removeDirectory(segs, `${dest}/${FLUX_INDEX_DIR}`);
+    const files: Record<string, string> = {};
+    const res = [...this.base, ...dest.split("/"), "resources"];
+    for (const ns of (await editor.subdirectories(res, `${dest}/resources`)) ?? []) {
+      for (const promise of (await editor.subdirectories([...res, ns], `${dest}/resources/${ns}`)) ?? []) {
+        for (const name of (await editor.subdirectories([...res, ns, promise], `${dest}/resources/${ns}/${promise}`)) ?? []) {
+          const r = { destinationPath: dest, namespace: ns, promise, name };
+          files[`${requestKustomizationName(flux.destination, r)}.yaml`] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination });
+        }
+      }
+    }
+    files["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(files));
+    return editor.setDirectory(segs, toFileTree(files, (p) => p.split("/")), `${dest}/${FLUX_INDEX_DIR}`);
+  }
+
+  /** After a write or removal under a request's directory: its Kustomization follows, if the destination has a flux index. */
+  private async updateFluxIndex(editor: TreeEditor, dir: string): Promise<boolean> {
+    const r = requestDirOf(dir);
+    if (!r) return false;
+    const fluxDir = `${r.destinationPath}/${FLUX_INDEX_DIR}`;
+    const segs = [...this.base, ...fluxDir.split("/")];
+    const files = await editor.readDirectory(segs, fluxDir);
+    const flux = files?.["kustomization.yaml"] ? fluxIndexOptions(files["kustomization.yaml"]) : undefined;
+    if (!files || !flux) return false;
+    const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
+    const reqSegs = [...this.base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];
+    const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
+    const next = { ...files };
+    if (present) next[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination });
+    else delete next[file];
+    next["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(next).filter((f) => f !== "kustomization.yaml"));
+    if (JSON.stringify(next) === JSON.stringify(files)) return false;
+    return editor.setDirectory(segs, toFileTree(next, (p) => p.split("/")), fluxDir);
   }
 
   private describe(ops: Op[]): string {

@@ -35,25 +35,35 @@ export function stateStoreHandler(stores: StoreRegistry): ResourceHandler {
   };
 }
 
+function fluxOf(inputs: Record<string, unknown>): { namespace: string; destination: string } | undefined {
+  const f = inputs.flux as { namespace?: unknown; destination?: unknown } | undefined | null;
+  return f && typeof f.namespace === "string" && typeof f.destination === "string" ? { namespace: f.namespace, destination: f.destination } : undefined;
+}
+
 export function destinationRootHandler(stores: StoreRegistry): ResourceHandler {
   return {
     check(news) {
       const failures: { path: string; reason: string }[] = [];
       if (typeof news.store !== "string" || !news.store) failures.push({ path: "store", reason: "store must name a configured State Store" });
       if (typeof news.path !== "string" || !news.path) failures.push({ path: "path", reason: "path must be the destination's directory" });
+      const flux = news.flux as Record<string, unknown> | undefined;
+      if (flux !== undefined && (typeof flux !== "object" || typeof flux.namespace !== "string" || typeof flux.destination !== "string")) {
+        failures.push({ path: "flux", reason: "flux must be { namespace, destination } (strings)" });
+      }
       return failures;
     },
     diff(olds, news) {
       const replaces = ["store", "path"].filter((k) => olds[k] !== news[k]);
-      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+      const fluxChanged = JSON.stringify(olds.flux ?? null) !== JSON.stringify(news.flux ?? null);
+      return { changes: replaces.length > 0 || fluxChanged, replaces, deleteBeforeReplace: false };
     },
     async create(inputs) {
-      const res = await stores.writer(String(inputs.store)).ensureDestinationRoot({ dir: String(inputs.path) });
-      return { id: `${inputs.store}:${inputs.path}`, outs: { store: inputs.store, path: inputs.path, commit: res.commit } };
+      const res = await stores.writer(String(inputs.store)).ensureDestinationRoot({ dir: String(inputs.path), flux: fluxOf(inputs) });
+      return { id: `${inputs.store}:${inputs.path}`, outs: { store: inputs.store, path: inputs.path, flux: inputs.flux ?? null, commit: res.commit } };
     },
     async update(_id, _olds, news) {
-      const res = await stores.writer(String(news.store)).ensureDestinationRoot({ dir: String(news.path) });
-      return { outs: { store: news.store, path: news.path, commit: res.commit } };
+      const res = await stores.writer(String(news.store)).ensureDestinationRoot({ dir: String(news.path), flux: fluxOf(news) });
+      return { outs: { store: news.store, path: news.path, flux: news.flux ?? null, commit: res.commit } };
     },
     async delete(_id, props) {
       await stores.writer(String(props.store)).removeDirectory({ dir: String(props.path) });

@@ -1,0 +1,105 @@
+/**
+ * The per-request Flux index of a cluster Destination (opt-in per destination):
+ *
+ *   <dest.path>/flux/kustomization.yaml          lists every file below, `namespace: <flux namespace>`
+ *   <dest.path>/flux/<kustomization name>.yaml   one `kustomize.toolkit.fluxcd.io/v1` Kustomization per
+ *                                                request, path `<dest.path>/resources/<ns>/<promise>/<name>`
+ *
+ * Flux's `<dest>-resources` Kustomization applies `<dest.path>/flux`, so every request is reconciled by
+ * its own Kustomization: a request whose manifests the API server rejects fails alone (with Flux's
+ * message in that Kustomization's status) while the destination's other requests keep being applied, and
+ * removing a request's directory prunes its Kustomization and, through Flux's finalizer, its objects.
+ */
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+
+export const FLUX_INDEX_DIR = "flux";
+/** The GitRepository every per-request Kustomization reads (FluxBootstrap's default source name). */
+export const FLUX_INDEX_SOURCE = "plinth-state-store";
+
+export interface FluxIndexOptions {
+  /** Namespace of Flux's objects on the destination (`flux-system`). */
+  namespace: string;
+  /** The destination's name (prefixes Kustomization names, as FluxBootstrap's do). */
+  destination: string;
+}
+
+export interface RequestDir {
+  /** The destination's directory (`dev`, `eu/edge-1`). */
+  destinationPath: string;
+  namespace: string;
+  promise: string;
+  name: string;
+}
+
+/**
+ * The request a placement directory belongs to: `<dest>/resources/<ns>/<promise>/<name>[/…]`, or
+ * undefined for any other directory (dependencies, destination roots).
+ */
+export function requestDirOf(dir: string): RequestDir | undefined {
+  const segs = dir.split("/");
+  for (let i = segs.length - 4; i >= 1; i--) {
+    if (segs[i] === "resources") {
+      return { destinationPath: segs.slice(0, i).join("/"), namespace: segs[i + 1], promise: segs[i + 2], name: segs[i + 3] };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Name of a request's Kustomization on its destination: `<dest>-<ns>-<promise>-<name>`, or when that
+ * exceeds 63 characters (Flux labels applied objects with it) a prefix of it plus a hash of the whole.
+ */
+export function requestKustomizationName(destination: string, r: Pick<RequestDir, "namespace" | "promise" | "name">): string {
+  const full = `${destination}-${r.namespace}-${r.promise}-${r.name}`;
+  if (full.length <= 63) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 10);
+  return `${full.slice(0, 52).replace(/-+$/, "")}-${hash}`;
+}
+
+/** The Kustomization object (YAML) that reconciles one request's directory. */
+export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string }): string {
+  const path = ["", ...o.basePath.split("/"), ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name].filter((p, i) => i === 0 || p).join("/");
+  return stringify({
+    apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+    kind: "Kustomization",
+    metadata: {
+      name: requestKustomizationName(o.destination, r),
+      labels: {
+        "app.kubernetes.io/managed-by": "plinth",
+        "plinth.dev/request-namespace": r.namespace,
+        "plinth.dev/promise": r.promise,
+        "plinth.dev/request-name": r.name,
+      },
+    },
+    spec: {
+      interval: "10m",
+      retryInterval: "5s",
+      sourceRef: { kind: "GitRepository", name: FLUX_INDEX_SOURCE },
+      path: `.${path}`,
+      prune: true,
+      dependsOn: [{ name: dependenciesKustomizationName(o.destination) }],
+    },
+  });
+}
+
+/**
+ * `kustomization.yaml` of the flux directory: its files, all put in the Flux namespace and labelled with
+ * the destination (so `kubectl get kustomizations -l plinth.dev/destination=dev` lists a destination's).
+ */
+export function fluxIndexKustomization(o: FluxIndexOptions, files: readonly string[]): string {
+  const resources = files.length ? `resources:\n${[...files].sort().map((f) => `  - ${f}\n`).join("")}` : "resources: []\n";
+  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
+}
+
+/** The options recorded in a flux directory's kustomization.yaml (undefined when it is not one). */
+export function fluxIndexOptions(kustomization: string): FluxIndexOptions | undefined {
+  const namespace = /^namespace: (\S+)$/m.exec(kustomization)?.[1];
+  const destination = /^ +plinth\.dev\/destination: (\S+)$/m.exec(kustomization)?.[1];
+  return namespace && destination ? { namespace, destination } : undefined;
+}
+
+/** Name of the destination's dependencies Kustomization (FluxBootstrap's `<dest>-dependencies`). */
+export function dependenciesKustomizationName(destination: string): string {
+  return `${destination}-dependencies`;
+}
