@@ -5,6 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CrdObject } from "./crd-validate";
+import type { FluxControllersMode } from "./controllers";
 import { FluxBootstrap, type FluxStateStoreArgs } from "./flux-bootstrap";
 
 export interface AttachFluxArgs {
@@ -15,6 +16,8 @@ export interface AttachFluxArgs {
   stateStore: FluxStateStoreArgs;
   interval?: string;
   crds: readonly CrdObject[];
+  controllers?: FluxControllersMode;
+  perRequest?: boolean;
   /** Resources the cluster must have before Kubernetes objects are applied (e.g. the node group). */
   dependsOn?: pulumi.Resource[];
 }
@@ -36,6 +39,8 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       stateStore: args.stateStore,
       interval: args.interval,
       crds: args.crds,
+      controllers: args.controllers,
+      perRequest: args.perRequest,
     },
     { parent, dependsOn: args.dependsOn },
   );

@@ -136,15 +136,21 @@ export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPA
   };
 }
 
+/**
+ * Where the controllers run: `in-cluster` (Deployments + the artifact Service) or `external` (processes
+ * outside the cluster, e.g. the local-cluster destination's, authenticating as the same ServiceAccounts:
+ * only the Namespace, ServiceAccounts and RBAC are applied).
+ */
+export type FluxControllersMode = "in-cluster" | "external";
+
 /** Everything the controllers need, in apply order (CRDs are separate: they come from controller-gen). */
-export function fluxControllerObjects(namespace = FLUX_NAMESPACE): K8sObject[] {
+export function fluxControllerObjects(namespace = FLUX_NAMESPACE, mode: FluxControllersMode = "in-cluster"): K8sObject[] {
   return [
     fluxNamespace(namespace),
     crdControllerRole(namespace),
     ...FLUX_CONTROLLER_NAMES.map((c) => controllerServiceAccount(c, namespace)),
     crdControllerBinding(namespace),
     clusterReconcilerBinding(namespace),
-    sourceControllerService(namespace),
-    ...FLUX_CONTROLLER_NAMES.map((c) => controllerDeployment(c, namespace)),
+    ...(mode === "in-cluster" ? [sourceControllerService(namespace), ...FLUX_CONTROLLER_NAMES.map((c) => controllerDeployment(c, namespace))] : []),
   ];
 }

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
-import { fluxControllerObjects } from "./controllers";
+import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
 import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, type FluxSyncSpec, type K8sObject } from "./sync";
 
@@ -31,10 +31,14 @@ export interface FluxBootstrapArgs {
   /** Flux's CRDs, e.g. `loadCrdDir(await ensureFluxCrds(...))`. Must hold GitRepository and Kustomization. */
   crds: readonly CrdObject[];
   namespace?: string;
+  /** `in-cluster` (default): Deployments; `external`: the controllers run outside, only their RBAC is applied. */
+  controllers?: FluxControllersMode;
+  /** Reconcile each request with its own Kustomization (the destination's `flux/` index). */
+  perRequest?: boolean;
 }
 
 /** The sync spec FluxBootstrap builds its objects from. */
-export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds">): FluxSyncSpec {
+export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" | "controllers">): FluxSyncSpec {
   return {
     destination: args.destination,
     destinationPath: args.destinationPath,
@@ -43,6 +47,7 @@ export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds">)
     storePath: args.stateStore.path,
     interval: args.interval,
     namespace: args.namespace,
+    perRequest: args.perRequest,
   };
 }
 
@@ -102,7 +107,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
 
     const crds = [...args.crds].map((c) => objectResource(`${name}-crd-${c.metadata.name}`, c as unknown as K8sObject, base));
-    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns);
+    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers);
     const namespace = objectResource(`${name}-namespace`, nsObj, base);
     const after = { ...base, dependsOn: [namespace, ...crds] };
     const controllers = controllerObjs.map((o) => objectResource(`${name}-${o.kind.toLowerCase()}-${o.metadata.name}`, o, after));

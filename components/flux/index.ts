@@ -1,5 +1,5 @@
 export { FluxBootstrap, assertFluxBootstrapArgs, fluxSyncSpec, type FluxBootstrapArgs, type FluxStateStoreArgs } from "./flux-bootstrap";
-export { FLUX_CONTROLLERS, FLUX_CONTROLLER_NAMES, fluxControllerObjects, type FluxController } from "./controllers";
+export { FLUX_CONTROLLERS, FLUX_CONTROLLER_NAMES, fluxControllerObjects, type FluxController, type FluxControllersMode } from "./controllers";
 export {
   FLUX_NAMESPACE,
   GIT_REPOSITORY_API,

@@ -24,6 +24,12 @@ export interface FluxSyncSpec {
   /** Flux reconcile interval, e.g. `1m` (default) or `30s`. */
   interval?: string;
   namespace?: string;
+  /**
+   * `<dest>-resources` applies the destination's per-request index (`<destPath>/flux/`, one Kustomization
+   * per request; see components/state-store/flux-index.ts) instead of `resources/` as a whole, so one
+   * request's bad manifest does not stop the others.
+   */
+  perRequest?: boolean;
 }
 
 export interface K8sObject {
@@ -60,7 +66,7 @@ function assertValid(s: FluxSyncSpec): void {
 }
 
 /** `./<storePath>/<destPath>/<sub>` with empty segments dropped. */
-export function kustomizationPath(storePath: string | undefined, destinationPath: string, sub: "dependencies" | "resources"): string {
+export function kustomizationPath(storePath: string | undefined, destinationPath: string, sub: "dependencies" | "resources" | "flux"): string {
   const parts = [...(storePath ?? "").split("/"), ...destinationPath.split("/"), sub].filter((p) => p && p !== ".");
   return `./${parts.join("/")}`;
 }
@@ -109,7 +115,7 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
     spec: {
       interval: s.interval ?? "1m",
       sourceRef: { kind: "GitRepository", name: sourceName(s) },
-      path: kustomizationPath(s.storePath, s.destinationPath, sub),
+      path: kustomizationPath(s.storePath, s.destinationPath, sub === "resources" && s.perRequest ? "flux" : sub),
       prune: true,
       ...(sub === "resources" ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),
     },

@@ -37,6 +37,29 @@ describe("Flux sync builders", () => {
     assert.equal((deps.spec as any).path, "./eks-prod/dependencies");
   });
 
+  test("perRequest points <dest>-resources at the destination's per-request index", () => {
+    const [deps, res] = kustomizations({ ...spec, perRequest: true });
+    assert.equal((deps.spec as any).path, "./clusters/edge/amsterdam-1/dependencies");
+    assert.equal((res.spec as any).path, "./clusters/edge/amsterdam-1/flux");
+    assert.deepEqual((res.spec as any).dependsOn, [{ name: "edge-dependencies" }]);
+  });
+
+  test("external controllers get their ServiceAccounts and RBAC but no Deployments or Service", () => {
+    const objs = fluxControllerObjects("flux-system", "external");
+    assert.deepEqual(
+      objs.map((o) => `${o.kind}/${o.metadata.name}`),
+      [
+        "Namespace/flux-system",
+        "ClusterRole/crd-controller-flux-system",
+        "ServiceAccount/source-controller",
+        "ServiceAccount/kustomize-controller",
+        "ServiceAccount/helm-controller",
+        "ClusterRoleBinding/crd-controller-flux-system",
+        "ClusterRoleBinding/cluster-reconciler-flux-system",
+      ],
+    );
+  });
+
   test("bad sync input is refused naming the field", () => {
     assert.throws(() => gitRepository({ ...spec, url: "git.example/x" }), (e: ValidationError) => e instanceof ValidationError && e.issues[0].path[0] === "url");
     assert.throws(() => kustomizations({ ...spec, interval: "5 minutes" }), /interval must be a Go duration/);
