@@ -174,6 +174,25 @@ export class GitWriter {
     });
   }
 
+  /**
+   * Whether `commit` is `ancestor` or a descendant of it (e.g. "has Flux applied a revision that holds
+   * this write?"). Fetches once when the cache does not have the commits yet.
+   */
+  async contains(args: { commit: string; ancestor: string }): Promise<boolean> {
+    if (args.commit === args.ancestor) return true;
+    return this.exclusive(async () => {
+      await this.ensureCache();
+      const check = () => git.isDescendent({ fs: this.ctx.fs, gitdir: this.ctx.gitdir, oid: args.commit, ancestor: args.ancestor, depth: -1, cache: this.ctx.cache });
+      try {
+        return await check();
+      } catch (err) {
+        if ((err as { code?: string }).code !== "NotFoundError") throw err;
+        await this.refreshHead();
+        return check().catch(() => false);
+      }
+    });
+  }
+
   private async editorAtRemoteHead(): Promise<TreeEditor | undefined> {
     await this.ensureCache();
     const head = await this.refreshHead();

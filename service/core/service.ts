@@ -21,6 +21,8 @@ import { PlatformAgent, ownerOf } from "./platform-agent";
 import { previewRequest } from "./preview";
 import { WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
+import { AppliedTracker, type ClusterStatusSource } from "./applied";
+import { conditionOf } from "./conditions";
 import { RequestStore, emptyStatus, keyOf, type StoredRequest } from "./store";
 import type {
   ApplyOptions,
@@ -65,6 +67,8 @@ export interface PlinthServiceOptions {
   /** Every request is reconciled (reading Git first) this often; default 10 h, 0 = never. */
   resyncIntervalMs?: number;
   log?: (line: string) => void;
+  /** Cluster destinations whose Flux status is read back into each request's `Applied` condition. */
+  clusters?: ClusterStatusSource[];
 }
 
 const TEAM_ANNOTATION = "plinth.dev/team";
@@ -79,6 +83,7 @@ export class PlinthService implements PlatformService {
   private readonly events = new EventEmitter();
   private readonly reconciler: Reconciler;
   readonly agent: PlatformAgent;
+  readonly applied: AppliedTracker | undefined;
 
   private constructor(readonly options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
@@ -110,11 +115,36 @@ export class PlinthService implements PlatformService {
       onDrift: options.onDrift,
       log: options.log ?? (() => undefined),
       hooks: {
-        afterApply: (rec) => this.agent.sync(rec),
-        beforeRemove: (rec) => this.agent.removeChildren(keyOf(rec)),
+        afterApply: (rec) => {
+          this.trackApplied(rec);
+          return this.agent.sync(rec);
+        },
+        beforeRemove: (rec) => {
+          this.applied?.forget(stackNameOf(keyOf(rec)));
+          return this.agent.removeChildren(keyOf(rec));
+        },
         statusChanged: (rec) => this.agent.childChanged(rec),
       },
     });
+    if (options.clusters?.length) {
+      this.applied = new AppliedTracker({
+        sources: options.clusters,
+        contains: (destination, commit, ancestor) => {
+          const d = options.destinations.find((x) => x.name === destination);
+          return options.stores.writer(d?.stateStore ?? options.stateStores[0].name).contains({ commit, ancestor });
+        },
+        update: (stack, change) => {
+          const rec = this.store.getByStack(stack);
+          if (!rec) return;
+          const next = change(rec.status.conditions);
+          if (next === rec.status.conditions) return;
+          rec.status = { ...rec.status, conditions: next };
+          this.store.saveStatus(rec);
+          this.emit(stack, { type: "status", message: conditionOf(next, "Applied")?.message ?? rec.status.message, data: rec.status });
+        },
+        log: options.log,
+      });
+    }
     this.queue = new WorkQueue({ concurrency: options.concurrency ?? Math.max(1, os.cpus().length), work: (stack) => this.reconciler.reconcile(stack) });
     const every = options.resyncIntervalMs ?? 10 * 3600 * 1000;
     if (every > 0) {
@@ -143,7 +173,23 @@ export class PlinthService implements PlatformService {
     return svc;
   }
 
+  /** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
+  private trackApplied(rec: StoredRequest): void {
+    if (!this.applied) return;
+    const seen = new Set<string>();
+    const targets = [];
+    for (const f of rec.status.files ?? []) {
+      const k = `${f.destination}\u0000${f.commit}`;
+      if (!f.commit || seen.has(k)) continue;
+      seen.add(k);
+      targets.push({ destination: f.destination, commit: f.commit });
+    }
+    const m = rec.object.metadata;
+    this.applied.track(stackNameOf(keyOf(rec)), { namespace: m.namespace ?? "default", promise: rec.promise, name: m.name }, targets);
+  }
+
   close(): void {
+    this.applied?.close();
     if (this.resync) clearInterval(this.resync);
     this.queue.stop();
   }

@@ -1,0 +1,179 @@
+/**
+ * Closed-loop status for cluster Destinations: after a request's files are committed, ask Flux on each of
+ * its cluster destinations to reconcile at once, then read back the request's own Flux Kustomization
+ * until it has applied that commit (or a later one), and record the outcome as the request's `Applied`
+ * condition: True with the revision applied, False with Flux's own message, Unknown while waiting.
+ */
+import { conditionOf, setCondition } from "./conditions";
+import type { Condition } from "./types";
+
+/** What Flux reports for one Kustomization (`status` of kustomize.toolkit.fluxcd.io/v1). */
+export interface FluxKustomizationState {
+  ready?: { status: string; reason: string; message: string };
+  lastAppliedRevision?: string;
+  lastAttemptedRevision?: string;
+}
+
+/** One cluster destination as the tracker sees it. */
+export interface ClusterStatusSource {
+  destination: string;
+  /** Name of the Flux Kustomization reconciling a request's directory on this destination. */
+  kustomizationName(request: { namespace: string; promise: string; name: string }): string;
+  /** The Kustomization's state, or undefined while it does not exist yet. */
+  readKustomization(name: string): Promise<FluxKustomizationState | undefined>;
+  /** Asks Flux to fetch the State Store now (`reconcile.fluxcd.io/requestedAt`). */
+  requestReconcile(): Promise<void>;
+}
+
+/** Kustomization `Ready=False` reasons that mean "not yet" rather than "failed". */
+const WAITING_REASONS = new Set(["DependencyNotReady", "Progressing", "ProgressingWithRetry", "ArtifactFailed", "SourceNotReady"]);
+
+/** The commit id in a Flux revision (`main@sha1:<id>`, or a bare id). */
+export function revisionCommit(revision: string | undefined): string | undefined {
+  return revision ? /(?:sha1:)?([0-9a-f]{40})$/.exec(revision)?.[1] : undefined;
+}
+
+export type Verdict = { state: "pending"; message: string } | { state: "applied"; revision: string } | { state: "failed"; reason: string; message: string; revision: string };
+
+/**
+ * Pure: what one Kustomization says about a target commit. `contains(c)` tells whether commit `c` is the
+ * target or a descendant of it.
+ */
+export async function judge(k: FluxKustomizationState | undefined, contains: (commit: string) => Promise<boolean>): Promise<Verdict> {
+  if (!k) return { state: "pending", message: "waiting for Flux to create the request's Kustomization" };
+  const applied = revisionCommit(k.lastAppliedRevision);
+  const attempted = revisionCommit(k.lastAttemptedRevision);
+  const ready = k.ready;
+  if (ready?.status === "True" && applied && (await contains(applied))) return { state: "applied", revision: k.lastAppliedRevision! };
+  if (ready?.status === "False" && !WAITING_REASONS.has(ready.reason) && attempted && (await contains(attempted))) {
+    return { state: "failed", reason: ready.reason, message: ready.message, revision: k.lastAttemptedRevision! };
+  }
+  return { state: "pending", message: ready ? `Flux: ${ready.reason}: ${ready.message}` : "waiting for Flux to reconcile" };
+}
+
+export interface AppliedTarget {
+  destination: string;
+  /** The commit holding the request's files for that destination. */
+  commit: string;
+}
+
+export interface AppliedTrackerOptions {
+  sources: ClusterStatusSource[];
+  /** Whether `commit` is `ancestor` or a descendant of it, in the destination's State Store. */
+  contains(destination: string, commit: string, ancestor: string): Promise<boolean>;
+  /** Reads the request's current conditions and writes new ones (the service saves and emits). */
+  update(stack: string, change: (conditions: Condition[]) => Condition[]): void;
+  log?: (line: string) => void;
+  /** Poll period while anything is pending (default 250 ms; slows to 2 s after a minute). */
+  intervalMs?: number;
+}
+
+interface Tracked {
+  request: { namespace: string; promise: string; name: string };
+  targets: AppliedTarget[];
+  since: number;
+}
+
+export class AppliedTracker {
+  private readonly tracked = new Map<string, Tracked>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private closed = false;
+
+  constructor(private readonly o: AppliedTrackerOptions) {}
+
+  /** The cluster destinations among `destinations`. */
+  clusterDestinations(destinations: readonly string[]): string[] {
+    return destinations.filter((d) => this.o.sources.some((s) => s.destination === d));
+  }
+
+  /**
+   * Starts following a request's commits on its cluster destinations (replacing what was followed for it).
+   * No cluster target: any old `Applied` condition is dropped.
+   */
+  track(stack: string, request: Tracked["request"], targets: AppliedTarget[]): void {
+    const relevant = targets.filter((t) => t.commit && this.o.sources.some((s) => s.destination === t.destination));
+    if (relevant.length === 0) {
+      this.tracked.delete(stack);
+      this.o.update(stack, (cs) => cs.filter((c) => c.type !== "Applied"));
+      return;
+    }
+    this.tracked.set(stack, { request, targets: relevant, since: Date.now() });
+    this.o.update(stack, (cs) =>
+      setCondition(cs, { type: "Applied", status: "Unknown", reason: "Progressing", message: `waiting for Flux on ${relevant.map((t) => `${t.destination} (${t.commit.slice(0, 7)})`).join(", ")}` }),
+    );
+    for (const d of new Set(relevant.map((t) => t.destination))) {
+      this.o.sources.find((s) => s.destination === d)!.requestReconcile().catch((err) => this.o.log?.(`flux on ${d}: reconcile request failed: ${(err as Error).message}`));
+    }
+    this.schedule(0);
+  }
+
+  /** Stops following a request (deleted). */
+  forget(stack: string): void {
+    this.tracked.delete(stack);
+  }
+
+  pending(): number {
+    return this.tracked.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.tracked.clear();
+  }
+
+  private schedule(delay: number): void {
+    if (this.closed || this.polling || this.tracked.size === 0) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.poll(), delay);
+    this.timer.unref();
+  }
+
+  private async poll(): Promise<void> {
+    this.timer = undefined;
+    this.polling = true;
+    let oldest = Date.now();
+    try {
+      for (const [stack, t] of [...this.tracked]) {
+        oldest = Math.min(oldest, t.since);
+        await this.check(stack, t).catch((err) => this.o.log?.(`applied status of ${stack}: ${(err as Error).message}`));
+      }
+    } finally {
+      this.polling = false;
+    }
+    const base = this.o.intervalMs ?? 250;
+    this.schedule(Date.now() - oldest > 60_000 ? Math.max(base, 2000) : base);
+  }
+
+  private async check(stack: string, t: Tracked): Promise<void> {
+    const verdicts: { target: AppliedTarget; v: Verdict }[] = [];
+    for (const target of t.targets) {
+      const source = this.o.sources.find((s) => s.destination === target.destination)!;
+      const k = await source.readKustomization(source.kustomizationName(t.request));
+      verdicts.push({ target, v: await judge(k, (c) => this.o.contains(target.destination, c, target.commit)) });
+    }
+    if (this.tracked.get(stack) !== t) return; // re-tracked meanwhile
+    const failed = verdicts.filter((x) => x.v.state === "failed");
+    const pending = verdicts.filter((x) => x.v.state === "pending");
+    let next: Omit<Condition, "lastTransitionTime">;
+    if (failed.length) {
+      next = {
+        type: "Applied",
+        status: "False",
+        reason: (failed[0].v as { reason: string }).reason,
+        message: failed.map((x) => `${x.target.destination}: ${(x.v as { message: string }).message}`).join("; "),
+      };
+    } else if (pending.length) {
+      next = { type: "Applied", status: "Unknown", reason: "Progressing", message: pending.map((x) => `${x.target.destination}: ${(x.v as { message: string }).message}`).join("; ") };
+    } else {
+      next = { type: "Applied", status: "True", reason: "ReconciliationSucceeded", message: verdicts.map((x) => `${x.target.destination}: applied ${(x.v as { revision: string }).revision}`).join("; ") };
+    }
+    if (!pending.length || failed.length) this.tracked.delete(stack);
+    this.o.update(stack, (cs) => {
+      const prev = conditionOf(cs, "Applied");
+      if (prev && prev.status === next.status && prev.reason === next.reason && prev.message === next.message) return cs;
+      return setCondition(cs, next);
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The Applied condition's logic: a Flux Kustomization state judged against the commit of a request's
+ * files (pure), and the tracker's transitions Unknown → True / False with a scripted cluster source.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { AppliedTracker, judge, revisionCommit, type ClusterStatusSource, type FluxKustomizationState } from "../../../service/core/applied";
+import type { Condition } from "../../../service/core/types";
+
+const A = "a".repeat(40);
+const B = "b".repeat(40);
+const C = "c".repeat(40);
+// History: A ← B ← C (C newest). `contains(x)` asks whether x is B or after it.
+const order = [A, B, C];
+const containsB = async (c: string) => order.indexOf(c) >= order.indexOf(B);
+
+describe("judge", () => {
+  test("revision parsing", () => {
+    assert.equal(revisionCommit(`main@sha1:${C}`), C);
+    assert.equal(revisionCommit(C), C);
+    assert.equal(revisionCommit("main@sha1:short"), undefined);
+    assert.equal(revisionCommit(undefined), undefined);
+  });
+
+  test("applied only when Ready and the applied revision holds the commit", async () => {
+    assert.equal((await judge(undefined, containsB)).state, "pending");
+    const old: FluxKustomizationState = { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${A}` };
+    assert.equal((await judge(old, containsB)).state, "pending");
+    const now = { ...old, lastAppliedRevision: `main@sha1:${C}` };
+    assert.deepEqual(await judge(now, containsB), { state: "applied", revision: `main@sha1:${C}` });
+  });
+
+  test("failed carries Flux's reason and message; waiting reasons stay pending", async () => {
+    const failed: FluxKustomizationState = {
+      ready: { status: "False", reason: "ReconciliationFailed", message: 'ConfigMap/default/x dry-run failed: data: Invalid value: "integer"' },
+      lastAppliedRevision: `main@sha1:${A}`,
+      lastAttemptedRevision: `main@sha1:${B}`,
+    };
+    const v = await judge(failed, containsB);
+    assert.equal(v.state, "failed");
+    assert.match((v as { message: string }).message, /dry-run failed/);
+    const older = { ...failed, lastAttemptedRevision: `main@sha1:${A}` };
+    assert.equal((await judge(older, containsB)).state, "pending", "a failure of an older revision says nothing about this commit");
+    const dep = { ...failed, ready: { status: "False", reason: "DependencyNotReady", message: "dependency 'flux-system/dev-dependencies' is not ready" } };
+    assert.equal((await judge(dep, containsB)).state, "pending");
+  });
+});
+
+describe("AppliedTracker", () => {
+  test("Unknown while waiting, then True with the revision; a failure on another request is False with Flux's message", async () => {
+    const states = new Map<string, FluxKustomizationState>();
+    let reconcileRequests = 0;
+    const source: ClusterStatusSource = {
+      destination: "dev",
+      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+      readKustomization: async (name) => states.get(name),
+      requestReconcile: async () => void reconcileRequests++,
+    };
+    const conditions = new Map<string, Condition[]>();
+    const tracker = new AppliedTracker({
+      sources: [source],
+      contains: async (_d, commit, ancestor) => order.indexOf(commit) >= order.indexOf(ancestor),
+      update: (stack, change) => conditions.set(stack, change(conditions.get(stack) ?? [])),
+      intervalMs: 5,
+    });
+    const applied = (stack: string) => conditions.get(stack)?.find((c) => c.type === "Applied");
+    try {
+      tracker.track("good", { namespace: "default", promise: "redis", name: "good" }, [{ destination: "dev", commit: B }]);
+      tracker.track("bad", { namespace: "default", promise: "redis", name: "bad" }, [{ destination: "dev", commit: B }]);
+      tracker.track("elsewhere", { namespace: "default", promise: "redis", name: "x" }, [{ destination: "prod", commit: B }]);
+      assert.equal(applied("good")?.status, "Unknown");
+      assert.equal(applied("elsewhere"), undefined, "destinations without Flux status get no Applied condition");
+      assert.equal(reconcileRequests, 2);
+      states.set("dev-default-redis-good", { ready: { status: "True", reason: "ReconciliationSucceeded", message: "Applied revision" }, lastAppliedRevision: `main@sha1:${C}`, lastAttemptedRevision: `main@sha1:${C}` });
+      states.set("dev-default-redis-bad", { ready: { status: "False", reason: "ReconciliationFailed", message: "ConfigMap/default/bad dry-run failed" }, lastAttemptedRevision: `main@sha1:${C}` });
+      for (let i = 0; i < 200 && tracker.pending() > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(tracker.pending(), 0);
+      assert.equal(applied("good")?.status, "True");
+      assert.match(applied("good")!.message, new RegExp(`dev: applied main@sha1:${C}`));
+      assert.equal(applied("bad")?.status, "False");
+      assert.equal(applied("bad")?.reason, "ReconciliationFailed");
+      assert.match(applied("bad")!.message, /^dev: ConfigMap\/default\/bad dry-run failed$/);
+    } finally {
+      tracker.close();
+    }
+  });
+});
