@@ -33,6 +33,7 @@ export interface KubeRequest {
 
 export interface KubeResponse {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   /** Parsed JSON, or the raw text when the body is not JSON. */
   body: unknown;
 }
@@ -156,7 +157,7 @@ export class KubeClient {
                 /* keep the text */
               }
             }
-            resolve({ status: res.statusCode ?? 0, body });
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
           });
         },
       );
@@ -169,9 +170,18 @@ export class KubeClient {
     });
   }
 
-  /** A request that must succeed (2xx); resolves with the parsed body, else throws a KubeError. */
+  /**
+   * A request that must succeed (2xx); resolves with the parsed body, else throws a KubeError.
+   * A 429 carrying Retry-After (e.g. "storage is (re)initializing" right after a CRD is established; the
+   * request was not processed) is retried up to 10 times, as client-go does.
+   */
   async request<T = unknown>(r: KubeRequest): Promise<T> {
-    const res = await this.raw(r);
+    let res = await this.raw(r);
+    for (let i = 0; i < 10 && res.status === 429 && res.headers["retry-after"] !== undefined; i++) {
+      const secs = Number(res.headers["retry-after"]);
+      await sleep(Math.min(Number.isFinite(secs) && secs > 0 ? secs * 1000 : 1000, 10_000));
+      res = await this.raw(r);
+    }
     if (res.status >= 200 && res.status < 300) return res.body as T;
     const st = (res.body && typeof res.body === "object" ? res.body : {}) as { kind?: string; reason?: string; message?: string; details?: unknown };
     const apiMessage = st.message ?? (typeof res.body === "string" && res.body ? res.body.trim().slice(0, 500) : "(no message)");
