@@ -12,6 +12,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { LocalCluster, fluxControllerUser } from "../../destinations/local-cluster/cluster";
 import { KubeClient, KubeError } from "../../destinations/local-cluster/kube-client";
+import { parseKubeconfig } from "../../destinations/local-cluster/kubeconfig";
+import { ValidationError } from "../../components/errors";
 import { loadCrdDir } from "../../components/flux/crd-validate";
 import { cleanGitEnv } from "../../components/state-store/bare-repo";
 import { ensureFluxCrds } from "../../tools/cluster/flux-crds";
@@ -32,6 +34,16 @@ function isGone(pid: number): boolean {
     return false;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Gone, or a zombie waiting for a reaper (an orphan in a container whose pid 1 does not reap): not running. */
+function notRunning(pid: number): boolean {
+  if (isGone(pid)) return true;
+  try {
+    return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return true;
   }
 }
 
@@ -94,6 +106,14 @@ describe("LocalCluster (etcd + kube-apiserver + Flux on loopback)", () => {
     assert.equal(fs.statSync(c.kubeconfigPath).mode & 0o777, 0o600);
     assert.equal(fs.readFileSync(c.kubeconfigPath, "utf8"), c.kubeconfig);
     assert.equal(fs.statSync(path.join(c.dir, "tokens.csv")).mode & 0o777, 0o600);
+    const parsed = parseKubeconfig(c.kubeconfig);
+    assert.equal(parsed.server, c.server);
+    assert.equal(parsed.caPem, c.caPem);
+    assert.throws(() => parseKubeconfig(c.kubeconfig.replace(/token: .*/, "username: someone")), (err: unknown) => {
+      assert.ok(err instanceof ValidationError);
+      assert.deepEqual(err.issues[0].path, ["users", "plinth-admin", "token"]);
+      return true;
+    });
     assert.equal(c.pids().length, 2);
   });
 
@@ -273,5 +293,58 @@ describe("LocalCluster (etcd + kube-apiserver + Flux on loopback)", () => {
     for (const pid of pids) assert.ok(isGone(pid), `pid ${pid} is still running`);
     await c.stop();
     await assert.rejects(c.startFlux(), /stopped/);
+  });
+
+  test("a crashed parent leaves no child running (process exit hook)", { timeout: 180_000 }, async () => {
+    const script = path.join(tmp, "crash.ts");
+    fs.writeFileSync(
+      script,
+      `import { LocalCluster } from ${JSON.stringify(path.join(root, "destinations", "local-cluster", "cluster"))};
+LocalCluster.start({ root: ${JSON.stringify(root)}, dir: ${JSON.stringify(path.join(tmp, "crash"))} }).then((c) => {
+  process.stdout.write(JSON.stringify(c.pids()) + "\\n");
+  throw new Error("simulated crash");
+});
+`,
+    );
+    const res = await run(process.execPath, ["--import", "tsx", script], { cwd: root }).then(
+      () => assert.fail("the crash script exited 0"),
+      (err: { code?: number; stdout?: string; stderr?: string }) => err,
+    );
+    assert.match(String(res.stderr), /simulated crash/);
+    const pids = JSON.parse(String(res.stdout).trim()) as number[];
+    assert.equal(pids.length, 2);
+    for (const pid of pids) {
+      const deadline = Date.now() + 5000;
+      while (!notRunning(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(notRunning(pid), `pid ${pid} survived its parent`);
+    }
+  });
+
+  test("aborting the signal during start rejects and stops what already started", { timeout: 120_000 }, async () => {
+    const ac = new AbortController();
+    let etcdPid = 0;
+    const lines: string[] = [];
+    const started = LocalCluster.start({
+      root,
+      dir: path.join(tmp, "aborted"),
+      name: "aborted",
+      signal: ac.signal,
+      log: (line) => {
+        lines.push(line);
+        const m = /etcd ready in .* \(pid (\d+)\)/.exec(line);
+        if (m) {
+          etcdPid = Number(m[1]);
+          ac.abort();
+        }
+      },
+    });
+    await assert.rejects(started, (err: unknown) => {
+      assert.equal((err as { code?: string }).code, "ClusterAborted");
+      return true;
+    });
+    assert.ok(etcdPid > 0, lines.join("\n"));
+    assert.ok(isGone(etcdPid), `etcd pid ${etcdPid} still running`);
+    assert.ok(lines.some((l) => /etcd stopped/.test(l)), lines.join("\n"));
+    assert.ok(!lines.some((l) => /kube-apiserver ready/.test(l)), lines.join("\n"));
   });
 });
