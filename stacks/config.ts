@@ -30,9 +30,15 @@ export const stateStoreSchema = z
 
 export const destinationSchema = z.object({
   name: dns,
-  kind: z.enum(["local", "platform"]).default("local"),
+  /**
+   * `local`: a path in the State Store only; `platform`: the platform itself; `local-cluster`: a real
+   * kube-apiserver + Flux run on this machine by `npm start -- --cluster` (Flux applies the path).
+   */
+  kind: z.enum(["local", "platform", "local-cluster"], { message: "must be one of local, platform, local-cluster" }).default("local"),
   labels: z.record(z.string(), z.string()).default({}),
   path: z.string().optional(),
+  /** local-cluster only: Flux's poll interval (Plinth also asks Flux to reconcile after each commit). */
+  flux: z.object({ interval: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a Go duration such as 30s, 1m or 1h").default("1m") }).optional(),
   /** Default: true for the platform destination (only work selecting it lands there), else false. */
   strictMatchLabels: z.boolean().optional(),
   stateStore: z.string().optional(),

@@ -8,6 +8,7 @@ import { PromiseInstallation } from "../components/promise/installation";
 import { GitStateStore } from "../components/state-store/git-state-store";
 import { LocalDestination } from "../destinations/local";
 import { PlatformDestination } from "../destinations/platform";
+import { LocalClusterDestination } from "../destinations/local-cluster/local-cluster-destination";
 import type { AnyPromise } from "../components/promise/types";
 import { marketplace } from "../promises";
 import * as path from "node:path";
@@ -25,6 +26,10 @@ export interface PlatformProgramOptions {
   catalogue?: Readonly<Record<string, AnyPromise>>;
   /** Parsed Flux CRDs (tests); otherwise generated from Flux's Go API modules on first use. */
   fluxCrds?: CrdObject[];
+  /** The running local cluster of each `kind: local-cluster` destination, by destination name. */
+  localClusters?: Record<string, { kubeconfig: string }>;
+  /** Credentials Flux uses to clone each State Store, by store name (a secret in the stack state). */
+  storeAuth?: Record<string, { username: string; password: string }>;
 }
 
 /** Reads the `plinth:*` config keys as raw values (objects or JSON strings). */
@@ -69,9 +74,36 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       const crds = options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) }));
       kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds }).kubeconfigs;
     }
+    const localClusterNames = new Set(cfg.destinations.filter((d) => d.kind === "local-cluster").map((d) => d.name));
+    const missing = [...localClusterNames].filter((n) => !options.localClusters?.[n]);
+    if (missing.length) {
+      throw new pulumi.RunError(
+        `${missing.map((n) => `plinth:destinations[${cfg.destinations.findIndex((d) => d.name === n)}].kind`).join(", ")}: "local-cluster" needs a running local cluster (${missing.join(", ")}); start the platform with \`npm start -- --cluster\``,
+      );
+    }
+    const clusterCrds = localClusterNames.size
+      ? options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) }))
+      : [];
     const destinations = specs.map((spec) => {
+      const opts = { dependsOn: [stores.get(spec.stateStore)!] };
+      if (localClusterNames.has(spec.name)) {
+        const store = cfg.stateStores.find((s) => s.name === spec.stateStore)!;
+        const auth = options.storeAuth?.[store.name] ?? { username: store.username ?? "", password: store.password ?? store.token ?? "" };
+        const interval = cfg.destinations.find((d) => d.name === spec.name)?.flux?.interval;
+        return new LocalClusterDestination(
+          spec.name,
+          {
+            spec,
+            kubeconfig: options.localClusters![spec.name].kubeconfig,
+            stateStore: { url: options.storeUrls?.[store.name] ?? store.url ?? "", branch: store.branch, path: store.path, username: auth.username, password: auth.password },
+            crds: clusterCrds,
+            interval,
+          },
+          opts,
+        );
+      }
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
-      return new Kind(spec.name, { spec }, { dependsOn: [stores.get(spec.stateStore)!] });
+      return new Kind(spec.name, { spec }, opts);
     });
     const catalogue = options.catalogue ?? marketplace;
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));

@@ -31,6 +31,8 @@ export interface EngineWorkspaceOptions {
   debugProviders?: () => Record<string, number>;
   /** Extra environment for every CLI run. */
   env?: Record<string, string>;
+  /** Directories searched for provider plugins before PATH (e.g. the built Kubernetes provider). */
+  pluginDirs?: string[];
 }
 
 export interface CliResult {
@@ -66,7 +68,7 @@ export class EngineWorkspace {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...o.env,
-      PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+      PATH: [binDir, ...(o.pluginDirs ?? []), process.env.PATH ?? ""].join(path.delimiter),
       PULUMI_BACKEND_URL: o.backendUrl,
       PULUMI_CONFIG_PASSPHRASE: o.passphrase,
       PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -26,6 +26,8 @@ import { planPreflight } from "./preflight";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
+import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
+import type { KubeClient } from "../../destinations/local-cluster/kube-client";
 
 export interface LocalPlatformOptions {
   /** Directory for all local state (`.plinth/` of the checkout). */
@@ -39,6 +41,14 @@ export interface LocalPlatformOptions {
   log?: (line: string) => void;
   /** Promises that may be installed, by name (default: the Marketplace). */
   catalogue?: Readonly<Record<string, AnyPromise>>;
+}
+
+/** What the platform needs of a running local cluster (destinations/local-cluster's LocalCluster). */
+export interface LocalClusterHandle {
+  kubeconfig: string;
+  client: KubeClient;
+  /** Directory holding `pulumi-resource-kubernetes` (the plugin `@pulumi/kubernetes` needs). */
+  pluginDir: string;
 }
 
 export interface PlatformOutputs {
@@ -90,6 +100,8 @@ export class LocalPlatform {
   /** The dev team's bearer token (embedded default). */
   readonly devToken: string;
   private readonly transitToken: string;
+  /** Running local clusters of `kind: local-cluster` destinations, by destination name. */
+  private readonly clusters = new Map<string, LocalClusterHandle>();
 
   private constructor(
     readonly options: LocalPlatformOptions,
@@ -143,6 +155,17 @@ export class LocalPlatform {
     return `${this.server.url}/git/${store}.git`;
   }
 
+  /**
+   * Makes a running local cluster the `kind: local-cluster` destination `destination`: the next `up`
+   * bootstraps Flux on it through the Kubernetes provider plugin in `pluginDir`, and the service reads
+   * its Flux status into each request's `Applied` condition.
+   */
+  attachCluster(destination: string, cluster: LocalClusterHandle): void {
+    this.clusters.set(destination, cluster);
+    const dirs = (this.workspace.options.pluginDirs ??= []);
+    if (!dirs.includes(cluster.pluginDir)) dirs.push(cluster.pluginDir);
+  }
+
   /** Validates `raw` (the `plinth:*` config values) and points the provider's stores at their remotes. */
   async configure(raw: Record<string, unknown>): Promise<PlatformConfig> {
     const cfg = validatePlatformConfig(raw, this.catalogue);
@@ -172,7 +195,18 @@ export class LocalPlatform {
     const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
     const res: OperationResult = await this.workspace
       .stack(this.stack)
-      .up({ program: platformProgram({ storeUrls, endpoint: this.url, catalogue: this.catalogue }), onEvent: opts.onEvent, signal: opts.signal, message: "plinth platform up" });
+      .up({
+        program: platformProgram({
+          storeUrls,
+          endpoint: this.url,
+          catalogue: this.catalogue,
+          localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
+          storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, { username: this.gitUser, password: this.gitPassword }])),
+        }),
+        onEvent: opts.onEvent,
+        signal: opts.signal,
+        message: "plinth platform up",
+      });
     this.outputs = res.outputs as unknown as PlatformOutputs;
     return this.outputs;
   }
@@ -208,6 +242,9 @@ export class LocalPlatform {
       concurrency: process.env.PLINTH_CONCURRENCY ? Number(process.env.PLINTH_CONCURRENCY) : undefined,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
+      clusters: [...this.clusters]
+        .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
+        .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
       ...opts,
     });
     const handlers = this.server.handlers;

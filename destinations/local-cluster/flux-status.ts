@@ -1,0 +1,49 @@
+/**
+ * A cluster destination's Flux, read through the Kubernetes API for the service's `Applied` condition:
+ * the per-request Kustomization of a request (components/state-store/flux-index.ts names it) and the
+ * `reconcile.fluxcd.io/requestedAt` annotation that makes Flux fetch the State Store now.
+ */
+import { requestKustomizationName } from "../../components/state-store/flux-index";
+import { FLUX_NAMESPACE } from "../../components/flux/sync";
+import type { ClusterStatusSource, FluxKustomizationState } from "../../service/core/applied";
+import type { KubeClient } from "./kube-client";
+
+export interface FluxStatusSourceOptions {
+  destination: string;
+  client: KubeClient;
+  namespace?: string;
+  /** GitRepository of the State Store (FluxBootstrap's default). */
+  sourceName?: string;
+}
+
+interface KustomizationObject {
+  status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    lastAppliedRevision?: string;
+    lastAttemptedRevision?: string;
+  };
+}
+
+export function fluxStatusSource(o: FluxStatusSourceOptions): ClusterStatusSource {
+  const ns = o.namespace ?? FLUX_NAMESPACE;
+  const source = o.sourceName ?? "plinth-state-store";
+  return {
+    destination: o.destination,
+    kustomizationName: (r) => requestKustomizationName(o.destination, r),
+    async readKustomization(name): Promise<FluxKustomizationState | undefined> {
+      const k = await o.client.get<KustomizationObject>(`/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/${ns}/kustomizations/${encodeURIComponent(name)}`);
+      if (!k) return undefined;
+      const ready = k.status?.conditions?.find((c) => c.type === "Ready");
+      return {
+        ready: ready ? { status: ready.status, reason: ready.reason ?? "", message: ready.message ?? "" } : undefined,
+        lastAppliedRevision: k.status?.lastAppliedRevision,
+        lastAttemptedRevision: k.status?.lastAttemptedRevision,
+      };
+    },
+    async requestReconcile(): Promise<void> {
+      await o.client.mergePatch(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/${source}`, {
+        metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } },
+      });
+    },
+  };
+}

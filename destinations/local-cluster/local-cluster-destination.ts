@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { attachFlux } from "../../components/flux/attach";
+import type { CrdObject } from "../../components/flux/crd-validate";
+import type { FluxStateStoreArgs } from "../../components/flux/flux-bootstrap";
+import { FLUX_NAMESPACE } from "../../components/flux/sync";
+import { DestinationRoot } from "../../components/state-store/store-resources";
+import { destinationPath, type DestinationSpec } from "../types";
+
+export interface LocalClusterDestinationArgs {
+  spec: DestinationSpec;
+  /** Admin kubeconfig of the running local cluster (`LocalCluster.kubeconfig`); kept as a Pulumi secret. */
+  kubeconfig: pulumi.Input<string>;
+  /** How Flux on the cluster reaches the State Store (clone URL on loopback and its credentials). */
+  stateStore: FluxStateStoreArgs;
+  /** Flux's CRDs (`loadCrdDir(await ensureFluxCrds({ root }))`). */
+  crds: readonly CrdObject[];
+  /** Flux's poll interval (default `1m`; Plinth also asks Flux to reconcile after every commit). */
+  interval?: string;
+}
+
+/**
+ * A Destination that is a real Kubernetes API server on this machine (`LocalCluster`: etcd,
+ * kube-apiserver and Flux's source and kustomize controllers as local processes). Registers the
+ * destination's directories with a per-request Flux index, then bootstraps Flux on the cluster through
+ * `@pulumi/kubernetes`: CRDs, the controllers' ServiceAccounts and RBAC (the controllers run outside the
+ * cluster as those identities), the State Store's GitRepository + auth Secret and the two Kustomizations.
+ */
+export class LocalClusterDestination extends pulumi.ComponentResource {
+  public readonly destination: pulumi.Output<Required<DestinationSpec>>;
+  /** Names of the Flux Kustomizations (`<dest>-dependencies`, `<dest>-resources`). */
+  public readonly kustomizations: pulumi.Output<string[]>;
+
+  constructor(name: string, args: LocalClusterDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("plinth:local-cluster:LocalClusterDestination", name, {}, opts);
+    const spec: Required<DestinationSpec> = {
+      name: args.spec.name,
+      labels: args.spec.labels,
+      path: destinationPath(args.spec),
+      strictMatchLabels: args.spec.strictMatchLabels ?? false,
+      stateStore: args.spec.stateStore,
+    };
+    const root = new DestinationRoot(
+      `${name}-root`,
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name } },
+      { parent: this },
+    );
+    const { flux } = attachFlux(this, name, {
+      kubeconfig: pulumi.secret(args.kubeconfig),
+      destination: spec.name,
+      destinationPath: spec.path,
+      stateStore: args.stateStore,
+      interval: args.interval,
+      crds: args.crds,
+      controllers: "external",
+      perRequest: true,
+      dependsOn: [root],
+    });
+    this.destination = root.commit.apply(() => spec);
+    this.kustomizations = pulumi.output(flux.kustomizationNames);
+    this.registerOutputs({ destination: this.destination, kustomizations: this.kustomizations });
+  }
+}
