@@ -102,15 +102,20 @@ export class AppliedTracker {
     this.o.update(stack, (cs) =>
       setCondition(cs, { type: "Applied", status: "Unknown", reason: "Progressing", message: `waiting for Flux on ${relevant.map((t) => `${t.destination} (${t.commit.slice(0, 7)})`).join(", ")}` }),
     );
-    for (const d of new Set(relevant.map((t) => t.destination))) {
-      this.o.sources.find((s) => s.destination === d)!.requestReconcile().catch((err) => this.o.log?.(`flux on ${d}: reconcile request failed: ${(err as Error).message}`));
-    }
+    this.nudge(relevant.map((t) => t.destination));
     this.schedule(0);
   }
 
   /** Stops following a request (deleted). */
   forget(stack: string): void {
     this.tracked.delete(stack);
+  }
+
+  /** Asks Flux on these destinations to fetch the State Store now (e.g. after a request's files were removed). */
+  nudge(destinations: readonly string[]): void {
+    for (const d of new Set(destinations)) {
+      this.o.sources.find((s) => s.destination === d)?.requestReconcile().catch((err) => this.o.log?.(`flux on ${d}: reconcile request failed: ${(err as Error).message}`));
+    }
   }
 
   pending(): number {

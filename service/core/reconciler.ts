@@ -30,6 +30,8 @@ export interface ReconcilerOptions {
   hooks?: {
     afterApply(rec: StoredRequest): Promise<void>;
     beforeRemove(rec: StoredRequest): Promise<void>;
+    /** After a request's stack was destroyed (its files are gone from Git). */
+    afterRemove?(rec: StoredRequest): void;
     statusChanged(rec: StoredRequest): void;
   };
 }
@@ -166,6 +168,7 @@ export class Reconciler {
       await this.o.workspace.removeStack(stack);
     }
     this.o.store.remove(keyOf(rec));
+    this.o.hooks?.afterRemove?.(rec);
     this.o.emit(stack, { type: "deleted", message: "deleted" });
   }
 

@@ -123,6 +123,7 @@ export class PlinthService implements PlatformService {
           this.applied?.forget(stackNameOf(keyOf(rec)));
           return this.agent.removeChildren(keyOf(rec));
         },
+        afterRemove: (rec) => this.applied?.nudge(rec.status.destinations ?? []),
         statusChanged: (rec) => this.agent.childChanged(rec),
       },
     });
