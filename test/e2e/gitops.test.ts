@@ -1,0 +1,173 @@
+/**
+ * The real GitOps loop, end to end: a local kube-apiserver with Flux's source and kustomize controllers
+ * (local processes built from Go modules) is the `local-cluster` destination `dev` of a local platform.
+ * `pulumi up` bootstraps Flux on it through @pulumi/kubernetes (the Kubernetes provider plugin built here);
+ * Flux pulls the embedded State Store over HTTP from the platform's `git http-backend`; each request's
+ * objects appear in the cluster and its `Applied` condition follows Flux's own status.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { z } from "zod";
+import { definePromise } from "../../components/promise";
+import { nginxIngressPromise } from "../../promises/nginx-ingress";
+import { startTestPlatform, type TestPlatform } from "../support/platform";
+import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+
+/** ConfigMaps from a request; `malformed: true` writes a manifest the API server rejects (a number in `data`). */
+const settingsPromise = definePromise({
+  name: "settings",
+  version: "0.1.0",
+  api: { group: "test.plinth.dev", version: "v1alpha1", kind: "Settings", plural: "settings", spec: z.object({ value: z.string().default("v1"), malformed: z.boolean().default(false) }) },
+  config: z.object({}),
+  workflows: {
+    resource: {
+      configure: [
+        {
+          name: "configure",
+          steps: [
+            {
+              name: "configmap",
+              render: ({ object }) => ({
+                files: {
+                  "configmap.yaml": {
+                    apiVersion: "v1",
+                    kind: "ConfigMap",
+                    metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
+                    data: object.spec.malformed ? { count: 3 as unknown as string } : { value: object.spec.value },
+                  },
+                },
+              }),
+            },
+          ],
+        },
+      ],
+    },
+  },
+});
+
+const config = {
+  stateStores: [{ name: "default", embedded: true }],
+  // Flux's own poll is 10 minutes: everything below happens within the 2-minute waits only because Plinth
+  // asks Flux to reconcile after each commit and each removal.
+  destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m" } }],
+  promises: [{ name: "nginx-ingress", config: { serviceType: "ClusterIP" } }, { name: "settings" }],
+  teams: [{ name: "dev", namespaces: ["default"] }],
+};
+
+type Condition = { type: string; status: string; reason: string; message: string };
+type Got = { metadata: { generation: number }; status: { observedGeneration: number; conditions: Condition[] } };
+
+describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 }, () => {
+  let c: TestCluster;
+  let t: TestPlatform;
+  const call = (method: string, p: string, body?: unknown) =>
+    fetch(`${t.platform.url}${p}`, { method, headers: { authorization: `Bearer ${t.platform.devToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const get = async (kind: string, name: string) => {
+    const res = await call("GET", `/v1/requests/default/${kind}/${name}`);
+    return res.status === 200 ? ((await res.json()) as Got) : undefined;
+  };
+  const applied = (g: Got | undefined) => g?.status.conditions.find((x) => x.type === "Applied");
+  /** Waits until the request's current generation has a final Applied condition. */
+  const appliedOf = (kind: string, name: string) =>
+    eventually(`Applied on ${kind} ${name}`, async () => {
+      const g = await get(kind, name);
+      const a = applied(g);
+      return g && g.status.observedGeneration === g.metadata.generation && a && a.status !== "Unknown" ? a : undefined;
+    });
+  const kube = () => c.cluster.client;
+
+  before(async () => {
+    c = await startTestCluster();
+    t = await startTestPlatform({ catalogue: { "nginx-ingress": nginxIngressPromise, settings: settingsPromise } });
+    t.platform.attachCluster("dev", { kubeconfig: c.cluster.kubeconfig, client: c.cluster.client, pluginDir: c.pluginDir });
+    await t.platform.up(config);
+    await c.cluster.startFlux();
+    await t.platform.serve({ retryBaseMs: 50 });
+  });
+  after(async () => {
+    await t?.cleanup();
+    const pids = (await c?.stop()) ?? [];
+    for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} is gone`);
+  });
+
+  test("up bootstrapped Flux through @pulumi/kubernetes and Flux pulls the State Store", async () => {
+    const repo = await eventually("GitRepository Ready", async () => {
+      const r = await kube().get<{ spec: { url: string; secretRef: { name: string } }; status?: { conditions?: Condition[]; artifact?: { revision: string } } }>(
+        "/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/plinth-state-store",
+      );
+      return r?.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? r : undefined;
+    });
+    assert.equal(repo.spec.url, t.platform.gitUrl("default"));
+    assert.match(repo.status!.artifact!.revision, /^main@sha1:[0-9a-f]{40}$/);
+    const secret = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/flux-system/secrets/plinth-state-store-auth");
+    assert.equal(Buffer.from(secret!.data.username, "base64").toString(), t.platform.gitUser);
+    const ks = await kube().list<{ metadata: { name: string }; spec: { path: string } }>("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations");
+    const paths = Object.fromEntries(ks.map((k) => [k.metadata.name, k.spec.path]));
+    assert.equal(paths["dev-dependencies"], "./dev/dependencies");
+    assert.equal(paths["dev-resources"], "./dev/flux");
+    // The controllers run outside the cluster as their ServiceAccounts: no Deployments were applied.
+    assert.equal((await kube().list("/apis/apps/v1/namespaces/flux-system/deployments")).length, 0);
+    assert.ok(await kube().get("/api/v1/namespaces/flux-system/serviceaccounts/kustomize-controller"));
+  });
+
+  test("a Promise's Dependencies exist in the cluster: HelmRepository and HelmRelease accepted by Flux's CRDs", async () => {
+    const release = await eventually("HelmRelease ingress-nginx", () =>
+      kube().get<{ spec: { chart: { spec: { chart: string; version: string } } } }>("/apis/helm.toolkit.fluxcd.io/v2/namespaces/ingress-nginx/helmreleases/ingress-nginx"),
+    );
+    assert.equal(release.spec.chart.spec.chart, "ingress-nginx");
+    assert.equal(release.spec.chart.spec.version, "4.14.1");
+    const repo = await kube().get<{ spec: { url: string } }>("/apis/source.toolkit.fluxcd.io/v1/namespaces/ingress-nginx/helmrepositories/ingress-nginx");
+    assert.equal(repo?.spec.url, "https://kubernetes.github.io/ingress-nginx");
+  });
+
+  test("request → objects applied and Applied=True; update → changed; delete → pruned", async () => {
+    const body = (port: number) => ({ apiVersion: "plinth.dev/v1alpha1", kind: "NginxIngress", metadata: { name: "shop" }, spec: { host: "shop.example.com", service: { port } } });
+    assert.equal((await call("POST", "/v1/requests", body(80))).status, 202);
+    const a1 = await appliedOf("NginxIngress", "shop");
+    assert.equal(a1.status, "True", a1.message);
+    assert.match(a1.message, /^dev: applied main@sha1:[0-9a-f]{40}$/);
+    const svc = await kube().get<{ spec: { ports: { port: number }[] }; metadata: { labels: Record<string, string> } }>("/api/v1/namespaces/default/services/shop");
+    assert.equal(svc?.spec.ports[0].port, 80);
+    assert.equal(svc?.metadata.labels["kustomize.toolkit.fluxcd.io/name"], "dev-default-nginx-ingress-shop", "applied by the request's own Kustomization");
+    const ing = await kube().get<{ spec: { rules: { host: string }[] } }>("/apis/networking.k8s.io/v1/namespaces/default/ingresses/shop");
+    assert.equal(ing?.spec.rules[0].host, "shop.example.com");
+
+    assert.equal((await call("PUT", "/v1/requests/default/NginxIngress/shop", body(8081))).status < 300, true);
+    const a2 = await appliedOf("NginxIngress", "shop");
+    assert.equal(a2.status, "True", a2.message);
+    assert.notEqual(a2.message, a1.message, "a newer revision was applied");
+    const svc2 = await kube().get<{ spec: { ports: { port: number }[] } }>("/api/v1/namespaces/default/services/shop");
+    assert.equal(svc2?.spec.ports[0].port, 8081);
+
+    assert.equal((await call("DELETE", "/v1/requests/default/NginxIngress/shop")).status, 202);
+    await eventually("Service shop pruned", async () => ((await kube().get("/api/v1/namespaces/default/services/shop")) === undefined ? true : undefined));
+    await eventually("Ingress shop pruned", async () => ((await kube().get("/apis/networking.k8s.io/v1/namespaces/default/ingresses/shop")) === undefined ? true : undefined));
+    await eventually("Kustomization removed", async () =>
+      (await kube().get("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-nginx-ingress-shop")) === undefined ? true : undefined,
+    );
+  });
+
+  test("a malformed manifest is Applied=False with Flux's message; the destination's other requests keep being applied", async () => {
+    const settings = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "test.plinth.dev/v1alpha1", kind: "Settings", metadata: { name }, spec });
+    assert.equal((await call("POST", "/v1/requests", settings("broken", { malformed: true }))).status, 202);
+    assert.equal((await call("POST", "/v1/requests", settings("fine", { value: "hello" }))).status, 202);
+    const bad = await appliedOf("Settings", "broken");
+    assert.equal(bad.status, "False");
+    assert.match(bad.message, /^dev: .*ConfigMap\/default\/broken/s, bad.message);
+    const good = await appliedOf("Settings", "fine");
+    assert.equal(good.status, "True", good.message);
+    const cm = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/fine");
+    assert.deepEqual(cm?.data, { value: "hello" });
+    assert.equal(await kube().get("/api/v1/namespaces/default/configmaps/broken"), undefined);
+    // The workflow's files were written all the same: the failure is the cluster's, reported as such.
+    const g = await get("Settings", "broken");
+    assert.equal(g?.status.conditions.find((x) => x.type === "ResourcesWritten")?.status, "True");
+
+    // Fixing the request clears it.
+    assert.equal((await call("PUT", "/v1/requests/default/Settings/broken", settings("broken", { value: "fixed" }))).status < 300, true);
+    const fixed = await appliedOf("Settings", "broken");
+    assert.equal(fixed.status, "True", fixed.message);
+    const cm2 = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/broken");
+    assert.deepEqual(cm2?.data, { value: "fixed" });
+  });
+});
