@@ -6,6 +6,7 @@
  *   npm run bench                      # full: 20 sequential, burst 100, 10 000-dir repo (minutes)
  *   npm run bench -- --quick           # smoke run: 5 sequential, burst 20, 2 000 dirs
  *   npm run bench -- --only burst100_s,rss_mb
+ *   npm run bench -- --only request_to_applied_ms   # local kube-apiserver + Flux (cluster binaries built)
  *
  * See tools/bench/README.md for what each figure measures.
  */
@@ -22,7 +23,8 @@ import { cleanGitEnv } from "../components/state-store/bare-repo";
 import { parseArgs, type BenchArgs } from "./bench/args";
 import { KIND } from "./bench/client";
 import { runJsonScript } from "./bench/children";
-import { burstFigure, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
+import { appliedFigure, burstFigure, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
+import { appliedValues, measureApplied } from "./bench/applied";
 import { commitProbe, reconcileLog, stackInitProbe } from "./bench/probes";
 import { failedFigure, formatTable, jsonLine, type Figure } from "./bench/report";
 import { burst, sequential, type Session, type Timed } from "./bench/requests";
@@ -137,6 +139,18 @@ async function main(): Promise<number> {
   log(`${o.quick ? "quick" : "full"} run on ${cores} cores (load ${machine().load1}), node ${process.version}: ${[...o.only].join(", ")}`);
 
   if (o.only.has("request_to_commit_ms") || o.only.has("burst100_s") || o.only.has("rss_mb")) await platformFigures(o, emit);
+
+  if (o.only.has("request_to_applied_ms")) {
+    const n = o.quick ? 5 : 10;
+    try {
+      const r = await measureApplied({ root, n, log, cleanups });
+      emit(appliedFigure(appliedValues(r.runs, { setup_s: r.setup_s })));
+    } catch (err) {
+      emit(failedFigure("request_to_applied_ms", `p50 ≤ ${APPLIED_P50_TARGET_MS} ms`, err));
+    } finally {
+      await cleanup();
+    }
+  }
 
   if (o.only.has("commit_scaling")) {
     const dirs = o.quick ? 2000 : 10_000;
