@@ -9,6 +9,18 @@ import { ensureToolchain } from "../tools/pulumi/ensure";
 import { readStackConfig } from "./stack-config";
 import { LocalPlatform } from "../service/platform/local-platform";
 import type { EngineEvent } from "../service/engine";
+import { ensureClusterBinaries } from "../tools/cluster/binaries";
+import { LocalCluster } from "../destinations/local-cluster/cluster";
+
+/** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
+export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
+  const list = Array.isArray(raw.destinations) ? (raw.destinations as Record<string, unknown>[]) : [];
+  const found = list.some((d) => d.name === name);
+  const destinations = found
+    ? list.map((d) => (d.name === name ? { ...d, kind: "local-cluster" } : d))
+    : [...list, { name, kind: "local-cluster", labels: { env: name } }];
+  return { ...raw, destinations };
+}
 
 const root = path.resolve(__dirname, "..");
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -27,26 +39,52 @@ function progress(started: number): (e: EngineEvent) => void {
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args.includes("--cluster") || process.env.PLINTH_CLUSTER === "1") {
-    log("plinth: --cluster (a local kube-apiserver + Flux destination) is not built yet; starting without it.");
-  }
+  const withCluster = args.includes("--cluster") || process.env.PLINTH_CLUSTER === "1";
   const t0 = Date.now();
   const toolchain = await ensureToolchain({ root, log, allowPathCli: true });
   const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
   const port = Number(process.env.PLINTH_PORT ?? 8080);
   const stack = process.env.PLINTH_STACK ?? "local";
-  const raw = readStackConfig(path.join(root, `Pulumi.${stack}.yaml`));
-  const platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
+  let raw = readStackConfig(path.join(root, `Pulumi.${stack}.yaml`));
+  let cluster: LocalCluster | undefined;
+  let platform: LocalPlatform | undefined;
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log(`\nplinth: ${signal}: stopping (finishing in-flight work is left to the next start)`);
-    await platform.stop();
-    process.exit(0);
+    try {
+      await platform?.stop();
+    } catch (err) {
+      log(`plinth: stopping the platform: ${(err as Error).message}`);
+    } finally {
+      await cluster?.stop();
+    }
+    process.exit(code);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+
+  let kubeconfigFile: string | undefined;
+  if (withCluster) {
+    // `dev` becomes a real local cluster: etcd + kube-apiserver + Flux's controllers as local processes.
+    const bins = await ensureClusterBinaries({ root, log });
+    log("plinth: starting the local cluster for destination dev (logs in .plinth/cluster/dev/logs)");
+    cluster = await LocalCluster.start({ root, dir: path.join(dataDir, "cluster", "dev"), name: "dev", log: (l) => log(`  ${l}`) });
+    kubeconfigFile = path.join(dataDir, "dev.kubeconfig");
+    fs.writeFileSync(kubeconfigFile, cluster.kubeconfig, { mode: 0o600 });
+    raw = withLocalCluster(raw, "dev");
+    platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
+    platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: path.dirname(bins["kubernetes-provider"]) });
+  } else {
+    platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
+    if (fs.existsSync(path.join(dataDir, "cluster"))) {
+      // An earlier `--cluster` run left Flux's objects in the stack: removing them from the stack state
+      // (they stay in the stopped cluster's data) still needs the Kubernetes provider plugin.
+      const bins = await ensureClusterBinaries({ root, log, only: ["kubernetes-provider"] });
+      platform.addPluginDir(path.dirname(bins["kubernetes-provider"]));
+    }
+  }
 
   log(`plinth: pulumi up --stack ${stack} (state in .plinth/state)`);
   const upStart = Date.now();
@@ -55,10 +93,14 @@ async function main(): Promise<void> {
     outputs = await platform.up(raw, { onEvent: progress(upStart) });
   } catch (err) {
     log(`plinth: the platform stack failed:\n${(err as Error).message}`);
-    await platform.stop();
-    process.exit(1);
+    await stop("error", 1);
+    return;
   }
   log(`plinth: platform up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
+  if (cluster) {
+    await cluster.startFlux();
+    log("plinth: Flux (source-controller, kustomize-controller) is running against the local cluster");
+  }
   const service = await platform.serve({ log: (line) => log(`  ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
   const resumed = service.queueDepth();
@@ -71,6 +113,11 @@ async function main(): Promise<void> {
   out.write(`Promises      ${outputs.promises.map((p) => `${p.name}@${p.version} (${p.apiVersion} ${p.kind})`).join(", ")}\n`);
   const requests = await service.list({}, { caller: { team: "platform", namespaces: "*" } });
   out.write(`Requests      ${requests.length} stored (${resumed} unfinished, resumed)\n`);
+  if (cluster && kubeconfigFile) {
+    const rel = path.relative(process.cwd(), kubeconfigFile) || kubeconfigFile;
+    out.write(`Cluster       dev: ${cluster.server} (kube-apiserver v1.37.2 + Flux), kubeconfig ${rel}\n`);
+    out.write(`  kubectl --kubeconfig ${rel} get kustomizations -n flux-system\n`);
+  }
   out.write(`\nTry it (token in .plinth/token):\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);

@@ -18,6 +18,11 @@ export interface AttachFluxArgs {
   crds: readonly CrdObject[];
   controllers?: FluxControllersMode;
   perRequest?: boolean;
+  /**
+   * When this resource is deleted, the Flux objects are not deleted one by one (e.g. a local cluster that
+   * is no longer running when its destination is removed from config).
+   */
+  deletedWith?: pulumi.Resource;
   /** Resources the cluster must have before Kubernetes objects are applied (e.g. the node group). */
   dependsOn?: pulumi.Resource[];
 }
@@ -29,7 +34,7 @@ export interface AttachedFlux {
 
 /** Creates `<name>-k8s` (provider) and `<name>-flux` (FluxBootstrap) as children of `parent`. */
 export function attachFlux(parent: pulumi.ComponentResource, name: string, args: AttachFluxArgs): AttachedFlux {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableServerSideApply: true }, { parent, dependsOn: args.dependsOn });
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableServerSideApply: true }, { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith });
   const flux = new FluxBootstrap(
     `${name}-flux`,
     {
@@ -42,7 +47,7 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       controllers: args.controllers,
       perRequest: args.perRequest,
     },
-    { parent, dependsOn: args.dependsOn },
+    { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
   );
   return { provider, flux };
 }

@@ -104,7 +104,8 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     super("plinth:flux:FluxBootstrap", name, {}, opts);
     const spec = fluxSyncSpec(args);
     const ns = args.namespace ?? FLUX_NAMESPACE;
-    const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+    // `deletedWith` on the component reaches every object (the SDK does not pass it to children itself).
+    const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(opts?.deletedWith ? { deletedWith: opts.deletedWith } : {}) };
 
     const crds = [...args.crds].map((c) => objectResource(`${name}-crd-${c.metadata.name}`, c as unknown as K8sObject, base));
     const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers);

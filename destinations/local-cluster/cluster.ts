@@ -19,7 +19,7 @@ import { ensureClusterBinaries } from "../../tools/cluster";
 import { ChildGroup, httpGet } from "./processes";
 import { KubeClient } from "./kube-client";
 import { buildKubeconfig } from "./kubeconfig";
-import { freePorts } from "./ports";
+import { freePorts, isPortFree } from "./ports";
 
 export const FLUX_CONTROLLERS = ["source-controller", "kustomize-controller"] as const;
 export type FluxController = (typeof FLUX_CONTROLLERS)[number];
@@ -99,7 +99,13 @@ export class LocalCluster {
     const bins = await ensureClusterBinaries({ root: o.root, log, only: ["etcd", "kube-apiserver"] });
     const group = new ChildGroup({ logDir: path.join(dir, "logs"), prefix: `cluster ${name}`, log, signal: o.signal });
     try {
-      const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
+      const [etcdClient, etcdPeer, freshApiPort] = await freePorts(3);
+      // A restart on the same dir keeps the API server's address (and tokens and certificate), so its
+      // kubeconfig is unchanged and the platform stack sees the same cluster.
+      const portFile = path.join(dir, "apiserver-port");
+      const kept = fs.existsSync(portFile) ? Number(fs.readFileSync(portFile, "utf8").trim()) : NaN;
+      const apiPort = Number.isInteger(kept) && kept > 0 && kept !== etcdClient && kept !== etcdPeer && (await isPortFree(kept)) ? kept : freshApiPort;
+      fs.writeFileSync(portFile, `${apiPort}\n`);
       const etcdUrl = `http://127.0.0.1:${etcdClient}`;
       const peerUrl = `http://127.0.0.1:${etcdPeer}`;
       const etcd = group.spawn("etcd", bins.etcd, [
@@ -167,6 +173,19 @@ export class LocalCluster {
 
   /** Fresh random tokens on every start (the API server reads the file once): admin + one per Flux controller. */
   private static writeTokens(dir: string): Token[] {
+    const file = path.join(dir, "tokens.csv");
+    if (fs.existsSync(file)) {
+      const kept = fs
+        .readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => {
+          const m = /^([^,]+),([^,]+),[^,]+,"([^"]*)"$/.exec(line);
+          return m ? { token: m[1], user: m[2], groups: m[3].split(",") } : undefined;
+        });
+      const users = [ADMIN_USER, ...FLUX_CONTROLLERS.map(fluxControllerUser)];
+      if (kept.every((t) => t) && users.every((u) => kept.some((t) => t!.user === u))) return kept as Token[];
+    }
     const saGroups = ["system:serviceaccounts", `system:serviceaccounts:${FLUX_IDENTITY_NAMESPACE}`];
     const tokens: Token[] = [
       { user: ADMIN_USER, groups: ["system:masters"], token: randomBytes(32).toString("base64url") },

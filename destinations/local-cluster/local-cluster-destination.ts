@@ -54,6 +54,9 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       controllers: "external",
       perRequest: true,
       dependsOn: [root],
+      // Switching `dev` back to a path-only destination (npm start without --cluster) must not need the
+      // cluster running: its objects are left in the cluster's own data dir.
+      deletedWith: root,
     });
     this.destination = root.commit.apply(() => spec);
     this.kustomizations = pulumi.output(flux.kustomizationNames);

@@ -162,8 +162,13 @@ export class LocalPlatform {
    */
   attachCluster(destination: string, cluster: LocalClusterHandle): void {
     this.clusters.set(destination, cluster);
+    this.addPluginDir(cluster.pluginDir);
+  }
+
+  /** A directory of provider plugins the platform stack's engine runs may load (searched before PATH). */
+  addPluginDir(dir: string): void {
     const dirs = (this.workspace.options.pluginDirs ??= []);
-    if (!dirs.includes(cluster.pluginDir)) dirs.push(cluster.pluginDir);
+    if (!dirs.includes(dir)) dirs.push(dir);
   }
 
   /** Validates `raw` (the `plinth:*` config values) and points the provider's stores at their remotes. */
@@ -189,6 +194,8 @@ export class LocalPlatform {
     await this.preflight(raw);
     const cfg = await this.configure(raw);
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
+    // A platform process killed during `up` leaves its lock; a lock of a live process is kept.
+    else this.workspace.clearDeadLocks(this.stack);
     const config: Record<string, string> = {};
     for (const [k, v] of Object.entries(withoutCredentials(raw))) config[`plinth:${k}`] = JSON.stringify(v);
     this.workspace.writeConfig(this.stack, config);
