@@ -1,5 +1,6 @@
 /**
- * The whole test suite: builds the pinned toolchain if needed (progress shown), then runs every
+ * The whole test suite: builds the pinned toolchain (and, for test/e2e, the local cluster's binaries) if
+ * needed (progress shown), then runs every
  * `*.test.ts` under test/ with node's own test runner, so the closing summary is the runner's.
  *
  *   npm test                 # everything
@@ -9,6 +10,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureToolchain } from "./pulumi/ensure";
+import { ensureClusterBinaries } from "./cluster/binaries";
+import { ensureFluxCrds } from "./cluster/flux-crds";
 
 function collect(target: string, out: string[]): void {
   const st = fs.statSync(target);
@@ -31,6 +34,13 @@ async function main(): Promise<void> {
   if (files.length === 0) {
     process.stderr.write("no test files found\n");
     process.exit(1);
+  }
+  if (files.some((f) => f.split(path.sep).includes("e2e"))) {
+    // The end-to-end tests run a real kube-apiserver with Flux: build what they need first (once, cached;
+    // tens of minutes cold, with progress), so no test waits on a Go build.
+    const log = (m: string) => process.stderr.write(`${m}\n`);
+    await ensureClusterBinaries({ root, log });
+    await ensureFluxCrds({ root, log });
   }
   const concurrency = process.env.PLINTH_TEST_CONCURRENCY ?? "2";
   const res = spawnSync(

@@ -169,6 +169,9 @@ export class PlinthService implements PlatformService {
         const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
         if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
         svc.queue.add(stackNameOf(keyOf(rec)));
+      } else if (conditionOf(rec.status.conditions, "Applied")?.status === "Unknown") {
+        // Still waiting for Flux when the service stopped: follow it again.
+        svc.trackApplied(rec);
       }
     }
     return svc;
