@@ -219,3 +219,31 @@ export function appliedValues(runs: readonly AppliedRun[], extra: Record<string,
     ...extra,
   };
 }
+
+/** Env var naming the request count when this file runs as a child process of the bench. */
+export const APPLIED_N_ENV = "PLINTH_BENCH_APPLIED_N";
+
+/**
+ * Child-process entry (the provider is served once per process, so after the bench's other platform
+ * figures a fresh platform needs a fresh process): prints the figure's values as one JSON line, or
+ * `{"error": …}`; progress on stderr; cleans up on exit and on SIGINT/SIGTERM.
+ */
+if (require.main === module) {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  let cleaning: Promise<void> = Promise.resolve();
+  // Chained, so the signal handler and the normal end never exit while the other is still stopping things.
+  const cleanup = () =>
+    (cleaning = cleaning.then(async () => {
+      for (const c of cleanups.splice(0).reverse()) await Promise.resolve().then(c).catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
+    }));
+  const log = (l: string) => void process.stderr.write(`[applied] ${l}\n`);
+  for (const s of ["SIGINT", "SIGTERM"] as const) process.on(s, () => void cleanup().then(() => process.exit(130)));
+  measureApplied({ root: path.resolve(__dirname, "..", ".."), n: Number(process.env[APPLIED_N_ENV] ?? 10), log, cleanups })
+    .then((r) => appliedValues(r.runs, { setup_s: r.setup_s }))
+    .catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }))
+    .then(async (out) => {
+      await cleanup();
+      process.stdout.write(JSON.stringify(out) + "\n");
+      process.exit(0);
+    });
+}
