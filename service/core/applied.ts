@@ -76,6 +76,7 @@ interface Tracked {
 
 export class AppliedTracker {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly lastError = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
   private closed = false;
@@ -109,6 +110,7 @@ export class AppliedTracker {
   /** Stops following a request (deleted). */
   forget(stack: string): void {
     this.tracked.delete(stack);
+    this.lastError.delete(stack);
   }
 
   /** Asks Flux on these destinations to fetch the State Store now (e.g. after a request's files were removed). */
@@ -142,7 +144,15 @@ export class AppliedTracker {
     try {
       for (const [stack, t] of [...this.tracked]) {
         oldest = Math.min(oldest, t.since);
-        await this.check(stack, t).catch((err) => this.o.log?.(`applied status of ${stack}: ${(err as Error).message}`));
+        await this.check(stack, t).then(
+          () => this.lastError.delete(stack),
+          (err) => {
+            // An unreachable cluster fails every poll: say so once per distinct error, not every 250 ms.
+            const msg = (err as Error).message;
+            if (this.lastError.get(stack) !== msg) this.o.log?.(`applied status of ${stack}: ${msg}`);
+            this.lastError.set(stack, msg);
+          },
+        );
       }
     } finally {
       this.polling = false;
