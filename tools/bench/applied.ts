@@ -132,9 +132,18 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
   });
   const platform = await LocalPlatform.start({ dataDir: path.join(dir, "data"), toolchain, port: 0, catalogue: { settings: benchSettingsPromise } });
   o.cleanups.push(() => platform.stop());
+  // Interrupted during `up`: stop the CLI (SIGINT through the signal) and wait for it, so no plugin outlives the bench.
+  const abort = new AbortController();
+  let upRun: Promise<unknown> = Promise.resolve();
+  o.cleanups.push(async () => {
+    abort.abort();
+    await upRun.catch(() => undefined);
+  });
   platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: path.dirname(bins["kubernetes-provider"]) });
   o.log("request_to_applied_ms: up of the platform stack (Flux bootstrap), then Flux (setup, not timed)");
-  const outputs = await platform.up(APPLIED_CONFIG);
+  const up = platform.up(APPLIED_CONFIG, { signal: abort.signal });
+  upRun = up;
+  const outputs = await up;
   await cluster.startFlux();
   const commits = commitProbe(platform.stores.writer(outputs.stateStore.name));
   o.cleanups.push(() => commits.restore());
