@@ -88,7 +88,7 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
  * the destination (so `kubectl get kustomizations -l plinth.dev/destination=dev` lists a destination's).
  */
 export function fluxIndexKustomization(o: FluxIndexOptions, files: readonly string[]): string {
-  const resources = files.length ? `resources:\n${[...files].sort().map((f) => `  - ${f}\n`).join("")}` : "resources: []\n";
+  const resources = files.length ? `resources:\n${[...files].sort().map((f) => `  - ${JSON.stringify(f)}\n`).join("")}` : "resources: []\n";
   return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
 }
 

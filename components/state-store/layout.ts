@@ -107,7 +107,8 @@ export function kustomizationIndexDirs(dir: string): string[] {
 /** Text of a kustomization.yaml listing the given subdirectories. */
 export function indexKustomization(subdirs: readonly string[]): string {
   if (subdirs.length === 0) return emptyKustomization();
-  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${subdirs.map((d) => `  - ${d}\n`).join("")}`;
+  // Quoted: a directory id such as 66139 or 79e70 would otherwise read as a YAML number and fail the build.
+  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n${subdirs.map((d) => `  - ${JSON.stringify(d)}\n`).join("")}`;
 }
 
 /**

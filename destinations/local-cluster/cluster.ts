@@ -227,7 +227,7 @@ export class LocalCluster {
     const kus = this.group.spawn(
       "kustomize-controller",
       bins["kustomize-controller"],
-      [...common, `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=2s"],
+      [...common, `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=500ms"],
       env("kustomize-controller"),
     );
     const started = Date.now();

@@ -64,7 +64,7 @@ export interface AppliedTrackerOptions {
   /** Reads the request's current conditions and writes new ones (the service saves and emits). */
   update(stack: string, change: (conditions: Condition[]) => Condition[]): void;
   log?: (line: string) => void;
-  /** Poll period while anything is pending (default 250 ms; slows to 2 s after a minute). */
+  /** Poll period while anything is pending (default 100 ms; slows to 2 s after a minute). */
   intervalMs?: number;
 }
 
@@ -157,7 +157,7 @@ export class AppliedTracker {
     } finally {
       this.polling = false;
     }
-    const base = this.o.intervalMs ?? 250;
+    const base = this.o.intervalMs ?? 100;
     this.schedule(Date.now() - oldest > 60_000 ? Math.max(base, 2000) : base);
   }
 

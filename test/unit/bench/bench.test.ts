@@ -149,7 +149,7 @@ describe("measurement helpers", () => {
   test("parseArgs: --quick, --only with known figures", () => {
     assert.deepEqual([...parseArgs(["--quick", "--only", "rss_mb,start_s"]).only], ["rss_mb", "start_s"]);
     assert.equal(parseArgs(["--quick"]).quick, true);
-    assert.equal(parseArgs([]).only.size, 6);
+    assert.equal(parseArgs([]).only.size, 7);
     assert.throws(() => parseArgs(["--only", "nope"]), /unknown figure "nope"/);
     assert.throws(() => parseArgs(["--only"]), /needs a comma-separated list/);
   });

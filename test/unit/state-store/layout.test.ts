@@ -1,6 +1,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { indexKustomization } from "../../../components/state-store/layout";
 import { ValidationError } from "../../../components/errors";
 import {
   assertDns1123Label,
@@ -66,5 +67,9 @@ describe("state-store layout (Kratix nestedByMetadata)", () => {
     }
     assert.equal(segmentProblem("ok.yaml"), undefined);
     assert.match(segmentProblem("..") ?? "", /\.\./);
+  });
+  test("index entries are quoted: ids that look like numbers stay strings for kustomize", () => {
+    const doc = parse(indexKustomization(["66139", "79e70", "abcde"]));
+    assert.deepEqual(doc.resources, ["66139", "79e70", "abcde"]);
   });
 });
