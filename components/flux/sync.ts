@@ -117,7 +117,9 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
       sourceRef: { kind: "GitRepository", name: sourceName(s) },
       path: kustomizationPath(s.storePath, s.destinationPath, sub === "resources" && s.perRequest ? "flux" : sub),
       prune: true,
-      ...(sub === "resources" ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),
+      // Per request, `<dest>-resources` only applies Kustomization objects (each of which depends on
+      // `<dest>-dependencies` itself), so it need not wait for the dependencies to be applied first.
+      ...(sub === "resources" && !s.perRequest ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),
     },
   });
   return [make("dependencies"), make("resources")];

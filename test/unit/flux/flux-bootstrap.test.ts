@@ -41,7 +41,7 @@ describe("Flux sync builders", () => {
     const [deps, res] = kustomizations({ ...spec, perRequest: true });
     assert.equal((deps.spec as any).path, "./clusters/edge/amsterdam-1/dependencies");
     assert.equal((res.spec as any).path, "./clusters/edge/amsterdam-1/flux");
-    assert.deepEqual((res.spec as any).dependsOn, [{ name: "edge-dependencies" }]);
+    assert.equal((res.spec as any).dependsOn, undefined, "each request's own Kustomization depends on edge-dependencies instead");
   });
 
   test("external controllers get their ServiceAccounts and RBAC but no Deployments or Service", () => {
