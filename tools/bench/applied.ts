@@ -163,10 +163,8 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
   const headers = { authorization: `Bearer ${platform.devToken}`, "content-type": "application/json" };
   const runs: AppliedRun[] = [];
   for (let i = 0; i < o.n; i++) {
-    // Not `applied-<i>`: the placement dir id of `applied-0` is "66139", which the unquoted index
-    // kustomization.yaml (state-store layout.ts indexKustomization) turns into a YAML number and Flux
-    // rejects the build. `gitops-0…9` all have ids with a letter. Any prefix works once entries are quoted.
-    const name = `gitops-${i}`;
+    // `applied-0`'s placement dir id is "66139": it checks that index entries stay strings for kustomize.
+    const name = `applied-${i}`;
     const value = `bench-${i}-${Date.now()}`;
     const t0 = nowMs();
     const res = await fetch(`${platform.url}/v1/requests`, {
