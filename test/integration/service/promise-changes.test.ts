@@ -83,7 +83,7 @@ describe("promise changes against existing requests", () => {
     type S = { status: { promiseVersion: string; conditions: { type: string; status: string; message: string }[] } };
     const alpha = (await (await call("GET", "/v1/requests/default/TeamNamespace/alpha")).json()) as S;
     const beta = (await (await call("GET", "/v1/requests/default/TeamNamespace/beta")).json()) as S;
-    assert.equal(alpha.status.promiseVersion, "0.3.0");
+    assert.equal(alpha.status.promiseVersion, "0.3.0", `alpha was not upgraded: ${JSON.stringify(alpha.status.conditions)}`);
     assert.equal(alpha.status.conditions.find((c) => c.type === "Ready")?.status, "True");
     const stalled = beta.status.conditions.find((c) => c.type === "Stalled");
     assert.equal(stalled?.status, "True");
