@@ -9,14 +9,24 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { EngineError } from "./errors";
+import { runIsolated } from "./isolation";
 import type { EngineWorkspace } from "./workspace";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
 // Internal modules of @pulumi/pulumi that the Automation API itself uses for inline programs.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { LanguageServer } = require("@pulumi/pulumi/automation/server");
+const { LanguageServer } = require("@pulumi/pulumi/automation/server") as {
+  LanguageServer: new (program: unknown) => { run(call: unknown, callback: unknown): unknown; onPulumiExit(hasError: boolean): void };
+};
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const langrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
+
+/** Pulumi's language server, each program run isolated from the others running in this process (isolation.ts). */
+class IsolatedLanguageServer extends LanguageServer {
+  override run(call: unknown, callback: unknown): unknown {
+    return runIsolated(() => super.run(call, callback));
+  }
+}
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { grpcChannelOptions } = require("@pulumi/pulumi/runtime");
 
@@ -77,7 +87,7 @@ export class LeanStack {
     let languageServer: { onPulumiExit(hasError: boolean): void } | undefined;
     if (opts.program) {
       server = new grpc.Server({ ...grpcChannelOptions });
-      languageServer = new LanguageServer(opts.program);
+      languageServer = new IsolatedLanguageServer(opts.program);
       server.addService(langrpc.LanguageRuntimeService, languageServer as never);
       const port = await new Promise<number>((resolve, reject) =>
         server!.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
