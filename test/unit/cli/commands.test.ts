@@ -42,11 +42,11 @@ describe("plinth CLI against the real API server", () => {
     const r = await c.run(["get"]);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.trimEnd().split("\n");
-    assert.deepEqual(lines[0].split(/\s{2,}/), ["NAMESPACE", "KIND", "NAME", "READY", "REASON", "DESTINATIONS", "AGE"]);
+    assert.deepEqual(lines[0].split(/\s{2,}/), ["NAMESPACE", "KIND", "NAME", "READY", "APPLIED", "REASON", "DESTINATIONS", "AGE"]);
     const web = lines.find((l) => / web /.test(l))!.split(/\s{2,}/);
-    assert.deepEqual(web, ["default", "TeamNamespace", "web", "True", "Reconciled", "local-1", "90s"]);
+    assert.deepEqual(web, ["default", "TeamNamespace", "web", "True", "-", "Reconciled", "local-1", "90s"]);
     const api = lines.find((l) => / api /.test(l))!.split(/\s{2,}/);
-    assert.deepEqual(api.slice(3, 6), ["Unknown", "-", "-"]);
+    assert.deepEqual(api.slice(3, 7), ["Unknown", "-", "-", "-"]);
 
     const ns = await c.run(["get", "teamnamespaces", "-n", "team-a"]);
     assert.ok(!ns.stdout.includes(" web "));

@@ -35,7 +35,7 @@ describe("plinth --watch follows the SSE stream", () => {
   test("get -w on an already Ready request returns at once from the current state", async () => {
     const r = await c.run(["get", "TeamNamespace", "watched", "-w"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /watched +True +Reconciled/);
+    assert.match(r.stdout, /watched +True +- +Reconciled/);
   });
 
   test("delete -w waits until the request is gone", async () => {
