@@ -49,10 +49,17 @@ async function main(): Promise<void> {
   let cluster: LocalCluster | undefined;
   let platform: LocalPlatform | undefined;
   let stopping = false;
+  // Ctrl-C during the platform `up` cancels it, so the CLI shuts its plugins down before we exit.
+  const upAbort = new AbortController();
+  let upRunning: Promise<unknown> | undefined;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log(`\nplinth: ${signal}: stopping (finishing in-flight work is left to the next start)`);
+    if (upRunning) {
+      upAbort.abort();
+      await Promise.race([upRunning.catch(() => undefined), new Promise((r) => setTimeout(r, 30_000).unref())]);
+    }
     try {
       await platform?.stop();
     } catch (err) {
@@ -90,8 +97,12 @@ async function main(): Promise<void> {
   const upStart = Date.now();
   let outputs;
   try {
-    outputs = await platform.up(raw, { onEvent: progress(upStart) });
+    upRunning = platform.up(raw, { onEvent: progress(upStart), signal: upAbort.signal });
+    outputs = (await upRunning) as Awaited<ReturnType<LocalPlatform["up"]>>;
+    upRunning = undefined;
   } catch (err) {
+    upRunning = undefined;
+    if (stopping) return; // interrupted: stop() finishes the exit
     log(`plinth: the platform stack failed:\n${(err as Error).message}`);
     await stop("error", 1);
     return;
