@@ -3,3 +3,4 @@ export { LocalCluster, FLUX_CONTROLLERS as LOCAL_FLUX_CONTROLLERS, fluxControlle
 export { KubeClient, KubeError } from "./kube-client";
 export { buildKubeconfig, parseKubeconfig } from "./kubeconfig";
 export { fluxStatusSource, type FluxStatusSourceOptions } from "./flux-status";
+export { configMapProbePromise, PROBE_API_VERSION, PROBE_KIND } from "./probe-promise";

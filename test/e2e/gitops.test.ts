@@ -7,50 +7,17 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { z } from "zod";
-import { definePromise } from "../../components/promise";
+import { configMapProbePromise } from "../../destinations/local-cluster/probe-promise";
 import { nginxIngressPromise } from "../../promises/nginx-ingress";
 import { startTestPlatform, type TestPlatform } from "../support/platform";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
-
-/** ConfigMaps from a request; `malformed: true` writes a manifest the API server rejects (a number in `data`). */
-const settingsPromise = definePromise({
-  name: "settings",
-  version: "0.1.0",
-  api: { group: "test.plinth.dev", version: "v1alpha1", kind: "Settings", plural: "settings", spec: z.object({ value: z.string().default("v1"), malformed: z.boolean().default(false) }) },
-  config: z.object({}),
-  workflows: {
-    resource: {
-      configure: [
-        {
-          name: "configure",
-          steps: [
-            {
-              name: "configmap",
-              render: ({ object }) => ({
-                files: {
-                  "configmap.yaml": {
-                    apiVersion: "v1",
-                    kind: "ConfigMap",
-                    metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-                    data: object.spec.malformed ? { count: 3 as unknown as string } : { value: object.spec.value },
-                  },
-                },
-              }),
-            },
-          ],
-        },
-      ],
-    },
-  },
-});
 
 const config = {
   stateStores: [{ name: "default", embedded: true }],
   // Flux's own poll is 10 minutes: everything below happens within the 2-minute waits only because Plinth
   // asks Flux to reconcile after each commit and each removal.
   destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m" } }],
-  promises: [{ name: "nginx-ingress", config: { serviceType: "ClusterIP" } }, { name: "settings" }],
+  promises: [{ name: "nginx-ingress", config: { serviceType: "ClusterIP" } }, { name: "configmap-probe" }],
   teams: [{ name: "dev", namespaces: ["default"] }],
 };
 
@@ -78,7 +45,7 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
 
   before(async () => {
     c = await startTestCluster();
-    t = await startTestPlatform({ catalogue: { "nginx-ingress": nginxIngressPromise, settings: settingsPromise } });
+    t = await startTestPlatform({ catalogue: { "nginx-ingress": nginxIngressPromise, "configmap-probe": configMapProbePromise } });
     t.platform.attachCluster("dev", { kubeconfig: c.cluster.kubeconfig, client: c.cluster.client, pluginDir: c.pluginDir });
     await t.platform.up(config);
     await c.cluster.startFlux();
@@ -148,24 +115,25 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
   });
 
   test("a malformed manifest is Applied=False with Flux's message; the destination's other requests keep being applied", async () => {
-    const settings = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "test.plinth.dev/v1alpha1", kind: "Settings", metadata: { name }, spec });
+    const settings = (name: string, spec: Record<string, unknown>) => ({ apiVersion: "plinth.dev/v1alpha1", kind: "ConfigMapProbe", metadata: { name }, spec });
     assert.equal((await call("POST", "/v1/requests", settings("broken", { malformed: true }))).status, 202);
-    assert.equal((await call("POST", "/v1/requests", settings("fine", { value: "hello" }))).status, 202);
-    const bad = await appliedOf("Settings", "broken");
+    // The placement dir id of "applied-19" is 67656: the index files must keep it a string for kustomize.
+    assert.equal((await call("POST", "/v1/requests", settings("applied-19", { value: "hello" }))).status, 202);
+    const bad = await appliedOf("ConfigMapProbe", "broken");
     assert.equal(bad.status, "False");
     assert.match(bad.message, /^dev: .*ConfigMap\/default\/broken/s, bad.message);
-    const good = await appliedOf("Settings", "fine");
+    const good = await appliedOf("ConfigMapProbe", "applied-19");
     assert.equal(good.status, "True", good.message);
-    const cm = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/fine");
+    const cm = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/applied-19");
     assert.deepEqual(cm?.data, { value: "hello" });
     assert.equal(await kube().get("/api/v1/namespaces/default/configmaps/broken"), undefined);
     // The workflow's files were written all the same: the failure is the cluster's, reported as such.
-    const g = await get("Settings", "broken");
+    const g = await get("ConfigMapProbe", "broken");
     assert.equal(g?.status.conditions.find((x) => x.type === "ResourcesWritten")?.status, "True");
 
     // Fixing the request clears it.
-    assert.equal((await call("PUT", "/v1/requests/default/Settings/broken", settings("broken", { value: "fixed" }))).status < 300, true);
-    const fixed = await appliedOf("Settings", "broken");
+    assert.equal((await call("PUT", "/v1/requests/default/ConfigMapProbe/broken", settings("broken", { value: "fixed" }))).status < 300, true);
+    const fixed = await appliedOf("ConfigMapProbe", "broken");
     assert.equal(fixed.status, "True", fixed.message);
     const cm2 = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/broken");
     assert.deepEqual(cm2?.data, { value: "fixed" });

@@ -1,8 +1,8 @@
 /**
  * request_to_applied_ms: the whole GitOps loop on a real local cluster. A LocalPlatform with a
  * `local-cluster` destination (kube-apiserver + Flux's source- and kustomize-controllers as local
- * processes, Flux's own poll at 10 minutes so only Plinth's nudge counts), a bench-only `Settings`
- * promise (one ConfigMap per request), and `n` requests made one at a time over HTTP.
+ * processes, Flux's own poll at 10 minutes so only Plinth's nudge counts), the `ConfigMapProbe`
+ * promise (destinations/local-cluster/probe-promise.ts: one ConfigMap per request), and `n` requests made one at a time over HTTP.
  *
  * Each request is timed from just before its POST until a GET (every 50 ms) shows `Applied=True` for
  * its current generation; the ConfigMap is then read from the API server (not timed) and must hold the
@@ -12,55 +12,22 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { z } from "zod";
-import { definePromise } from "../../components/promise";
 import { LocalCluster } from "../../destinations/local-cluster/cluster";
 import { LocalPlatform } from "../../service/platform/local-platform";
 import { ensureClusterBinaries } from "../cluster";
 import { ensureToolchain } from "../pulumi/ensure";
+import { configMapProbePromise, PROBE_API_VERSION, PROBE_KIND } from "../../destinations/local-cluster/probe-promise";
 import { commitProbe } from "./probes";
 import { nowMs, percentile, round } from "./stats";
 
-export const APPLIED_KIND = "Settings";
-const API_VERSION = "bench.plinth.dev/v1alpha1";
-
-/** One ConfigMap per request, holding `spec.value`. */
-export const benchSettingsPromise = definePromise({
-  name: "settings",
-  version: "0.1.0",
-  api: { group: "bench.plinth.dev", version: "v1alpha1", kind: APPLIED_KIND, plural: "settings", spec: z.object({ value: z.string() }) },
-  config: z.object({}),
-  workflows: {
-    resource: {
-      configure: [
-        {
-          name: "configure",
-          steps: [
-            {
-              name: "configmap",
-              render: ({ object }) => ({
-                files: {
-                  "configmap.yaml": {
-                    apiVersion: "v1",
-                    kind: "ConfigMap",
-                    metadata: { name: object.metadata.name, namespace: object.metadata.namespace },
-                    data: { value: object.spec.value },
-                  },
-                },
-              }),
-            },
-          ],
-        },
-      ],
-    },
-  },
-});
+export const APPLIED_KIND = PROBE_KIND;
+const API_VERSION = PROBE_API_VERSION;
 
 /** Platform config: embedded store, one local-cluster destination whose Flux polls only every 10 minutes. */
 export const APPLIED_CONFIG = {
   stateStores: [{ name: "default", embedded: true }],
   destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m" } }],
-  promises: [{ name: "settings" }],
+  promises: [{ name: "configmap-probe" }],
   teams: [{ name: "dev", namespaces: ["default"] }],
 };
 
@@ -130,7 +97,7 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
     });
     if (left.length) o.log(`cluster: processes still running after stop: ${left.join(", ")}`);
   });
-  const platform = await LocalPlatform.start({ dataDir: path.join(dir, "data"), toolchain, port: 0, catalogue: { settings: benchSettingsPromise } });
+  const platform = await LocalPlatform.start({ dataDir: path.join(dir, "data"), toolchain, port: 0, catalogue: { "configmap-probe": configMapProbePromise } });
   o.cleanups.push(() => platform.stop());
   // Interrupted during `up`: stop the CLI (SIGINT through the signal) and wait for it, so no plugin outlives the bench.
   const abort = new AbortController();
@@ -163,7 +130,6 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
   const headers = { authorization: `Bearer ${platform.devToken}`, "content-type": "application/json" };
   const runs: AppliedRun[] = [];
   for (let i = 0; i < o.n; i++) {
-    // `applied-0`'s placement dir id is "66139": it checks that index entries stay strings for kustomize.
     const name = `applied-${i}`;
     const value = `bench-${i}-${Date.now()}`;
     const t0 = nowMs();
