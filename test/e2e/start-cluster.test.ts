@@ -6,47 +6,16 @@
  */
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { REPO_ROOT, pinnedToolchain } from "../support/pulumi";
+import { killAll, spawnStart as start } from "../support/start";
 import { eventually } from "../support/cluster";
 
 const run = promisify(execFile);
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  stdout: string;
-  /** Pids of the cluster's processes, from the "ready … (pid N)" progress lines. */
-  pids(): number[];
-  exited: Promise<number | null>;
-}
-
-function start(dataDir: string, args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", "stacks/start.ts", ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PLINTH_DATA_DIR: dataDir, PLINTH_PORT: "0", PLINTH_CLUSTER: "" },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let err = "";
-  let out = "";
-  child.stderr!.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /Plinth is running at (http:\/\/[\d.:]+)/.exec(out);
-      if (m && /Press Ctrl-C/.test(out)) {
-        resolve({ child, url: m[1], stdout: out, exited, pids: () => [...err.matchAll(/ready in [\d.]+ s \(pid (\d+)\)/g)].map((x) => Number(x[1])) });
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`start exited (${code}) before it was ready:\n${err.slice(-3000)}`)));
-  });
-}
 
 const gone = (pid: number) => {
   try {
@@ -59,22 +28,14 @@ const gone = (pid: number) => {
 
 describe("npm start -- --cluster", { timeout: 600_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-start-cluster-"));
-  const children: ChildProcess[] = [];
   after(() => {
-    for (const c of children) {
-      try {
-        process.kill(-c.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
+    killAll();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   test("a request becomes objects kubectl sees; stop leaves nothing running; restart and going back work", async () => {
     await pinnedToolchain();
     const first = await start(dataDir, ["--cluster"]);
-    children.push(first.child);
     const kubeconfig = path.join(dataDir, "dev.kubeconfig");
     assert.match(first.stdout, /Cluster {7}dev: https:\/\/127\.0\.0\.1:\d+ \(kube-apiserver v1\.37\.2 \+ Flux\), kubeconfig /);
     assert.equal(fs.statSync(kubeconfig).mode & 0o777, 0o600);
@@ -100,7 +61,6 @@ describe("npm start -- --cluster", { timeout: 600_000 }, () => {
 
     const before = fs.readFileSync(kubeconfig, "utf8");
     const second = await start(dataDir, ["--cluster"]);
-    children.push(second.child);
     assert.equal(fs.readFileSync(kubeconfig, "utf8"), before, "a restart keeps the cluster's address and credentials");
     const again = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "namespace", name, "-o", "name"]);
     assert.equal(again.stdout.trim(), `namespace/${name}`, "the cluster's data survives the restart");
@@ -110,7 +70,6 @@ describe("npm start -- --cluster", { timeout: 600_000 }, () => {
 
     // Back to the plain embedded default: the stopped cluster is not needed to drop it from the stack.
     const third = await start(dataDir, []);
-    children.push(third.child);
     assert.doesNotMatch(third.stdout, /Cluster {7}dev/);
     assert.deepEqual(third.pids(), []);
     process.kill(third.child.pid!, "SIGTERM");

@@ -1,50 +1,21 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT, pinnedToolchain } from "../../support/pulumi";
-
-/** `npm start`'s program as a child process in its own process group, on a temp data dir. */
-function startPlatform(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "stacks/start.ts"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PLINTH_DATA_DIR: dataDir, PLINTH_PORT: "0" },
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let err = "";
-  child.stderr!.on("data", (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const m = /Plinth is running at (http:\/\/[\d.:]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on("exit", (code) => reject(new Error(`platform exited (${code}) before it was ready:\n${err.slice(-3000)}`)));
-  });
-}
+import { pinnedToolchain } from "../../support/pulumi";
+import { killAll, spawnStart as startPlatform } from "../../support/start";
 
 describe("a crash during a reconcile", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-restart-"));
-  const children: ChildProcess[] = [];
   after(() => {
-    for (const c of children) {
-      try {
-        process.kill(-c.pid!, "SIGKILL");
-      } catch {
-        /* already gone */
-      }
-    }
+    killAll();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   test("kill the service mid-reconcile, restart it, and the request still reaches Ready", async () => {
     await pinnedToolchain();
     const first = await startPlatform(dataDir);
-    children.push(first.child);
     const token = fs.readFileSync(path.join(dataDir, "token"), "utf8").trim();
     const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const body = JSON.stringify({ apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name: "survivor" }, spec: { team: "a" } });
@@ -59,7 +30,6 @@ describe("a crash during a reconcile", () => {
     assert.ok(fs.existsSync(path.join(dataDir, "requests", "Pulumi.default.teamnamespace.survivor.yaml")), "the request was persisted before the 202");
 
     const second = await startPlatform(dataDir);
-    children.push(second.child);
     let ready = false;
     let last: unknown;
     for (let i = 0; i < 600 && !ready; i++) {
