@@ -7,6 +7,7 @@
  *   await kube.create("/api/v1/namespaces/default/configmaps", { apiVersion: "v1", kind: "ConfigMap", ... });
  *   const cm = await kube.get("/api/v1/namespaces/default/configmaps/x");   // undefined on 404
  */
+import { setTimeout as delay } from "node:timers/promises";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import { PlinthError } from "../../components/errors";
@@ -93,22 +94,6 @@ export class KubeError extends PlinthError {
   }
 }
 
-/** Milliseconds to wait, rejecting early when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 export class KubeClient {
   readonly server: string;
   private readonly url: URL;
@@ -179,7 +164,7 @@ export class KubeClient {
     let res = await this.raw(r);
     for (let i = 0; i < 10 && res.status === 429 && res.headers["retry-after"] !== undefined; i++) {
       const secs = Number(res.headers["retry-after"]);
-      await sleep(Math.min(Number.isFinite(secs) && secs > 0 ? secs * 1000 : 1000, 10_000));
+      await delay(Math.min(Number.isFinite(secs) && secs > 0 ? secs * 1000 : 1000, 10_000));
       res = await this.raw(r);
     }
     if (res.status >= 200 && res.status < 300) return res.body as T;
@@ -254,7 +239,7 @@ export class KubeClient {
         const why = last instanceof Error ? ` (last error: ${last.message})` : "";
         throw new PlinthError("KubeWaitTimeout", `${path} did not reach the expected state within ${(timeoutMs / 1000).toFixed(0)} s${why}`, { path, timeoutMs }, 504);
       }
-      await sleep(intervalMs, o.signal);
+      await delay(intervalMs, undefined, { signal: o.signal });
     }
   }
 
