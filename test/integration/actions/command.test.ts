@@ -97,8 +97,10 @@ describe("Kratix command step", () => {
     }
   });
 
-  test("a timeout kills the whole process group, including background children", async () => {
-    const pidFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plinth-cmdtest-")), "pid");
+  test("a timeout kills the whole process group, including background children", async (t) => {
+    const pidDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-cmdtest-"));
+    t.after(() => fs.rmSync(pidDir, { recursive: true, force: true }));
+    const pidFile = path.join(pidDir, "pid");
     const t0 = Date.now();
     await assert.rejects(
       runCommandStep({ script: `sleep 30 & echo $! > ${pidFile}; echo started >&2; wait`, object, kratix, timeoutMs: 500, killGraceMs: 200 }),

@@ -1,5 +1,6 @@
 /** Helpers for state-store integration tests: the real git CLI, run asynchronously (the server is in-process). */
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,8 +21,16 @@ export function withCreds(url: string, username: string, password: string): stri
   return u.toString();
 }
 
+const made: string[] = [];
+process.once("exit", () => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temp dir, removed when the test process exits. */
 export async function tempDir(prefix: string): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  made.push(d);
+  return d;
 }
 
 async function walk(root: string, rel = ""): Promise<Record<string, string>> {
