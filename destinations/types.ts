@@ -21,6 +21,11 @@ export function destinationPath(d: Pick<DestinationSpec, "name" | "path">): stri
   return d.path ?? d.name;
 }
 
+/** The registration with its defaults filled in: path = name, not strict. */
+export function resolvedDestination(d: DestinationSpec): Required<DestinationSpec> {
+  return { name: d.name, labels: d.labels, path: destinationPath(d), strictMatchLabels: d.strictMatchLabels ?? false, stateStore: d.stateStore };
+}
+
 /** A path made of DNS-1123 labels joined by '/' (e.g. `eu/edge-1`): cannot escape the store. */
 export function isSafeDestinationPath(p: unknown): p is string {
   return typeof p === "string" && p.length > 0 && p.length <= 253 && p.split("/").every(isDns1123Label);

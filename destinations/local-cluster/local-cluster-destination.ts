@@ -4,7 +4,7 @@ import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxStateStoreArgs } from "../../components/flux/flux-bootstrap";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { destinationPath, type DestinationSpec } from "../types";
+import { resolvedDestination, type DestinationSpec } from "../types";
 
 export interface LocalClusterDestinationArgs {
   spec: DestinationSpec;
@@ -32,13 +32,7 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalClusterDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("plinth:local-cluster:LocalClusterDestination", name, {}, opts);
-    const spec: Required<DestinationSpec> = {
-      name: args.spec.name,
-      labels: args.spec.labels,
-      path: destinationPath(args.spec),
-      strictMatchLabels: args.spec.strictMatchLabels ?? false,
-      stateStore: args.spec.stateStore,
-    };
+    const spec = resolvedDestination(args.spec);
     const root = new DestinationRoot(
       `${name}-root`,
       { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name } },

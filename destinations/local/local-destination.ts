@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { destinationPath, type DestinationSpec } from "../types";
+import { resolvedDestination, type DestinationSpec } from "../types";
 
 export interface LocalDestinationArgs {
   spec: DestinationSpec;
@@ -15,13 +15,7 @@ export class LocalDestination extends pulumi.ComponentResource {
 
   constructor(name: string, args: LocalDestinationArgs, opts?: pulumi.ComponentResourceOptions, type = "plinth:local:LocalDestination") {
     super(type, name, {}, opts);
-    const spec: Required<DestinationSpec> = {
-      name: args.spec.name,
-      labels: args.spec.labels,
-      path: destinationPath(args.spec),
-      strictMatchLabels: args.spec.strictMatchLabels ?? false,
-      stateStore: args.spec.stateStore,
-    };
+    const spec = resolvedDestination(args.spec);
     const root = new DestinationRoot(`${name}-root`, { store: spec.stateStore, path: spec.path }, { parent: this });
     this.destination = root.commit.apply(() => spec);
     this.registerOutputs({ destination: this.destination });
