@@ -224,6 +224,24 @@ export class TreeEditor {
     return [...node.entries].filter(([, e]) => e.type === "tree").map(([n]) => n).sort();
   }
 
+  /** Content of the file at `segments`, or undefined when there is no such file. */
+  async readFile(segments: string[], what: string): Promise<string | undefined> {
+    const { entry } = await this.walk(segments, what);
+    if (!entry || entry.type !== "blob") return undefined;
+    const { blob } = await git.readBlob({ fs: this.store.fs, gitdir: this.store.gitdir, oid: entry.oid, cache: this.store.cache });
+    return Buffer.from(blob).toString("utf8");
+  }
+
+  /** Removes the file at `segments` (its directory stays, even when left empty). Returns whether it existed. */
+  async removeFile(segments: string[], what: string): Promise<boolean> {
+    const { chain, entry } = await this.walk(segments, what);
+    if (!entry) return false;
+    if (entry.type === "tree") throw pathConflict(what, "it is a directory");
+    chain[chain.length - 1].entries.delete(segments[segments.length - 1]);
+    for (const n of chain) n.dirty = true;
+    return true;
+  }
+
   /** Sets one file (creating parents), leaving its siblings alone. Returns whether it changed. */
   async setFile(segments: string[], content: string, what: string): Promise<boolean> {
     const oid = await git.writeBlob({ fs: this.store.fs, gitdir: this.store.gitdir, blob: Buffer.from(content, "utf8") });

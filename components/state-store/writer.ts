@@ -375,24 +375,28 @@ export class GitWriter {
     return editor.setDirectory(segs, toFileTree(files, (p) => p.split("/")), `${dest}/${FLUX_INDEX_DIR}`);
   }
 
-  /** After a write or removal under a request's directory: its Kustomization follows, if the destination has a flux index. */
+  /**
+   * After a write or removal under a request's directory: its Kustomization follows, if the destination
+   * has a flux index. Touches only that file and the index's kustomization.yaml (never reads the others).
+   */
   private async updateFluxIndex(editor: TreeEditor, dir: string): Promise<boolean> {
     const r = requestDirOf(dir);
     if (!r) return false;
     const fluxDir = `${r.destinationPath}/${FLUX_INDEX_DIR}`;
     const segs = [...this.base, ...fluxDir.split("/")];
-    const files = await editor.readDirectory(segs, fluxDir);
-    const flux = files?.["kustomization.yaml"] ? fluxIndexOptions(files["kustomization.yaml"]) : undefined;
-    if (!files || !flux) return false;
-    const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
+    const index = await editor.readFile([...segs, "kustomization.yaml"], fluxDir);
+    const flux = index === undefined ? undefined : fluxIndexOptions(index);
+    if (!flux) return false;
+    const file = [...segs, `${requestKustomizationName(flux.destination, r)}.yaml`];
     const reqSegs = [...this.base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];
     const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
-    const next = { ...files };
-    if (present) next[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination });
-    else delete next[file];
-    next["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(next).filter((f) => f !== "kustomization.yaml"));
-    if (JSON.stringify(next) === JSON.stringify(files)) return false;
-    return editor.setDirectory(segs, toFileTree(next, (p) => p.split("/")), fluxDir);
+    const changed = present
+      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination }), fluxDir)
+      : await editor.removeFile(file, fluxDir);
+    if (!changed) return false;
+    const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");
+    await editor.setFile([...segs, "kustomization.yaml"], fluxIndexKustomization(flux, listed), fluxDir);
+    return true;
   }
 
   private describe(ops: Op[]): string {

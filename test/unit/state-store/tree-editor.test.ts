@@ -36,6 +36,19 @@ describe("TreeEditor (object API, no working tree)", () => {
     assert.deepEqual(await check.readDirectory(split("dev/resources/ns-0/app/r-0"), "dir"), { [`configure/${idFile}`]: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r-0\n" });
   });
 
+  test("readFile and removeFile touch one file and leave its siblings", async () => {
+    const e = new TreeEditor(store, undefined);
+    await e.setDirectory(split("d/flux"), toFileTree({ "a.yaml": "a", "b.yaml": "b" }, split), "d");
+    assert.equal(await e.readFile(split("d/flux/a.yaml"), "d"), "a");
+    assert.equal(await e.readFile(split("d/flux/none.yaml"), "d"), undefined);
+    assert.equal(await e.readFile(split("d/flux"), "d"), undefined, "a directory is not a file");
+    assert.equal(await e.removeFile(split("d/flux/a.yaml"), "d"), true);
+    assert.equal(await e.removeFile(split("d/flux/a.yaml"), "d"), false);
+    await assert.rejects(e.removeFile(split("d/flux"), "d"), /it is a directory/);
+    const root = await e.writeRoot();
+    assert.deepEqual(await new TreeEditor(store, root).readDirectory(split("d"), "d"), { "flux/b.yaml": "b" });
+  });
+
   test("identical content is no change; removal prunes empty parents only", async () => {
     const e = new TreeEditor(store, undefined);
     await e.setDirectory(split("a/b/c"), toFileTree({ f: "1" }, split), "d");
