@@ -68,12 +68,6 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
     }
     const specs = destinationSpecs(cfg);
     const topology = clusterTopology(cfg);
-    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
-    if (topology) {
-      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
-      const crds = options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) }));
-      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds }).kubeconfigs;
-    }
     const localClusterNames = new Set(cfg.destinations.filter((d) => d.kind === "local-cluster").map((d) => d.name));
     const missing = [...localClusterNames].filter((n) => !options.localClusters?.[n]);
     if (missing.length) {
@@ -81,9 +75,13 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         `${missing.map((n) => `plinth:destinations[${cfg.destinations.findIndex((d) => d.name === n)}].kind`).join(", ")}: "local-cluster" needs a running local cluster (${missing.join(", ")}); start the platform with \`npm start -- --cluster\``,
       );
     }
-    const clusterCrds = localClusterNames.size
-      ? options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) }))
-      : [];
+    // Flux's CRDs, for every cluster Flux is bootstrapped on (generated once, on first use).
+    const crds = topology || localClusterNames.size ? options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) })) : [];
+    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
+    if (topology) {
+      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
+      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds }).kubeconfigs;
+    }
     const destinations = specs.map((spec) => {
       const opts = { dependsOn: [stores.get(spec.stateStore)!] };
       if (localClusterNames.has(spec.name)) {
@@ -96,7 +94,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
             spec,
             kubeconfig: options.localClusters![spec.name].kubeconfig,
             stateStore: { url: options.storeUrls?.[store.name] ?? store.url ?? "", branch: store.branch, path: store.path, username: auth.username, password: auth.password },
-            crds: clusterCrds,
+            crds,
             interval,
           },
           opts,
