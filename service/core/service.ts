@@ -95,10 +95,7 @@ export class PlinthService implements PlatformService {
       apply: (object) => this.apply(object, { caller: PLATFORM_CALLER, mode: "upsert" }),
       remove: async (key) => void (await this.delete(key, { caller: PLATFORM_CALLER })),
       serves: (apiVersion, kind) => options.promises.some((p) => p.entry.apiVersion === apiVersion && p.entry.kind.toLowerCase() === kind.toLowerCase()),
-      statusChanged: (rec) => {
-        this.store.saveStatus(rec);
-        this.emit(stackNameOf(keyOf(rec)), { type: "status", message: rec.status.message, data: rec.status });
-      },
+      statusChanged: (rec) => this.statusChanged(rec),
       log: options.log ?? (() => undefined),
     });
     this.reconciler = new Reconciler({
@@ -140,8 +137,7 @@ export class PlinthService implements PlatformService {
           const next = change(rec.status.conditions);
           if (next === rec.status.conditions) return;
           rec.status = { ...rec.status, conditions: next };
-          this.store.saveStatus(rec);
-          this.emit(stack, { type: "status", message: conditionOf(next, "Applied")?.message ?? rec.status.message, data: rec.status });
+          this.statusChanged(rec, conditionOf(next, "Applied")?.message);
         },
         log: options.log,
       });
@@ -177,6 +173,12 @@ export class PlinthService implements PlatformService {
     return svc;
   }
 
+  /** Saves a request's status and tells its watchers. */
+  private statusChanged(rec: StoredRequest, message = rec.status.message): void {
+    this.store.saveStatus(rec);
+    this.emit(stackNameOf(keyOf(rec)), { type: "status", message, data: rec.status });
+  }
+
   /** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
   private trackApplied(rec: StoredRequest): void {
     if (!this.applied) return;
@@ -184,7 +186,7 @@ export class PlinthService implements PlatformService {
     const targets = [];
     for (const f of rec.status.files ?? []) {
       const k = `${f.destination}\u0000${f.commit}`;
-      if (!f.commit || seen.has(k)) continue;
+      if (seen.has(k)) continue;
       seen.add(k);
       targets.push({ destination: f.destination, commit: f.commit });
     }
