@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureToolchain } from "../tools/pulumi/ensure";
 import { readStackConfig } from "./stack-config";
-import { LocalPlatform } from "../service/platform/local-platform";
+import { LocalPlatform, type PlatformOutputs } from "../service/platform/local-platform";
 import type { EngineEvent } from "../service/engine";
 import { ensureClusterBinaries } from "../tools/cluster/binaries";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   let stopping = false;
   // Ctrl-C during the platform `up` cancels it, so the CLI shuts its plugins down before we exit.
   const upAbort = new AbortController();
-  let upRunning: Promise<unknown> | undefined;
+  let upRunning: Promise<PlatformOutputs> | undefined;
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
@@ -73,32 +73,30 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 
   let kubeconfigFile: string | undefined;
+  // The Kubernetes provider plugin: for a `--cluster` run, and after one (dropping Flux's objects from
+  // the stack state, left in the stopped cluster's data, still loads the plugin).
+  let pluginDir: string | undefined;
   if (withCluster) {
     // `dev` becomes a real local cluster: etcd + kube-apiserver + Flux's controllers as local processes.
-    const bins = await ensureClusterBinaries({ root, log });
+    pluginDir = path.dirname((await ensureClusterBinaries({ root, log }))["kubernetes-provider"]);
     log("plinth: starting the local cluster for destination dev (logs in .plinth/cluster/dev/logs)");
     cluster = await LocalCluster.start({ root, dir: path.join(dataDir, "cluster", "dev"), name: "dev", log: (l) => log(`  ${l}`) });
     kubeconfigFile = path.join(dataDir, "dev.kubeconfig");
     fs.writeFileSync(kubeconfigFile, cluster.kubeconfig, { mode: 0o600 });
     raw = withLocalCluster(raw, "dev");
-    platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
-    platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: path.dirname(bins["kubernetes-provider"]) });
-  } else {
-    platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
-    if (fs.existsSync(path.join(dataDir, "cluster"))) {
-      // An earlier `--cluster` run left Flux's objects in the stack: removing them from the stack state
-      // (they stay in the stopped cluster's data) still needs the Kubernetes provider plugin.
-      const bins = await ensureClusterBinaries({ root, log, only: ["kubernetes-provider"] });
-      platform.addPluginDir(path.dirname(bins["kubernetes-provider"]));
-    }
+  } else if (fs.existsSync(path.join(dataDir, "cluster"))) {
+    pluginDir = path.dirname((await ensureClusterBinaries({ root, log, only: ["kubernetes-provider"] }))["kubernetes-provider"]);
   }
+  platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
+  if (pluginDir) platform.addPluginDir(pluginDir);
+  if (cluster) platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: pluginDir! });
 
   log(`plinth: pulumi up --stack ${stack} (state in .plinth/state)`);
   const upStart = Date.now();
   let outputs;
   try {
     upRunning = platform.up(raw, { onEvent: progress(upStart), signal: upAbort.signal });
-    outputs = (await upRunning) as Awaited<ReturnType<LocalPlatform["up"]>>;
+    outputs = await upRunning;
     upRunning = undefined;
   } catch (err) {
     upRunning = undefined;
