@@ -163,9 +163,12 @@ export class AppliedTracker {
 
   private async check(stack: string, t: Tracked): Promise<void> {
     const verdicts: { target: AppliedTarget; v: Verdict }[] = [];
+    // One read per destination, however many of the request's commits landed there.
+    const states = new Map<string, Promise<FluxKustomizationState | undefined>>();
     for (const target of t.targets) {
       const source = this.o.sources.find((s) => s.destination === target.destination)!;
-      const k = await source.readKustomization(source.kustomizationName(t.request));
+      if (!states.has(source.destination)) states.set(source.destination, source.readKustomization(source.kustomizationName(t.request)));
+      const k = await states.get(source.destination)!;
       verdicts.push({ target, v: await judge(k, (c) => this.o.contains(target.destination, c, target.commit)) });
     }
     if (this.tracked.get(stack) !== t) return; // re-tracked meanwhile
