@@ -8,10 +8,9 @@
 import YAML from "yaml";
 import type { DestinationSpec } from "../../destinations/types";
 import type { StoreRegistry } from "../platform/stores";
-import { PLATFORM_CALLER } from "./auth";
 import { conditionOf, setCondition } from "./conditions";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
-import type { ApplyResult, RequestKey } from "./types";
+import type { ApplyResult, Condition, RequestKey, RequestStatus } from "./types";
 
 export const OWNER_NAMESPACE = "plinth.dev/owner-namespace";
 export const OWNER_KIND = "plinth.dev/owner-kind";
@@ -21,14 +20,14 @@ export interface PlatformAgentOptions {
   store: RequestStore;
   stores: StoreRegistry;
   destinations: Required<DestinationSpec>[];
-  /** Applies a child (upsert) as the platform. */
-  apply: (object: unknown) => Promise<ApplyResult>;
+  /** Applies a child (upsert) as the platform, owned by `owner`. */
+  apply: (object: unknown, owner: RequestKey) => Promise<ApplyResult>;
   /** Queues a child's deletion. */
   remove: (key: RequestKey) => Promise<void>;
   /** Whether an installed Promise serves this apiVersion/kind. */
   serves: (apiVersion: string, kind: string) => boolean;
-  /** Persists and announces a parent's changed status. */
-  statusChanged: (rec: StoredRequest) => void;
+  /** Changes a parent's status as it is now (undefined: no change), persists and announces it. */
+  updateStatus: (key: RequestKey, change: (current: StoredRequest) => RequestStatus | undefined) => void;
   log: (line: string) => void;
 }
 
@@ -76,18 +75,14 @@ export class PlatformAgent {
     }
     const parentKey = keyOf(parent);
     const applied: RequestKey[] = [];
-    for (const obj of desired) {
-      const labels = { ...((obj.metadata as { labels?: Record<string, string> })?.labels ?? {}), [OWNER_NAMESPACE]: parentKey.namespace, [OWNER_KIND]: parentKey.kind, [OWNER_NAME]: parentKey.name };
-      const res = await this.o.apply({ ...obj, metadata: { ...(obj.metadata as object), labels } });
-      applied.push(res);
-    }
+    for (const obj of desired) applied.push(await this.o.apply(obj, parentKey));
     for (const child of this.children(parentKey)) {
       if (!applied.some((k) => sameKey(k, keyOf(child)))) {
         this.o.log(`platform agent: ${parentKey.kind}/${parentKey.name} no longer writes ${child.object.kind}/${child.object.metadata.name}; deleting it`);
         await this.o.remove(keyOf(child));
       }
     }
-    this.aggregate(parent);
+    this.aggregate(parentKey);
   }
 
   /** Before a parent is removed: delete its children (their files go with their stacks). */
@@ -98,37 +93,41 @@ export class PlatformAgent {
   /** A child's status changed: refresh its parent's. */
   childChanged(child: StoredRequest): void {
     const owner = ownerOf(child);
-    if (!owner) return;
-    const parent = this.o.store.get(owner);
-    if (parent && !parent.object.metadata.deletionTimestamp) this.aggregate(parent);
+    if (owner) this.aggregate(owner);
   }
 
-  /** Folds children into the parent's status: `children`, `ChildrenReady`, `Ready`, `Stalled`. */
-  aggregate(parent: StoredRequest): void {
-    const kids = this.children(keyOf(parent));
-    if (kids.length === 0 && !parent.status.children) return;
+  /** Folds children into the parent's status as it is now: `children`, `ChildrenReady`, `Ready`, `Stalled`. */
+  aggregate(parentKey: RequestKey): void {
+    this.o.updateStatus(parentKey, (parent) => {
+      if (parent.object.metadata.deletionTimestamp) return undefined;
+      const kids = this.children(parentKey);
+      if (kids.length === 0 && !parent.status.children) return undefined;
+      return this.folded(parent.status, kids);
+    });
+  }
+
+  private folded(status: RequestStatus, kids: StoredRequest[]): RequestStatus {
     const ready = (r: StoredRequest) => conditionOf(r.status.conditions, "Ready")?.status === "True" && r.status.observedGeneration === r.object.metadata.generation;
     const children = kids.map((k) => ({ namespace: k.object.metadata.namespace, kind: k.object.kind, name: k.object.metadata.name, ready: ready(k) }));
     const stalled = kids.find((k) => conditionOf(k.status.conditions, "Stalled")?.status === "True");
     const notReady = children.filter((c) => !c.ready);
-    const written = conditionOf(parent.status.conditions, "ResourcesWritten")?.status !== "False";
-    let conditions = setCondition(parent.status.conditions, {
+    const written = conditionOf(status.conditions, "ResourcesWritten")?.status !== "False";
+    const waiting = `waiting for ${notReady.map((c) => `${c.kind}/${c.name}`).join(", ")}`;
+    let conditions = setCondition(status.conditions, {
       type: "ChildrenReady",
       status: notReady.length ? "False" : "True",
       reason: notReady.length ? "ChildrenNotReady" : "ChildrenReady",
-      message: notReady.length ? `waiting for ${notReady.map((c) => `${c.kind}/${c.name}`).join(", ")}` : `${children.length} children ready`,
+      message: notReady.length ? waiting : `${children.length} children ready`,
     });
-    if (stalled) {
-      const msg = `child ${stalled.object.kind}/${stalled.object.metadata.name} is stalled: ${conditionOf(stalled.status.conditions, "Stalled")?.message ?? ""}`;
-      conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ChildStalled", message: msg });
-      conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ChildStalled", message: msg });
-    } else {
-      conditions = conditions.filter((c) => !(c.type === "Stalled" && c.reason === "ChildStalled"));
+    conditions = conditions.filter((c) => !(c.type === "Stalled" && c.reason === "ChildStalled"));
+    const stall = (reason: string, message: string): Condition[] =>
+      setCondition(setCondition(conditions, { type: "Stalled", status: "True", reason, message }), { type: "Ready", status: "False", reason, message });
+    if (stalled) conditions = stall("ChildStalled", `child ${stalled.object.kind}/${stalled.object.metadata.name} is stalled: ${conditionOf(stalled.status.conditions, "Stalled")?.message ?? ""}`);
+    else {
       const ok = written && notReady.length === 0;
-      conditions = setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason: ok ? "Ready" : "ChildrenNotReady", message: ok ? "resource and all its children are ready" : `waiting for ${notReady.map((c) => `${c.kind}/${c.name}`).join(", ")}` });
+      conditions = setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason: ok ? "Ready" : "ChildrenNotReady", message: ok ? "resource and all its children are ready" : waiting });
     }
     const readyCond = conditionOf(conditions, "Ready")!;
-    parent.status = { ...parent.status, children, conditions, message: readyCond.status === "True" ? "Ready" : readyCond.message };
-    this.o.statusChanged(parent);
+    return { ...status, children, conditions, message: readyCond.status === "True" ? "Ready" : readyCond.message };
   }
 }

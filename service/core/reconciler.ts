@@ -76,22 +76,27 @@ export class Reconciler {
     };
   }
 
+  /**
+   * Runs `up` with the request as it was read (`rec`, an immutable snapshot). Whatever it writes back is
+   * merged into the record as it is *then* (status only): an object changed meanwhile (a PUT, a DELETE)
+   * keeps its change and is reconciled again by the queue.
+   */
   private async apply(stack: string, rec: StoredRequest, refresh = false): Promise<void> {
     const gen = rec.object.metadata.generation;
     const installed = this.o.promise(rec.promise);
     if (!installed) throw new Error(`Promise "${rec.promise}" is no longer installed`);
-    rec.status = {
-      ...rec.status,
-      conditions: setCondition(rec.status.conditions, { type: "Reconciling", status: "True", reason: "Reconciling", message: `reconciling generation ${gen}` }),
-    };
-    this.o.emit(stack, { type: "status", message: "reconciling", data: rec.status });
+    const reconciling = this.o.store.patch(stack, (cur) => ({
+      status: { ...cur.status, conditions: setCondition(cur.status.conditions, { type: "Reconciling", status: "True", reason: "Reconciling", message: `reconciling generation ${gen}` }) },
+    }));
+    this.o.emit(stack, { type: "status", message: "reconciling", data: reconciling?.status });
     const ws = this.o.workspace;
-    if (!rec.stackCreated) {
+    let stackCreated = rec.stackCreated;
+    if (!stackCreated) {
       await ws.createStack(stack);
-      // `stack init` rewrites the settings file: put the request back in its config.
-      this.o.store.saveObject(rec);
-      rec.stackCreated = true;
-      this.o.store.saveStatus(rec);
+      // `stack init` rewrites the settings file: put the request (as it is now) back in its config.
+      this.o.store.restoreObject(stack);
+      this.o.store.patch(stack, () => ({ stackCreated: true }));
+      stackCreated = true;
     }
     const previous = (rec.status as RequestStatus & { groups?: PlanStatus["destinations"] }).groups;
     const res = await ws.stack(stack).up({
@@ -105,7 +110,7 @@ export class Reconciler {
       }),
       onEvent: this.engineListener(stack),
       message: `reconcile generation ${gen}`,
-      refresh: refresh && rec.stackCreated,
+      refresh: refresh && stackCreated,
     });
     const plan = res.outputs.status as PlanStatus;
     const commits = new Map<string, string>();
@@ -120,32 +125,8 @@ export class Reconciler {
       : [];
     const files: WrittenFile[] = [];
     for (const p of plan.placements ?? []) for (const f of p.files) files.push({ destination: p.destination, path: `${p.dir}/${f}`, commit: commits.get(p.dir) ?? "" });
-    const current = this.o.store.getByStack(stack) ?? rec;
-    let conditions = current.status.conditions;
-    for (const c of plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
-    const written = conditionOf(conditions, "Ready")!;
-    conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
-    conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Reconciled", message: `generation ${gen} reconciled` });
-    conditions = conditions.filter((c) => c.type !== "Stalled");
-    const status: RequestStatus & { groups?: PlanStatus["destinations"] } = {
-      conditions,
-      observedGeneration: gen,
-      message: plan.message,
-      destinations: [...new Set((plan.destinations ?? []).map((d) => d.destination))],
-      files,
-      outputs: (res.outputs.outputs as Record<string, unknown>) ?? {},
-      promiseVersion: installed.definition.version,
-      promiseRevision: installed.revision,
-      groups: plan.destinations,
-      ...(repaired.length
-        ? { drift: { repairedAt: new Date().toISOString(), dirs: repaired, count: (current.status.drift?.count ?? 0) + repaired.length } }
-        : current.status.drift
-          ? { drift: current.status.drift }
-          : {}),
-      ...(current.status.children ? { children: current.status.children } : {}),
-    };
-    current.status = status;
-    this.o.store.saveStatus(current);
+    const current = this.o.store.patch(stack, (cur) => ({ status: this.appliedStatus(cur.status, { gen, plan, files, repaired, installed, outputs: res.outputs.outputs }) }));
+    if (!current) return;
     try {
       await this.o.hooks?.afterApply(current);
     } catch (err) {
@@ -157,7 +138,39 @@ export class Reconciler {
       this.o.onDrift?.(repaired.length);
       this.o.emit(stack, { type: "workflow", message: `drift repaired: ${repaired.join(", ")} restored from the request` });
     }
-    this.o.emit(stack, { type: "status", message: current.status.message, data: current.status });
+    const now = this.o.store.getByStack(stack) ?? current;
+    this.o.emit(stack, { type: "status", message: now.status.message, data: now.status });
+  }
+
+  /** The status after a successful `up` of generation `gen`, merged into the current one. */
+  private appliedStatus(
+    cur: RequestStatus,
+    r: { gen: number; plan: PlanStatus; files: WrittenFile[]; repaired: string[]; installed: InstalledPromise; outputs: unknown },
+  ): RequestStatus {
+    let conditions = cur.conditions;
+    for (const c of r.plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
+    const written = conditionOf(conditions, "Ready")!;
+    conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
+    conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Reconciled", message: `generation ${r.gen} reconciled` });
+    conditions = conditions.filter((c) => c.type !== "Stalled");
+    const status: RequestStatus & { groups?: PlanStatus["destinations"] } = {
+      conditions,
+      observedGeneration: r.gen,
+      message: r.plan.message,
+      destinations: [...new Set((r.plan.destinations ?? []).map((d) => d.destination))],
+      files: r.files,
+      outputs: (r.outputs as Record<string, unknown>) ?? {},
+      promiseVersion: r.installed.definition.version,
+      promiseRevision: r.installed.revision,
+      groups: r.plan.destinations,
+      ...(r.repaired.length
+        ? { drift: { repairedAt: new Date().toISOString(), dirs: r.repaired, count: (cur.drift?.count ?? 0) + r.repaired.length } }
+        : cur.drift
+          ? { drift: cur.drift }
+          : {}),
+      ...(cur.children ? { children: cur.children } : {}),
+    };
+    return status;
   }
 
   private async remove(stack: string, rec: StoredRequest): Promise<void> {
@@ -167,36 +180,35 @@ export class Reconciler {
       await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
       await this.o.workspace.removeStack(stack);
     }
-    this.o.store.remove(keyOf(rec));
+    this.o.store.remove(keyOf(rec), rec.object.metadata.uid);
     this.o.hooks?.afterRemove?.(rec);
     this.o.emit(stack, { type: "deleted", message: "deleted" });
   }
 
   private fail(stack: string, err: unknown): void {
-    const rec = this.o.store.getByStack(stack);
     const n = (this.attempts.get(stack) ?? 0) + 1;
     this.attempts.set(stack, n);
     const message = err instanceof OperationError ? errorsOf(err.events).join("\n") || err.message : (err as Error).message;
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
-    if (!rec) return;
+    if (!this.o.store.getByStack(stack)) return;
     const transient = TRANSIENT.test(message);
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const limit = transient ? this.o.maxAttempts * 2 : this.o.maxAttempts;
-    let conditions = rec.status.conditions;
-    if (n >= limit) {
-      conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ReconcileFailed", message: clean });
-      conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ReconcileFailed", message: clean });
-      conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
-      this.attempts.delete(stack);
-    } else {
-      conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });
-      this.o.requeue(stack, this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
-    }
-    rec.status = { ...rec.status, conditions, message: clean };
-    this.o.store.saveStatus(rec);
+    if (n >= limit) this.attempts.delete(stack);
+    else this.o.requeue(stack, this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
+    const rec = this.o.store.patch(stack, (cur) => {
+      let conditions = cur.status.conditions;
+      if (n >= limit) {
+        conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ReconcileFailed", message: clean });
+        conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ReconcileFailed", message: clean });
+        conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
+      } else {
+        conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });
+      }
+      return { status: { ...cur.status, conditions, message: clean } };
+    })!;
     this.o.hooks?.statusChanged(rec);
     this.o.emit(stack, { type: n >= limit ? "status" : "error", message: clean, data: rec.status });
   }
 }
-

@@ -8,26 +8,28 @@ import * as crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import * as os from "node:os";
 import { isDeepStrictEqual } from "node:util";
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../../components/errors";
-import { validateRequest } from "../../components/promise/schema";
+import { ConflictError, NotFoundError } from "../../components/errors";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
 import type { DestinationSpec } from "../../destinations/types";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";
-import { PLATFORM_CALLER, assertMayUse, mayUse, type TeamDirectory } from "./auth";
+import { admit, admittedLabels, childLabels, promiseFor } from "./admission";
+import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
-import { PlatformAgent, ownerOf } from "./platform-agent";
+import { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
 import { WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
 import { AppliedTracker, type ClusterStatusSource } from "./applied";
 import { conditionOf } from "./conditions";
-import { RequestStore, emptyStatus, keyOf, type StoredRequest } from "./store";
+import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
+import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
 import type {
   ApplyOptions,
   ApplyResult,
   Caller,
+  DeleteOptions,
   PlatformService,
   PreviewResult,
   MarketplaceItem,
@@ -35,6 +37,7 @@ import type {
   RequestEvent,
   RequestKey,
   RequestObject,
+  RequestStatus,
 } from "./types";
 
 export interface InstalledPromise {
@@ -71,12 +74,6 @@ export interface PlinthServiceOptions {
   clusters?: ClusterStatusSource[];
 }
 
-const TEAM_ANNOTATION = "plinth.dev/team";
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 export class PlinthService implements PlatformService {
   readonly store: RequestStore;
   readonly queue: WorkQueue;
@@ -87,15 +84,15 @@ export class PlinthService implements PlatformService {
 
   private constructor(readonly options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
-    this.store = new RequestStore(options.workspace);
+    this.store = new RequestStore(options.workspace, options.log);
     this.agent = new PlatformAgent({
       store: this.store,
       stores: options.stores,
       destinations: options.destinations,
-      apply: (object) => this.apply(object, { caller: PLATFORM_CALLER, mode: "upsert" }),
+      apply: (object, owner) => this.write(object, { caller: PLATFORM_CALLER, mode: "upsert" }, owner),
       remove: async (key) => void (await this.delete(key, { caller: PLATFORM_CALLER })),
       serves: (apiVersion, kind) => options.promises.some((p) => p.entry.apiVersion === apiVersion && p.entry.kind.toLowerCase() === kind.toLowerCase()),
-      statusChanged: (rec) => this.statusChanged(rec),
+      updateStatus: (key, change) => this.updateStatus(stackNameOf(key), change),
       log: options.log ?? (() => undefined),
     });
     this.reconciler = new Reconciler({
@@ -131,14 +128,15 @@ export class PlinthService implements PlatformService {
           const d = options.destinations.find((x) => x.name === destination);
           return options.stores.writer(d?.stateStore ?? options.stateStores[0].name).contains({ commit, ancestor });
         },
-        update: (stack, change) => {
-          const rec = this.store.getByStack(stack);
-          if (!rec) return;
-          const next = change(rec.status.conditions);
-          if (next === rec.status.conditions) return;
-          rec.status = { ...rec.status, conditions: next };
-          this.statusChanged(rec, conditionOf(next, "Applied")?.message);
-        },
+        update: (stack, change) =>
+          this.updateStatus(
+            stack,
+            (cur) => {
+              const next = change(cur.status.conditions);
+              return next === cur.status.conditions ? undefined : { ...cur.status, conditions: next };
+            },
+            (rec) => conditionOf(rec.status.conditions, "Applied")?.message,
+          ),
         log: options.log,
       });
     }
@@ -173,10 +171,13 @@ export class PlinthService implements PlatformService {
     return svc;
   }
 
-  /** Saves a request's status and tells its watchers. */
-  private statusChanged(rec: StoredRequest, message = rec.status.message): void {
-    this.store.saveStatus(rec);
-    this.emit(stackNameOf(keyOf(rec)), { type: "status", message, data: rec.status });
+  /** Changes a request's status as it is now (`change` answers undefined: no change) and tells its watchers. */
+  private updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): void {
+    const rec = this.store.patch(stack, (cur) => {
+      const status = change(cur);
+      return status && { status };
+    });
+    if (rec) this.emit(stack, { type: "status", message: message?.(rec) ?? rec.status.message, data: rec.status });
   }
 
   /** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
@@ -277,101 +278,80 @@ export class PlinthService implements PlatformService {
     return this.options.teams.authenticate(token);
   }
 
-  /** The installed Promise serving `apiVersion`/`kind` (kind also by plural, any case). */
   private promiseFor(kind: string, apiVersion?: string): InstalledPromise {
-    const k = kind.toLowerCase();
-    const found = this.options.promises.find(
-      (p) => (p.entry.kind.toLowerCase() === k || p.entry.plural.toLowerCase() === k) && (apiVersion === undefined || p.entry.apiVersion === apiVersion),
-    );
-    if (!found) {
-      const known = this.options.promises.map((p) => `${p.entry.apiVersion}/${p.entry.kind}`).join(", ") || "(none)";
-      throw new NotFoundError(`no installed Promise serves ${apiVersion ? `${apiVersion} ` : ""}kind "${kind}"; installed: ${known}`, { apiVersion, kind }, "PromiseNotFound");
-    }
-    return found;
-  }
-
-  private visible(rec: StoredRequest, caller: Caller): boolean {
-    if (caller.namespaces === "*") return true;
-    return mayUse(caller, rec.object.metadata.namespace) && (rec.object.metadata.annotations?.[TEAM_ANNOTATION] ?? caller.team) === caller.team;
+    return promiseFor(this.options.promises, kind, apiVersion);
   }
 
   private lookup(key: RequestKey, caller: Caller): StoredRequest {
     const p = this.promiseFor(key.kind);
     assertMayUse(caller, key.namespace);
     const rec = this.store.get({ ...key, kind: p.entry.kind });
-    if (!rec || !this.visible(rec, caller)) {
-      throw new NotFoundError(`${p.entry.kind} "${key.name}" not found in namespace "${key.namespace}"`, { ...key, kind: p.entry.kind }, "RequestNotFound");
-    }
+    if (!rec || !visible(rec, caller)) throw notFound({ ...key, kind: p.entry.kind });
     return rec;
   }
 
-  /** Parses and validates a request object; answers the canonical key and the validated object. */
-  private validate(object: unknown, caller: Caller): { p: InstalledPromise; obj: Omit<RequestObject, "status">; key: RequestKey } {
-    if (!isRecord(object)) throw new BadRequestError("a request must be an object with apiVersion, kind, metadata and spec", undefined, "MalformedRequest");
-    if (typeof object.apiVersion !== "string" || typeof object.kind !== "string") {
-      throw new BadRequestError("a request needs apiVersion and kind (they select the Promise)", { issues: [{ path: ["apiVersion"], message: "required" }, { path: ["kind"], message: "required" }] }, "MalformedRequest");
-    }
-    const p = this.promiseFor(object.kind, object.apiVersion);
-    const meta = isRecord(object.metadata) ? object.metadata : {};
-    const namespace = typeof meta.namespace === "string" && meta.namespace ? meta.namespace : "default";
-    assertMayUse(caller, namespace);
-    const valid = validateRequest(p.definition, { ...object, kind: p.entry.kind, metadata: { ...meta, namespace } });
-    const labels = isRecord(meta.labels) ? (meta.labels as Record<string, string>) : undefined;
-    const obj: Omit<RequestObject, "status"> = {
-      apiVersion: p.entry.apiVersion,
-      kind: p.entry.kind,
-      metadata: { name: valid.metadata.name, namespace, ...(labels ? { labels } : {}), generation: 1, uid: "", creationTimestamp: "" },
-      spec: valid.spec as Record<string, unknown>,
-    };
-    return { p, obj, key: { namespace, kind: p.entry.kind, name: valid.metadata.name } };
+  apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult> {
+    return this.write(object, opts);
   }
 
-  async apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult> {
-    const { p, obj, key } = this.validate(object, opts.caller);
+  /**
+   * Creates or updates a request (compare-and-swap on the record read just before, in the same tick).
+   * With `owner` (the platform agent applying a compound child) the child gets the owner's labels.
+   */
+  private async write(object: unknown, opts: ApplyOptions, owner?: RequestKey): Promise<ApplyResult> {
+    const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
     if (existing) {
-      if (!this.visible(existing, opts.caller)) throw new ForbiddenError(`${key.kind} "${key.name}" in "${key.namespace}" belongs to another team`, key, "RequestOwnedByAnotherTeam");
+      assertMayWrite(existing, opts.caller, key);
       if (opts.mode === "create") throw new ConflictError(`${key.kind} "${key.name}" already exists in namespace "${key.namespace}"; use PUT to update it`, key, "AlreadyExists");
+      const version = existing.object.metadata.resourceVersion;
+      if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(key, opts.resourceVersion, version);
       if (existing.object.metadata.deletionTimestamp) throw new ConflictError(`${key.kind} "${key.name}" is being deleted`, key, "BeingDeleted");
-      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(existing.object.metadata.labels, obj.metadata.labels);
+      const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, existing);
+      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(existing.object.metadata.labels, labels);
+      let gen = existing.object.metadata.generation;
       if (changed) {
-        const next: StoredRequest = {
-          ...existing,
-          object: { ...existing.object, metadata: { ...existing.object.metadata, labels: obj.metadata.labels, generation: existing.object.metadata.generation + 1 }, spec: obj.spec },
-        };
-        this.store.saveObject(next);
-        this.emit(stackNameOf(key), { type: "queued", message: `generation ${next.object.metadata.generation} queued` });
+        gen += 1;
+        const metadata = { ...existing.object.metadata, labels, generation: gen };
+        if (!labels) delete metadata.labels;
+        this.store.write({ ...existing, object: { ...existing.object, metadata, spec: obj.spec } }, version);
+        this.emit(stackNameOf(key), { type: "queued", message: `generation ${gen} queued` });
         this.queue.add(stackNameOf(key));
       }
-      const gen = this.store.get(key)!.object.metadata.generation;
       return { ...key, generation: gen, created: false, location: locationOf(key) };
     }
-    const rec: StoredRequest = {
+    if (opts.resourceVersion !== undefined) throw new StaleRecordError(key, opts.resourceVersion, undefined);
+    const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, undefined);
+    this.store.create({
       object: {
         ...obj,
         metadata: {
-          ...obj.metadata,
+          name: key.name,
+          namespace: key.namespace,
+          ...(labels ? { labels } : {}),
+          generation: 1,
           uid: crypto.randomUUID(),
           creationTimestamp: new Date().toISOString(),
-          annotations: { [TEAM_ANNOTATION]: this.teamFor(obj, opts.caller) },
+          annotations: { [TEAM_ANNOTATION]: this.teamFor(owner, opts.caller) },
+          resourceVersion: "",
         },
       },
       promise: p.definition.name,
       status: emptyStatus(),
       stackCreated: false,
-    };
-    this.store.saveObject(rec);
+    });
     this.emit(stackNameOf(key), { type: "queued", message: "generation 1 queued" });
     this.queue.add(stackNameOf(key));
     return { ...key, generation: 1, created: true, location: locationOf(key) };
   }
 
   async preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult> {
-    const { p, obj, key } = this.validate(object, opts.caller);
+    const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    const labels = admittedLabels(obj, existing);
     return previewRequest({
       promise: p,
-      object: obj,
+      object: { ...obj, metadata: { ...obj.metadata, labels } },
       key,
       existing,
       destinations: this.options.destinations,
@@ -390,17 +370,19 @@ export class PlinthService implements PlatformService {
     if (filter.namespace) assertMayUse(opts.caller, filter.namespace);
     return this.store
       .all()
-      .filter((r) => this.visible(r, opts.caller))
+      .filter((r) => visible(r, opts.caller))
       .filter((r) => (!filter.namespace || r.object.metadata.namespace === filter.namespace) && (!kind || r.object.kind === kind))
       .sort((a, b) => keyString(keyOf(a)).localeCompare(keyString(keyOf(b))))
       .map((r) => ({ ...r.object, status: r.status }));
   }
 
-  async delete(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }> {
+  async delete(key: RequestKey, opts: DeleteOptions): Promise<{ namespace: string; kind: string; name: string }> {
     const rec = this.lookup(key, opts.caller);
     const k = keyOf(rec);
+    const version = rec.object.metadata.resourceVersion;
+    if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(k, opts.resourceVersion, version);
     if (!rec.object.metadata.deletionTimestamp) {
-      this.store.saveObject({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, deletionTimestamp: new Date().toISOString() } } });
+      this.store.write({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, deletionTimestamp: new Date().toISOString() } } }, version);
       this.emit(stackNameOf(k), { type: "queued", message: "delete queued" });
       this.queue.add(stackNameOf(k));
     }
@@ -436,7 +418,7 @@ export class PlinthService implements PlatformService {
     const k = keyOf(rec);
     const current = this.store.get(k);
     if (!current || current.object.metadata.deletionTimestamp) return;
-    this.store.saveObject({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } });
+    this.store.write({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } }, current.object.metadata.resourceVersion);
     this.queue.add(stackNameOf(k));
   }
 
@@ -448,9 +430,7 @@ export class PlinthService implements PlatformService {
   }
 
   /** A compound child belongs to its parent's team; anything else to the caller's. */
-  private teamFor(obj: Omit<RequestObject, "status">, caller: Caller): string {
-    if (caller.namespaces !== "*") return caller.team;
-    const owner = ownerOf({ object: obj } as StoredRequest);
+  private teamFor(owner: RequestKey | undefined, caller: Caller): string {
     const parent = owner ? this.store.get(owner) : undefined;
     return parent?.object.metadata.annotations?.[TEAM_ANNOTATION] ?? caller.team;
   }
@@ -461,6 +441,7 @@ export class PlinthService implements PlatformService {
   }
 
   private emit(stack: string, e: Omit<RequestEvent, "time">): void {
-    this.events.emit(stack, { ...e, time: new Date().toISOString() });
+    const resourceVersion = this.store.getByStack(stack)?.object.metadata.resourceVersion;
+    this.events.emit(stack, { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) });
   }
 }

@@ -2,33 +2,75 @@
  * Where requests live: each request's object is the config of its own Pulumi stack (the stack settings
  * file, written before the API answers 202), its status a JSON file beside it. Everything is also held in
  * memory; the files are what survives a restart.
+ *
+ * Records are immutable snapshots (frozen). Every write is compare-and-swap on `resourceVersion`: a writer
+ * names the version it read and a stale write is refused with `StaleRecordError`, so nothing read before an
+ * `await` can overwrite a newer record. Each write of object or status gets a new version (a counter, at
+ * least the clock in microseconds so it also grows across restarts), persisted in both files; the newer wins
+ * on load.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ConflictError } from "../../components/errors";
 import type { EngineWorkspace } from "../engine";
 import { stackNameOf } from "./keys";
 import type { RequestKey, RequestObject, RequestStatus } from "./types";
 
 export interface StoredRequest {
-  object: Omit<RequestObject, "status">;
+  readonly object: Omit<RequestObject, "status">;
   /** Name of the Promise serving it. */
-  promise: string;
-  status: RequestStatus;
+  readonly promise: string;
+  readonly status: RequestStatus;
   /** Whether its stack exists in the backend. */
-  stackCreated: boolean;
+  readonly stackCreated: boolean;
+}
+
+/** A write named a `resourceVersion` that is no longer the record's (or the record is gone). */
+export class StaleRecordError extends ConflictError {
+  constructor(key: RequestKey, expected: string, actual: string | undefined) {
+    super(
+      actual === undefined
+        ? `${key.kind} "${key.name}" in namespace "${key.namespace}" no longer exists (you read resourceVersion ${expected}): re-read it and retry`
+        : `${key.kind} "${key.name}" in namespace "${key.namespace}" was changed since it was read (resourceVersion ${expected}, now ${actual}): re-read it and retry`,
+      { ...key, resourceVersion: expected, currentResourceVersion: actual ?? null },
+      "Conflict",
+    );
+  }
 }
 
 export function emptyStatus(): RequestStatus {
   return { conditions: [], observedGeneration: 0, message: "", destinations: [], files: [], outputs: {} };
 }
 
+function freeze(rec: StoredRequest): StoredRequest {
+  Object.freeze(rec.object.metadata);
+  Object.freeze(rec.object);
+  Object.freeze(rec.status);
+  return Object.freeze(rec);
+}
+
+interface StatusFile {
+  status: RequestStatus;
+  stackCreated: boolean;
+  resourceVersion?: string;
+}
+
 export class RequestStore {
   private readonly byStack = new Map<string, StoredRequest>();
   private readonly statusDir: string;
+  private version = 0;
 
-  constructor(private readonly workspace: EngineWorkspace) {
+  constructor(
+    private readonly workspace: EngineWorkspace,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
     this.statusDir = path.join(workspace.options.workDir, "status");
     fs.mkdirSync(this.statusDir, { recursive: true });
+  }
+
+  private nextVersion(): string {
+    this.version = Math.max(this.version + 1, Date.now() * 1000);
+    return String(this.version);
   }
 
   /** Loads every request found in the workspace (on start). */
@@ -39,16 +81,27 @@ export class RequestStore {
       if (!m) continue;
       const config = this.workspace.readConfig(m[1]);
       if (!config["plinth:request"]) continue;
-      const statusFile = path.join(this.statusDir, `${m[1]}.json`);
-      const saved = fs.existsSync(statusFile) ? (JSON.parse(fs.readFileSync(statusFile, "utf8")) as { status: RequestStatus; stackCreated: boolean }) : undefined;
-      this.byStack.set(m[1], {
-        object: JSON.parse(String(config["plinth:request"])),
-        promise: String(config["plinth:promise"]),
-        status: saved?.status ?? emptyStatus(),
-        stackCreated: saved?.stackCreated ?? false,
-      });
+      const object = JSON.parse(String(config["plinth:request"])) as Omit<RequestObject, "status">;
+      const saved = this.readStatusFile(m[1]);
+      const versions = [object.metadata.resourceVersion, saved?.resourceVersion].map((v) => Number(v ?? 0)).filter((v) => Number.isSafeInteger(v));
+      const newest = Math.max(0, ...versions);
+      this.version = Math.max(this.version, newest);
+      this.byStack.set(
+        m[1],
+        freeze({
+          object: { ...object, metadata: { ...object.metadata, resourceVersion: newest > 0 ? String(newest) : this.nextVersion() } },
+          promise: String(config["plinth:promise"]),
+          status: saved?.status ?? emptyStatus(),
+          stackCreated: saved?.stackCreated ?? false,
+        }),
+      );
     }
     return [...this.byStack.values()];
+  }
+
+  private readStatusFile(stack: string): StatusFile | undefined {
+    const file = path.join(this.statusDir, `${stack}.json`);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StatusFile) : undefined;
   }
 
   get(key: RequestKey): StoredRequest | undefined {
@@ -63,27 +116,72 @@ export class RequestStore {
     return [...this.byStack.values()];
   }
 
-  /** Persists the request object (its stack config) — done before the API answers. */
-  saveObject(rec: StoredRequest): void {
-    const stack = stackNameOf(keyOf(rec));
-    this.workspace.writeConfig(stack, { "plinth:request": JSON.stringify(rec.object), "plinth:promise": rec.promise });
-    this.byStack.set(stack, rec);
-  }
-
-  saveStatus(rec: StoredRequest): void {
-    const stack = stackNameOf(keyOf(rec));
-    const file = path.join(this.statusDir, `${stack}.json`);
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, JSON.stringify({ status: rec.status, stackCreated: rec.stackCreated }));
-    fs.renameSync(tmp, file);
-  }
-
-  /** Forgets a request whose stack was removed. */
-  remove(key: RequestKey): void {
+  /** Stores a new request (its object persisted before the API answers); 409 when the name is taken. */
+  create(rec: StoredRequest): StoredRequest {
+    const key = keyOf(rec);
     const stack = stackNameOf(key);
+    if (this.byStack.has(stack)) throw new ConflictError(`${key.kind} "${key.name}" already exists in namespace "${key.namespace}"`, key, "AlreadyExists");
+    const stored = freeze({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, resourceVersion: this.nextVersion() } } });
+    this.writeObjectFile(stack, stored);
+    this.byStack.set(stack, stored);
+    return stored;
+  }
+
+  /**
+   * Compare-and-swap: replaces the record when its `resourceVersion` is still `expected`, else throws
+   * `StaleRecordError`. Persists the object and/or the status, whichever changed; answers the new record.
+   */
+  write(rec: StoredRequest, expected: string): StoredRequest {
+    const key = keyOf(rec);
+    const stack = stackNameOf(key);
+    const current = this.byStack.get(stack);
+    if (!current || current.object.metadata.resourceVersion !== expected) throw new StaleRecordError(key, expected, current?.object.metadata.resourceVersion);
+    const objectChanged = rec.object !== current.object;
+    const stored = freeze({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, resourceVersion: this.nextVersion() } } });
+    if (objectChanged) this.writeObjectFile(stack, stored);
+    if (!objectChanged || rec.status !== current.status || rec.stackCreated !== current.stackCreated) this.writeStatusFile(stack, stored);
+    this.byStack.set(stack, stored);
+    return stored;
+  }
+
+  /**
+   * Read-modify-write of the fields a reconcile owns (status, stackCreated) on the record as it is now:
+   * `change` gets the current record; answers the new record, or undefined when the request is gone or
+   * `change` answers undefined (nothing to write).
+   */
+  patch(stack: string, change: (current: StoredRequest) => Partial<Pick<StoredRequest, "status" | "stackCreated">> | undefined): StoredRequest | undefined {
+    const current = this.byStack.get(stack);
+    if (!current) return undefined;
+    const fields = change(current);
+    if (!fields) return undefined;
+    return this.write({ ...current, ...fields }, current.object.metadata.resourceVersion);
+  }
+
+  /** Writes the current object to its stack config again (`stack init` rewrites the settings file). */
+  restoreObject(stack: string): void {
+    const current = this.byStack.get(stack);
+    if (current) this.writeObjectFile(stack, current);
+  }
+
+  /** Forgets a request whose stack was removed (only the record with this uid). */
+  remove(key: RequestKey, uid: string): void {
+    const stack = stackNameOf(key);
+    if (this.byStack.get(stack)?.object.metadata.uid !== uid) return;
     this.byStack.delete(stack);
     fs.rmSync(path.join(this.statusDir, `${stack}.json`), { force: true });
     fs.rmSync(this.workspace.settingsFile(stack), { force: true });
+  }
+
+  private writeObjectFile(stack: string, rec: StoredRequest): void {
+    this.workspace.writeConfig(stack, { "plinth:request": JSON.stringify(rec.object), "plinth:promise": rec.promise });
+  }
+
+  private writeStatusFile(stack: string, rec: StoredRequest): void {
+    const file = path.join(this.statusDir, `${stack}.json`);
+    const tmp = `${file}.tmp-${process.pid}`;
+    const saved: StatusFile = { status: rec.status, stackCreated: rec.stackCreated, resourceVersion: rec.object.metadata.resourceVersion };
+    fs.writeFileSync(tmp, JSON.stringify(saved));
+    fs.renameSync(tmp, file);
   }
 }
 

@@ -62,6 +62,11 @@ export interface RequestObject {
     creationTimestamp: string;
     /** Set while a delete is in progress. */
     deletionTimestamp?: string;
+    /**
+     * Opaque; changes on every write of the object or its status. Send it back (`ApplyOptions`/delete
+     * `resourceVersion`, `metadata.resourceVersion` on `PUT`) to write only if nothing changed since.
+     */
+    resourceVersion: string;
     /** Team that owns the request. */
     annotations?: Record<string, string>;
   };
@@ -73,7 +78,15 @@ export interface ApplyOptions {
   caller: Caller;
   /** `create` answers 409 for an existing name; `upsert` (PUT) updates it (generation + 1 only when spec changes). */
   mode: "create" | "upsert";
+  /** Precondition: the `resourceVersion` the caller read; a stale one is refused (`409 Conflict`). */
+  resourceVersion?: string;
   signal?: AbortSignal;
+}
+
+export interface DeleteOptions {
+  caller: Caller;
+  /** Precondition: the `resourceVersion` the caller read; a stale one is refused (`409 Conflict`). */
+  resourceVersion?: string;
 }
 
 export interface ApplyResult {
@@ -109,6 +122,8 @@ export interface RequestEvent {
   time: string;
   message: string;
   data?: unknown;
+  /** The request's `resourceVersion` when the event was sent (absent once it is gone). */
+  resourceVersion?: string;
 }
 
 export interface MarketplaceItem {
@@ -138,7 +153,7 @@ export interface PlatformService {
   get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject>;
   list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]>;
   /** Queues the delete workflow and the removal of exactly the files the request wrote, then its stack. */
-  delete(key: RequestKey, opts: { caller: Caller }): Promise<{ namespace: string; kind: string; name: string }>;
+  delete(key: RequestKey, opts: DeleteOptions): Promise<{ namespace: string; kind: string; name: string }>;
   /** Live progress of one request; returns an unsubscribe function. */
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
   /** Queue depth now, for /metrics. */

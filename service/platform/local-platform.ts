@@ -292,17 +292,17 @@ export class LocalPlatform {
     const next = validatePlatformConfig(raw, this.catalogue);
     const prev = this.previousRaw();
     const prevCfg = prev ? validatePlatformConfig(prev, this.catalogue) : undefined;
-    const requests = this.service ? this.service.store.all() : new RequestStore(this.requestsWorkspace()).load();
+    const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
+    const requests = this.service ? store.all() : store.load();
     const plan = planPreflight({
       requests,
       next: new Map(next.promises.map((p) => [p.name, withSelectors(this.catalogue[p.name], p.destinationSelectors)])),
       previousPolicy: (name) => prevCfg?.promises.find((p) => p.name === name)?.deletionPolicy ?? "Block",
     });
     if (plan.migrated.length) {
-      const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
-      if (!this.service) store.load();
+      // Read above in this same tick: compare-and-swap on the version read.
       for (const { rec, spec } of plan.migrated) {
-        store.saveObject({ ...rec, object: { ...rec.object, spec, metadata: { ...rec.object.metadata, generation: rec.object.metadata.generation + 1 } } });
+        store.write({ ...rec, object: { ...rec.object, spec, metadata: { ...rec.object.metadata, generation: rec.object.metadata.generation + 1 } } }, rec.object.metadata.resourceVersion);
       }
     }
     if (plan.cascade.length) {

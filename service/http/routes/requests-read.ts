@@ -29,8 +29,10 @@ export const reconcileRequest: RouteHandler = async ({ res, params, service, cal
   sendJson(res, 202, await service.reconcileNow(keyOf(params), { caller }));
 };
 
-export const deleteRequest: RouteHandler = async ({ res, params, service, caller }) => {
-  sendJson(res, 202, await service.delete(keyOf(params), { caller }));
+/** `?resourceVersion=` makes the delete conditional on the version the client read. */
+export const deleteRequest: RouteHandler = async ({ res, url, params, service, caller }) => {
+  const resourceVersion = url.searchParams.get("resourceVersion") || undefined;
+  sendJson(res, 202, await service.delete(keyOf(params), { caller, resourceVersion }));
 };
 
 function streamOptions(url: URL, heartbeatMs: number | undefined): { until?: "ready"; minGeneration?: number; heartbeatMs?: number } {

@@ -57,6 +57,16 @@ export const createRequests: RouteHandler = async (ctx) => {
   else sendJson(res, 202, { items: results });
 };
 
+/** `metadata.resourceVersion` of a PUT body: the version the client read (a precondition), or none. */
+function resourceVersionOf(object: Record<string, unknown>): string | undefined {
+  const v = (object.metadata as Record<string, unknown>).resourceVersion;
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string") {
+    throw new BadRequestError("metadata.resourceVersion must be a string: send back the value you read, or leave it out", { issues: [{ path: ["metadata", "resourceVersion"], message: "must be a string" }] }, "MalformedBody");
+  }
+  return v;
+}
+
 export const putRequest: RouteHandler = async (ctx) => {
   const { service, caller, res, params } = ctx;
   const objects = await readObjects(ctx);
@@ -68,6 +78,6 @@ export const putRequest: RouteHandler = async (ctx) => {
     sendJson(res, 200, await service.preview(object, { caller }));
     return;
   }
-  const result = await service.apply(object, { caller, mode: "upsert" });
+  const result = await service.apply(object, { caller, mode: "upsert", resourceVersion: resourceVersionOf(object) });
   sendJson(res, result.created ? 201 : 200, result, { Location: result.location });
 };

@@ -10,6 +10,7 @@ import type {
   ApplyOptions,
   ApplyResult,
   Caller,
+  DeleteOptions,
   PlatformService,
   PreviewResult,
   RequestEvent,
@@ -55,6 +56,17 @@ export class InMemoryPlatformService implements PlatformService {
   autoDelayMs = 30;
   /** Makes the next call to `apply` throw this (e.g. a non-Plinth error for the 500 test). */
   failNextApply: unknown;
+  /** Every write of an object or its status gets the next one (as the real store). */
+  private version = 0;
+
+  private nextVersion(): string {
+    return String(++this.version);
+  }
+  /** A precondition `resourceVersion` that is not the object's: 409 Conflict, as the real core. */
+  private checkVersion(key: RequestKey, expected: string | undefined, actual: string | undefined): void {
+    if (expected === undefined || expected === actual) return;
+    throw new ConflictError(`request ${this.keyString(key)} was changed since it was read (resourceVersion ${expected}, now ${actual ?? "gone"}): re-read it and retry`, { ...key, resourceVersion: expected }, "Conflict");
+  }
 
   private keyString(k: RequestKey): string {
     return `${k.namespace}/${this.canonicalKind(k.kind) ?? k.kind}/${k.name}`;
@@ -108,6 +120,7 @@ export class InMemoryPlatformService implements PlatformService {
     if (existing && opts.mode === "create") {
       throw new ConflictError(`request ${this.keyString(key)} already exists: use PUT to update it`, key, "AlreadyExists");
     }
+    this.checkVersion(key, opts.resourceVersion, existing?.metadata.resourceVersion);
     const specChanged = !existing || JSON.stringify(existing.spec) !== JSON.stringify(v.spec);
     const generation = existing ? existing.metadata.generation + (specChanged ? 1 : 0) : 1;
     const stored: RequestObject = {
@@ -121,6 +134,7 @@ export class InMemoryPlatformService implements PlatformService {
         uid: existing?.metadata.uid ?? `uid-${this.objects.size + 1}`,
         creationTimestamp: existing?.metadata.creationTimestamp ?? new Date(Date.now() - 90_000).toISOString(),
         annotations: { "plinth.dev/team": opts.caller.team },
+        resourceVersion: existing && !specChanged ? existing.metadata.resourceVersion : this.nextVersion(),
       },
       spec: v.spec,
       status: existing?.status ?? { conditions: [], observedGeneration: 0, message: "queued", destinations: [], files: [], outputs: {} },
@@ -162,9 +176,11 @@ export class InMemoryPlatformService implements PlatformService {
     );
   }
 
-  async delete(key: RequestKey, opts: { caller: Caller }) {
+  async delete(key: RequestKey, opts: DeleteOptions) {
     const o = this.find(key, opts.caller);
+    this.checkVersion(key, opts.resourceVersion, o.metadata.resourceVersion);
     o.metadata.deletionTimestamp = new Date().toISOString();
+    o.metadata.resourceVersion = this.nextVersion();
     const k = { namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name };
     if (this.autoReconcile) setTimeout(() => this.finishDelete(k), this.autoDelayMs).unref();
     return k;
@@ -204,6 +220,7 @@ export class InMemoryPlatformService implements PlatformService {
     const cond = (type: string, status: "True" | "False", reason: string, message = "") => ({ type, status, reason, message, lastTransitionTime: time });
     this.emit(key, { type: "workflow", time, message: "configure pipeline: 1 step done" });
     o.status = { ...o.status, conditions: [cond("Ready", "False", "Reconciling"), cond("Reconciling", "True", "Running")] };
+    o.metadata.resourceVersion = this.nextVersion();
     this.emit(key, { type: "status", time, message: "reconciling", data: structuredClone(o.status) });
     this.emit(key, { type: "engine", time, message: "plinth:state-store:Placement create" });
     o.status =
@@ -222,6 +239,7 @@ export class InMemoryPlatformService implements PlatformService {
             conditions: [cond("Ready", "False", "WorkflowFailed", "step render failed"), cond("Stalled", "True", "WorkflowFailed", "step render failed: quota too high")],
             message: "stalled",
           };
+    o.metadata.resourceVersion = this.nextVersion();
     this.emit(key, { type: "status", time, message: outcome, data: structuredClone(o.status) });
   }
 

@@ -138,6 +138,28 @@ describe("API routes over a real socket", () => {
     assert.equal(u.json.generation, 2);
   });
 
+  test("resourceVersion preconditions: PUT body metadata.resourceVersion and DELETE ?resourceVersion= answer 409 when stale", async () => {
+    const path = "/v1/requests/default/TeamNamespace/cas";
+    const put = (spec: Record<string, unknown>, rv?: unknown) =>
+      h.call("PUT", path, { body: JSON.stringify({ ...teamNamespace("cas", "default", spec), metadata: { name: "cas", ...(rv === undefined ? {} : { resourceVersion: rv }) } }), contentType: "application/json" });
+    assert.equal((await put({ team: "a" })).status, 201);
+    const read = (await h.call("GET", path)).json;
+    assert.equal(typeof read.metadata.resourceVersion, "string");
+    assert.equal((await put({ team: "b" }, read.metadata.resourceVersion)).status, 200, "the version just read is current");
+    const stale = await put({ team: "c" }, read.metadata.resourceVersion);
+    assert.equal(stale.status, 409);
+    assert.equal(stale.json.code, "Conflict");
+    assert.match(stale.json.message, /re-read/);
+    assert.equal((await h.call("GET", path)).json.spec.team, "b", "the stale write changed nothing");
+    assert.equal((await put({ team: "d" }, 7)).status, 400, "a non-string resourceVersion is malformed");
+
+    const now = (await h.call("GET", path)).json.metadata.resourceVersion;
+    const del = await h.call("DELETE", `${path}?resourceVersion=${read.metadata.resourceVersion}`);
+    assert.equal(del.status, 409);
+    assert.equal((await h.call("GET", path)).json.metadata.deletionTimestamp, undefined);
+    assert.equal((await h.call("DELETE", `${path}?resourceVersion=${now}`)).status, 202);
+  });
+
   test("PUT with a body that disagrees with the path is 400 PathMismatch naming the fields", async () => {
     const r = await h.call("PUT", "/v1/requests/default/TeamNamespace/one", {
       body: JSON.stringify(teamNamespace("two", "other")),

@@ -1,0 +1,78 @@
+/** The request store: compare-and-swap on resourceVersion, persistence across a reload. */
+import { afterEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ConflictError } from "../../../components/errors";
+import { EngineWorkspace } from "../../../service/engine";
+import { RequestStore, StaleRecordError, emptyStatus, type StoredRequest } from "../../../service/core/store";
+
+const dirs: string[] = [];
+function workspace(dir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-store-"))): EngineWorkspace {
+  dirs.push(dir);
+  return new EngineWorkspace({ pulumi: "/nonexistent/pulumi", backendUrl: `file://${dir}/state`, workDir: path.join(dir, "requests"), project: "p", passphrase: "x" });
+}
+
+function request(name: string): StoredRequest {
+  return {
+    object: {
+      apiVersion: "plinth.dev/v1alpha1",
+      kind: "TeamNamespace",
+      metadata: { name, namespace: "default", generation: 1, uid: `uid-${name}`, creationTimestamp: new Date().toISOString(), resourceVersion: "" },
+      spec: { team: "a" },
+    },
+    promise: "namespace",
+    status: emptyStatus(),
+    stackCreated: false,
+  };
+}
+
+describe("RequestStore", () => {
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  test("every write gets a new resourceVersion; a write naming an older one is refused and changes nothing", () => {
+    const store = new RequestStore(workspace());
+    const created = store.create(request("a"));
+    const v1 = created.object.metadata.resourceVersion;
+    assert.match(v1, /^\d+$/);
+    assert.throws(() => store.create(request("a")), (e: unknown) => e instanceof ConflictError && e.code === "AlreadyExists");
+
+    const spec2 = store.write({ ...created, object: { ...created.object, spec: { team: "b" }, metadata: { ...created.object.metadata, generation: 2 } } }, v1);
+    const v2 = spec2.object.metadata.resourceVersion;
+    assert.ok(Number(v2) > Number(v1));
+    const status = store.patch("default.teamnamespace.a", (cur) => ({ status: { ...cur.status, message: "working" } }))!;
+    const v3 = status.object.metadata.resourceVersion;
+    assert.ok(Number(v3) > Number(v2), "a status write is a write too");
+
+    // A writer holding the record it read before another write: refused (409 Conflict, re-read and retry).
+    const stale = () => store.write({ ...created, status: { ...created.status, message: "old" } }, v1);
+    assert.throws(stale, (e: unknown) => e instanceof StaleRecordError && e.code === "Conflict" && e.status === 409 && /re-read it and retry/.test(e.message));
+    const now = store.getByStack("default.teamnamespace.a")!;
+    assert.equal(now.object.spec.team, "b");
+    assert.equal(now.status.message, "working");
+    assert.equal(now.object.metadata.resourceVersion, v3);
+    assert.ok(Object.isFrozen(now) && Object.isFrozen(now.object.metadata) && Object.isFrozen(now.status), "records are immutable snapshots");
+    assert.throws(() => store.write({ ...request("missing"), object: { ...request("missing").object } }, "1"), StaleRecordError);
+  });
+
+  test("a reload keeps the newest object, status and version; later versions stay larger", () => {
+    const ws = workspace();
+    const store = new RequestStore(ws);
+    const rec = store.create(request("b"));
+    const written = store.write({ ...rec, object: { ...rec.object, spec: { team: "c" } } }, rec.object.metadata.resourceVersion);
+    const last = store.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, observedGeneration: 1 }, stackCreated: true }))!;
+    assert.notEqual(written.object.metadata.resourceVersion, last.object.metadata.resourceVersion);
+
+    const again = new RequestStore(ws);
+    const [loaded] = again.load();
+    assert.equal(loaded.object.spec.team, "c");
+    assert.equal(loaded.status.observedGeneration, 1);
+    assert.equal(loaded.stackCreated, true);
+    assert.equal(loaded.object.metadata.resourceVersion, last.object.metadata.resourceVersion, "the status file's newer version wins");
+    const next = again.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, message: "x" } }))!;
+    assert.ok(Number(next.object.metadata.resourceVersion) > Number(last.object.metadata.resourceVersion));
+  });
+});
