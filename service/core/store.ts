@@ -7,7 +7,8 @@
  * names the version it read and a stale write is refused with `StaleRecordError`, so nothing read before an
  * `await` can overwrite a newer record. Each write of object or status gets a new version (a counter, at
  * least the clock in microseconds so it also grows across restarts), persisted in both files; the newer wins
- * on load.
+ * on load. A status file that does not parse is quarantined (`*.corrupt-<time>`) and the request reconciled
+ * again from an empty status.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -47,6 +48,10 @@ function freeze(rec: StoredRequest): StoredRequest {
   Object.freeze(rec.object);
   Object.freeze(rec.status);
   return Object.freeze(rec);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 interface StatusFile {
@@ -99,9 +104,25 @@ export class RequestStore {
     return [...this.byStack.values()];
   }
 
+  /** A request's saved status; one that does not parse is renamed aside, logged, and treated as absent. */
   private readStatusFile(stack: string): StatusFile | undefined {
     const file = path.join(this.statusDir, `${stack}.json`);
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as StatusFile) : undefined;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const saved = JSON.parse(text) as unknown;
+      if (isRecord(saved) && isRecord(saved.status) && Array.isArray(saved.status.conditions)) return saved as unknown as StatusFile;
+      throw new Error("not a status record");
+    } catch (err) {
+      const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+      fs.renameSync(file, aside);
+      this.log(`status of ${stack} is unreadable (${(err as Error).message.split("\n")[0]}): moved to ${path.basename(aside)}; the request will be reconciled again`);
+      return undefined;
+    }
   }
 
   get(key: RequestKey): StoredRequest | undefined {

@@ -1,4 +1,4 @@
-/** The request store: compare-and-swap on resourceVersion, persistence across a reload. */
+/** The request store: compare-and-swap on resourceVersion, persistence across a reload, a corrupt status file. */
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -74,5 +74,34 @@ describe("RequestStore", () => {
     assert.equal(loaded.object.metadata.resourceVersion, last.object.metadata.resourceVersion, "the status file's newer version wins");
     const next = again.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, message: "x" } }))!;
     assert.ok(Number(next.object.metadata.resourceVersion) > Number(last.object.metadata.resourceVersion));
+  });
+
+  test("a corrupt status file is quarantined and logged once; the request loads with an empty status", () => {
+    const ws = workspace();
+    const store = new RequestStore(ws);
+    const rec = store.create(request("c"));
+    store.patch("default.teamnamespace.c", (cur) => ({ status: { ...cur.status, observedGeneration: 1, message: "Ready" }, stackCreated: true }));
+    const statusDir = path.join(ws.options.workDir, "status");
+    fs.writeFileSync(path.join(statusDir, "default.teamnamespace.c.json"), '{"status": {"conditions": [tru');
+
+    const logs: string[] = [];
+    const again = new RequestStore(ws, (l) => logs.push(l));
+    const loaded = again.load();
+    assert.equal(loaded.length, 1, "the start goes on");
+    assert.deepEqual(loaded[0].status, emptyStatus(), "reconciled again from scratch");
+    assert.equal(loaded[0].object.metadata.uid, rec.object.metadata.uid);
+    const files = fs.readdirSync(statusDir);
+    assert.ok(!files.includes("default.teamnamespace.c.json"));
+    const aside = files.filter((f) => f.startsWith("default.teamnamespace.c.json.corrupt-"));
+    assert.equal(aside.length, 1, files.join(","));
+    assert.equal(fs.readFileSync(path.join(statusDir, aside[0]), "utf8"), '{"status": {"conditions": [tru', "kept for a look");
+    assert.equal(logs.length, 1);
+    assert.match(logs[0], /default\.teamnamespace\.c.*moved to .*corrupt-.*reconciled again/);
+
+    // Valid JSON of the wrong shape is quarantined the same way.
+    fs.writeFileSync(path.join(statusDir, "default.teamnamespace.c.json"), "null");
+    const third = new RequestStore(ws, (l) => logs.push(l));
+    assert.deepEqual(third.load()[0].status, emptyStatus());
+    assert.equal(logs.length, 2);
   });
 });
