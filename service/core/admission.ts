@@ -1,14 +1,23 @@
 /**
- * Admission of a request body (apply and preview alike): the Promise serving it, its validation and the
- * caller's namespace.
+ * Admission of a request body (apply and preview alike): the Promise serving it, its validation, the
+ * caller's namespace, and the platform's reserved metadata. `plinth.dev/*` labels and annotations (team,
+ * compound owner) are the platform's: a body may only repeat the values the stored request already has
+ * (a GET → edit → PUT round trip); anything else is refused with 422 `ReservedMetadata`, so owner links
+ * cannot be forged. The stored request keeps its reserved labels whatever the body says.
  */
-import { BadRequestError, NotFoundError } from "../../components/errors";
+import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../../components/errors";
 import { validateRequest } from "../../components/promise/schema";
 import { assertMayUse } from "./auth";
-import { OWNER_KIND, OWNER_NAME, OWNER_NAMESPACE } from "./platform-agent";
+import { OWNER_KIND, OWNER_NAME, OWNER_NAMESPACE, ownerOf } from "./platform-agent";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";
 import type { Caller, RequestKey, RequestObject } from "./types";
+
+const RESERVED = /^([a-z0-9-]+\.)*plinth\.dev\//i;
+
+export function isReserved(key: string): boolean {
+  return RESERVED.test(key);
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -52,12 +61,43 @@ export function admit(promises: readonly InstalledPromise[], object: unknown, ca
   return { p, obj, key: { namespace, kind: p.entry.kind, name: valid.metadata.name } };
 }
 
-/** The labels to store for a body from a team: the body's. */
-export function admittedLabels(obj: Omit<RequestObject, "status">, _existing: StoredRequest | undefined): Record<string, string> | undefined {
-  return obj.metadata.labels;
+/**
+ * The labels to store for a body from a team: its own labels plus the stored request's reserved ones;
+ * 422 when the body sets a reserved label or annotation to anything but its stored value.
+ */
+export function admittedLabels(obj: Omit<RequestObject, "status">, existing: StoredRequest | undefined): Record<string, string> | undefined {
+  const issues: FieldIssue[] = [];
+  for (const field of ["labels", "annotations"] as const) {
+    const stored = existing?.object.metadata[field] ?? {};
+    for (const [k, v] of Object.entries(obj.metadata[field] ?? {})) {
+      if (isReserved(k) && stored[k] !== v) {
+        issues.push({ path: ["metadata", field, k], message: `"${k}" is reserved for the platform (team and owner links): remove it from the request` });
+      }
+    }
+  }
+  if (issues.length) throw new ValidationError(`reserved metadata in the request: ${issues.map((i) => i.path.slice(2).join("")).join(", ")}`, issues, "ReservedMetadata");
+  return mergeLabels(obj.metadata.labels, existing?.object.metadata.labels);
 }
 
-/** A compound child's labels: the rendered ones plus the owner link. */
+/** A compound child's labels: the rendered ones without reserved keys, plus the owner link. */
 export function childLabels(obj: Omit<RequestObject, "status">, owner: RequestKey): Record<string, string> {
-  return { ...obj.metadata.labels, [OWNER_NAMESPACE]: owner.namespace, [OWNER_KIND]: owner.kind, [OWNER_NAME]: owner.name };
+  return mergeLabels(obj.metadata.labels, { [OWNER_NAMESPACE]: owner.namespace, [OWNER_KIND]: owner.kind, [OWNER_NAME]: owner.name })!;
+}
+
+function mergeLabels(own: Record<string, string> | undefined, reservedFrom: Record<string, string> | undefined): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(own ?? {})) if (!isReserved(k)) out[k] = v;
+  for (const [k, v] of Object.entries(reservedFrom ?? {})) if (isReserved(k)) out[k] = v;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A compound parent never adopts a request it did not create: 409 `ChildConflict` naming it. */
+export function assertChildOf(existing: StoredRequest, owner: RequestKey, key: RequestKey): void {
+  const o = ownerOf(existing);
+  if (o && o.namespace === owner.namespace && o.name === owner.name && o.kind.toLowerCase() === owner.kind.toLowerCase()) return;
+  throw new ConflictError(
+    `${key.kind} "${key.name}" already exists in namespace "${key.namespace}" and was not created by ${owner.kind} "${owner.name}": rename one of them or delete the existing request`,
+    { ...key, owner },
+    "ChildConflict",
+  );
 }

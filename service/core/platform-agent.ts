@@ -3,9 +3,11 @@
  * destination's path; after each reconcile of a parent the agent reads those files from Git and applies
  * each child like any request (as the platform itself), deletes children the parent no longer writes, and
  * folds the children's state into the parent's status (`children`, Ready only when all are, Stalled naming
- * a failed child).
+ * a failed child). A request the parent did not create is never adopted: the parent is Stalled with
+ * `ChildConflict` naming it, and it stays as it is (it is not deleted with the parent either).
  */
 import YAML from "yaml";
+import { PlinthError } from "../../components/errors";
 import type { DestinationSpec } from "../../destinations/types";
 import type { StoreRegistry } from "../platform/stores";
 import { conditionOf, setCondition } from "./conditions";
@@ -20,7 +22,7 @@ export interface PlatformAgentOptions {
   store: RequestStore;
   stores: StoreRegistry;
   destinations: Required<DestinationSpec>[];
-  /** Applies a child (upsert) as the platform, owned by `owner`. */
+  /** Applies a child (upsert) as the platform, owned by `owner`; 409 `ChildConflict` for a request it did not create. */
   apply: (object: unknown, owner: RequestKey) => Promise<ApplyResult>;
   /** Queues a child's deletion. */
   remove: (key: RequestKey) => Promise<void>;
@@ -75,14 +77,23 @@ export class PlatformAgent {
     }
     const parentKey = keyOf(parent);
     const applied: RequestKey[] = [];
-    for (const obj of desired) applied.push(await this.o.apply(obj, parentKey));
+    const conflicts: string[] = [];
+    for (const obj of desired) {
+      try {
+        applied.push(await this.o.apply(obj, parentKey));
+      } catch (err) {
+        if (!(err instanceof PlinthError && err.code === "ChildConflict")) throw err;
+        conflicts.push(err.message);
+        this.o.log(`platform agent: ${parentKey.kind}/${parentKey.name}: ${err.message}`);
+      }
+    }
     for (const child of this.children(parentKey)) {
       if (!applied.some((k) => sameKey(k, keyOf(child)))) {
         this.o.log(`platform agent: ${parentKey.kind}/${parentKey.name} no longer writes ${child.object.kind}/${child.object.metadata.name}; deleting it`);
         await this.o.remove(keyOf(child));
       }
     }
-    this.aggregate(parentKey);
+    this.aggregate(parentKey, conflicts);
   }
 
   /** Before a parent is removed: delete its children (their files go with their stacks). */
@@ -96,17 +107,21 @@ export class PlatformAgent {
     if (owner) this.aggregate(owner);
   }
 
-  /** Folds children into the parent's status as it is now: `children`, `ChildrenReady`, `Ready`, `Stalled`. */
-  aggregate(parentKey: RequestKey): void {
+  /**
+   * Folds children into the parent's status as it is now: `children`, `ChildrenReady`, `Ready`, `Stalled`.
+   * `conflicts` (from a sync) sets or clears `Stalled`/`ChildConflict`; without it the last sync's stays.
+   */
+  aggregate(parentKey: RequestKey, conflicts?: string[]): void {
     this.o.updateStatus(parentKey, (parent) => {
       if (parent.object.metadata.deletionTimestamp) return undefined;
       const kids = this.children(parentKey);
-      if (kids.length === 0 && !parent.status.children) return undefined;
-      return this.folded(parent.status, kids);
+      const hadConflict = conditionOf(parent.status.conditions, "Stalled")?.reason === "ChildConflict";
+      if (kids.length === 0 && !parent.status.children && !conflicts?.length && !hadConflict) return undefined;
+      return this.folded(parent.status, kids, conflicts);
     });
   }
 
-  private folded(status: RequestStatus, kids: StoredRequest[]): RequestStatus {
+  private folded(status: RequestStatus, kids: StoredRequest[], conflicts: string[] | undefined): RequestStatus {
     const ready = (r: StoredRequest) => conditionOf(r.status.conditions, "Ready")?.status === "True" && r.status.observedGeneration === r.object.metadata.generation;
     const children = kids.map((k) => ({ namespace: k.object.metadata.namespace, kind: k.object.kind, name: k.object.metadata.name, ready: ready(k) }));
     const stalled = kids.find((k) => conditionOf(k.status.conditions, "Stalled")?.status === "True");
@@ -119,10 +134,13 @@ export class PlatformAgent {
       reason: notReady.length ? "ChildrenNotReady" : "ChildrenReady",
       message: notReady.length ? waiting : `${children.length} children ready`,
     });
-    conditions = conditions.filter((c) => !(c.type === "Stalled" && c.reason === "ChildStalled"));
+    const kept = conditionOf(conditions, "Stalled");
+    const conflict = conflicts === undefined ? (kept?.reason === "ChildConflict" ? kept.message : undefined) : conflicts.join("; ") || undefined;
+    conditions = conditions.filter((c) => !(c.type === "Stalled" && (c.reason === "ChildStalled" || c.reason === "ChildConflict")));
     const stall = (reason: string, message: string): Condition[] =>
       setCondition(setCondition(conditions, { type: "Stalled", status: "True", reason, message }), { type: "Ready", status: "False", reason, message });
-    if (stalled) conditions = stall("ChildStalled", `child ${stalled.object.kind}/${stalled.object.metadata.name} is stalled: ${conditionOf(stalled.status.conditions, "Stalled")?.message ?? ""}`);
+    if (conflict) conditions = stall("ChildConflict", conflict);
+    else if (stalled) conditions = stall("ChildStalled", `child ${stalled.object.kind}/${stalled.object.metadata.name} is stalled: ${conditionOf(stalled.status.conditions, "Stalled")?.message ?? ""}`);
     else {
       const ok = written && notReady.length === 0;
       conditions = setCondition(conditions, { type: "Ready", status: ok ? "True" : "False", reason: ok ? "Ready" : "ChildrenNotReady", message: ok ? "resource and all its children are ready" : waiting });

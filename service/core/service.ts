@@ -14,7 +14,7 @@ import type { DestinationSpec } from "../../destinations/types";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";
-import { admit, admittedLabels, childLabels, promiseFor } from "./admission";
+import { admit, admittedLabels, assertChildOf, childLabels, promiseFor } from "./admission";
 import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
 import { PlatformAgent } from "./platform-agent";
@@ -296,13 +296,15 @@ export class PlinthService implements PlatformService {
 
   /**
    * Creates or updates a request (compare-and-swap on the record read just before, in the same tick).
-   * With `owner` (the platform agent applying a compound child) the child gets the owner's labels.
+   * With `owner` (the platform agent applying a compound child) it never touches a request `owner` did
+   * not create.
    */
   private async write(object: unknown, opts: ApplyOptions, owner?: RequestKey): Promise<ApplyResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
     if (existing) {
       assertMayWrite(existing, opts.caller, key);
+      if (owner) assertChildOf(existing, owner, key);
       if (opts.mode === "create") throw new ConflictError(`${key.kind} "${key.name}" already exists in namespace "${key.namespace}"; use PUT to update it`, key, "AlreadyExists");
       const version = existing.object.metadata.resourceVersion;
       if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(key, opts.resourceVersion, version);

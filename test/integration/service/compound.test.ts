@@ -66,6 +66,66 @@ describe("compound Web App Golden Path through the service and the platform agen
     assert.deepEqual(treeOf(clone2, "platform/resources"), ["platform/resources/kustomization.yaml"]);
   });
 
+  test("a child never adopts a request it did not create: the parent is Stalled with ChildConflict, the existing one untouched and kept", async () => {
+    const pg = { apiVersion: "marketplace.kratix.io/v1alpha1", kind: "postgresql", metadata: { name: "shop" }, spec: { env: "dev", teamId: "acid", dbName: "orders" } };
+    assert.equal((await call("POST", "/v1/requests", JSON.stringify(pg), "application/json")).status, 202);
+    await t.platform.service!.idle();
+    const app = fs.readFileSync(path.join(REPO_ROOT, "test/fixtures/kratix/web-app.yaml"), "utf8").replace(/todoer/g, "shop");
+    assert.equal((await call("POST", "/v1/requests", app)).status, 202);
+    await t.platform.service!.idle();
+
+    const parent = (await (await call("GET", "/v1/requests/default/app/shop")).json()) as Obj;
+    const stalled = parent.status.conditions.find((c) => c.type === "Stalled");
+    assert.equal(stalled?.status, "True", JSON.stringify(parent.status.conditions));
+    assert.equal((stalled as { reason?: string }).reason, "ChildConflict");
+    assert.match(stalled!.message, /postgresql "shop"/);
+    assert.equal(parent.status.conditions.find((c) => c.type === "Ready")?.status, "False");
+    type Pg = Obj & { metadata: { generation: number; deletionTimestamp?: string }; spec: Record<string, unknown> };
+    const untouched = async () => {
+      const got = (await (await call("GET", "/v1/requests/default/postgresql/shop")).json()) as Pg;
+      assert.equal(got.metadata.generation, 1, "its spec was not overwritten");
+      assert.deepEqual({ teamId: got.spec.teamId, dbName: got.spec.dbName }, { teamId: "acid", dbName: "orders" });
+      assert.ok(!Object.keys(got.metadata.labels ?? {}).some((k) => k.startsWith("plinth.dev/")), "no owner labels");
+      assert.equal(got.metadata.deletionTimestamp, undefined);
+    };
+    await untouched();
+
+    assert.equal((await call("DELETE", "/v1/requests/default/app/shop")).status, 202);
+    await t.platform.service!.idle();
+    assert.equal((await call("GET", "/v1/requests/default/app/shop")).status, 404);
+    await untouched();
+    assert.equal((await call("DELETE", "/v1/requests/default/postgresql/shop")).status, 202);
+    await t.platform.service!.idle();
+  });
+
+  test("plinth.dev/* labels and annotations in a body are refused with 422 (POST, PUT, preview); a GET → PUT round trip keeps working", async () => {
+    const jenkins = (labels?: Record<string, string>, annotations?: Record<string, string>) =>
+      JSON.stringify({ apiVersion: "marketplace.kratix.io/v1alpha1", kind: "jenkins", metadata: { name: "plain", labels, annotations }, spec: { env: "dev" } });
+    const forged = { "plinth.dev/owner-namespace": "default", "plinth.dev/owner-kind": "app", "plinth.dev/owner-name": "shop" };
+    const refused = async (res: Response, what: string) => {
+      assert.equal(res.status, 422, what);
+      const body = (await res.json()) as { code: string; message: string; details: { issues: { path: string[] }[] } };
+      assert.equal(body.code, "ReservedMetadata", what);
+      assert.match(body.message, /reserved/);
+    };
+    const head = await t.head();
+    await refused(await call("POST", "/v1/requests", jenkins(forged), "application/json"), "POST with owner labels");
+    await refused(await call("POST", "/v1/requests", jenkins(undefined, { "plinth.dev/team": "other" }), "application/json"), "POST with a team annotation");
+    await refused(await call("POST", "/v1/requests?dryRun=true", jenkins(forged), "application/json"), "preview");
+    await refused(await call("PUT", "/v1/requests/default/jenkins/plain", jenkins({ "x.plinth.dev/anything": "1" }), "application/json"), "PUT (create)");
+    assert.equal((await call("GET", "/v1/requests/default/jenkins/plain")).status, 404, "nothing created");
+    assert.equal(await t.head(), head, "nothing committed");
+
+    assert.equal((await call("PUT", "/v1/requests/default/jenkins/plain", jenkins({ tier: "web" }), "application/json")).status, 201);
+    const got = (await (await call("GET", "/v1/requests/default/jenkins/plain")).json()) as { metadata: Record<string, unknown>; spec: unknown };
+    const again = await call("PUT", "/v1/requests/default/jenkins/plain", JSON.stringify({ apiVersion: "marketplace.kratix.io/v1alpha1", kind: "jenkins", metadata: got.metadata, spec: got.spec }), "application/json");
+    assert.equal(again.status, 200, "the stored plinth.dev/team annotation may be sent back unchanged");
+    assert.equal(((await again.json()) as { generation: number }).generation, 1);
+    await refused(await call("PUT", "/v1/requests/default/jenkins/plain", jenkins({ tier: "web", ...forged }), "application/json"), "PUT (update)");
+    assert.equal((await call("DELETE", "/v1/requests/default/jenkins/plain")).status, 202);
+    await t.platform.service!.idle();
+  });
+
   test("the Marketplace lists every Promise with its version, installed or not (API and CLI)", async () => {
     const body = (await (await call("GET", "/v1/marketplace")).json()) as { items: { name: string; version: string; installed: boolean; kind: string }[] };
     const installed = Object.fromEntries(body.items.map((i) => [i.name, i.installed]));
