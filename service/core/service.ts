@@ -347,9 +347,11 @@ export class PlinthService implements PlatformService {
     return { ...key, generation: 1, created: true, location: locationOf(key) };
   }
 
+  /** Same admission and visibility as apply: another team's request is refused, never diffed. */
   async preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    if (existing) assertMayWrite(existing, opts.caller, key);
     const labels = admittedLabels(obj, existing);
     return previewRequest({
       promise: p,

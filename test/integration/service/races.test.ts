@@ -1,19 +1,26 @@
 /**
  * An acknowledged write is never undone by the platform: a DELETE or PUT that lands while the request's
  * first reconcile is still creating its stack (or running `up`) wins, checked in status, in Git and in
- * the persisted record once the service is idle.
+ * the persisted record once the service is idle. And in a namespace two teams share, one team's preview
+ * shows nothing of the other's request.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { sha256Hex } from "../../../service/core";
 import { startTestPlatform, treeOf, type TestPlatform } from "../../support/platform";
+
+const OPS_TOKEN = "ops-token-0123456789abcdef0123";
 
 const config = {
   stateStores: [{ name: "default", embedded: true }],
   destinations: [{ name: "dev", labels: { env: "dev" } }],
   promises: [{ name: "namespace" }],
-  teams: [{ name: "dev", namespaces: ["default"] }],
+  teams: [
+    { name: "dev", namespaces: ["default"] },
+    { name: "ops", namespaces: ["default"], tokenSha256: sha256Hex(OPS_TOKEN) },
+  ],
 };
 
 const request = (name: string, cpu = "2") => ({
@@ -25,12 +32,12 @@ const request = (name: string, cpu = "2") => ({
 
 type Got = { metadata: { generation: number; resourceVersion: string; deletionTimestamp?: string }; spec: { quota: { cpu: string } }; status: { observedGeneration: number; conditions: { type: string; status: string }[]; files: { path: string }[] } };
 
-describe("no lost acknowledged writes (real engine and Git)", () => {
+describe("no lost acknowledged writes; shared namespaces (real engine and Git)", () => {
   let t: TestPlatform;
-  const call = (method: string, p: string, body?: unknown) =>
+  const call = (method: string, p: string, body?: unknown, token = t.platform.devToken) =>
     fetch(`${t.platform.url}${p}`, {
       method,
-      headers: { authorization: `Bearer ${t.platform.devToken}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const stackConfig = (name: string) => t.platform.service!.options.workspace.readConfig(`default.teamnamespace.${name}`)["plinth:request"];
@@ -94,5 +101,22 @@ describe("no lost acknowledged writes (real engine and Git)", () => {
     await t.platform.service!.idle();
     assert.equal((await call("GET", "/v1/requests/default/TeamNamespace/mid")).status, 404);
     assert.deepEqual(treeOf(await t.clone(), "dev/resources/default/namespace/mid"), []);
+  });
+
+  test("preview obeys GET's visibility: another team's request in a shared namespace is refused like a write, none of its files shown", async () => {
+    assert.equal((await call("POST", "/v1/requests", request("private", "7"))).status, 202);
+    await t.platform.service!.idle();
+    assert.equal((await call("GET", "/v1/requests/default/TeamNamespace/private", undefined, OPS_TOKEN)).status, 404, "ops cannot GET it");
+    for (const [method, p] of [["POST", "/v1/requests?dryRun=true"], ["PUT", "/v1/requests/default/TeamNamespace/private?dryRun=true"]]) {
+      const res = await call(method, p, request("private", "1"), OPS_TOKEN);
+      const text = await res.text();
+      assert.equal(res.status, 403, `${method} preview: ${text}`);
+      assert.equal((JSON.parse(text) as { code: string }).code, "RequestOwnedByAnotherTeam");
+      assert.ok(!text.includes("resources/default/namespace/private/") && !/cpu/.test(text), `no file or content of dev's request: ${text}`);
+    }
+    assert.equal((await call("POST", "/v1/requests", request("private", "1"), OPS_TOKEN)).status, 403, "the write answers the same");
+    assert.equal((await call("PUT", "/v1/requests/default/TeamNamespace/private", request("private", "1"), OPS_TOKEN)).status, 403);
+    const own = await call("POST", "/v1/requests?dryRun=true", request("ops-own"), OPS_TOKEN);
+    assert.equal(own.status, 200, "a name nobody holds previews as a create");
   });
 });
