@@ -95,8 +95,10 @@ export class Reconciler {
       await ws.createStack(stack);
       // `stack init` rewrites the settings file: put the request (as it is now) back in its config.
       this.o.store.restoreObject(stack);
-      this.o.store.patch(stack, () => ({ stackCreated: true }));
+      const now = this.o.store.patch(stack, () => ({ stackCreated: true }));
       stackCreated = true;
+      // Deleted or changed while the stack was created: the queue runs it again with the newer record.
+      if (!now || now.object.metadata.deletionTimestamp || now.object.metadata.generation !== gen) return;
     }
     const previous = (rec.status as RequestStatus & { groups?: PlanStatus["destinations"] }).groups;
     const res = await ws.stack(stack).up({
