@@ -96,6 +96,11 @@ export class PlatformAgent {
     this.aggregate(parentKey, conflicts);
   }
 
+  /** Parents stalled on a name another request holds: worth a new sync once a request is removed. */
+  conflicted(): StoredRequest[] {
+    return this.o.store.all().filter((r) => !r.object.metadata.deletionTimestamp && conditionOf(r.status.conditions, "Stalled")?.reason === "ChildConflict");
+  }
+
   /** Before a parent is removed: delete its children (their files go with their stacks). */
   async removeChildren(parent: RequestKey): Promise<void> {
     for (const child of this.children(parent)) if (!child.object.metadata.deletionTimestamp) await this.o.remove(keyOf(child));

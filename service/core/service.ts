@@ -117,7 +117,11 @@ export class PlinthService implements PlatformService {
           this.applied?.forget(stackNameOf(keyOf(rec)));
           return this.agent.removeChildren(keyOf(rec));
         },
-        afterRemove: (rec) => this.applied?.nudge(rec.status.destinations ?? []),
+        afterRemove: (rec) => {
+          this.applied?.nudge(rec.status.destinations ?? []);
+          // A name may have been freed for a compound parent stalled on ChildConflict.
+          for (const parent of this.agent.conflicted()) this.queue.add(stackNameOf(keyOf(parent)));
+        },
         statusChanged: (rec) => this.agent.childChanged(rec),
       },
     });

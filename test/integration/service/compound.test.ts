@@ -94,8 +94,22 @@ describe("compound Web App Golden Path through the service and the platform agen
     await t.platform.service!.idle();
     assert.equal((await call("GET", "/v1/requests/default/app/shop")).status, 404);
     await untouched();
+
+    // Once the name is free, a parent stalled on it syncs again and makes its own child.
+    assert.equal((await call("POST", "/v1/requests", app)).status, 202);
+    await t.platform.service!.idle();
+    const again = (await (await call("GET", "/v1/requests/default/app/shop")).json()) as Obj;
+    assert.equal(again.status.conditions.find((c) => c.type === "Stalled")?.status, "True");
     assert.equal((await call("DELETE", "/v1/requests/default/postgresql/shop")).status, 202);
     await t.platform.service!.idle();
+    const recovered = (await (await call("GET", "/v1/requests/default/app/shop")).json()) as Obj;
+    assert.equal(recovered.status.conditions.find((c) => c.type === "Ready")?.status, "True", JSON.stringify(recovered.status.conditions));
+    assert.equal(recovered.status.conditions.find((c) => c.type === "Stalled"), undefined);
+    const own = (await (await call("GET", "/v1/requests/default/postgresql/shop")).json()) as Pg;
+    assert.equal(own.metadata.labels?.["plinth.dev/owner-name"], "shop", "now the app's own child");
+    assert.equal((await call("DELETE", "/v1/requests/default/app/shop")).status, 202);
+    await t.platform.service!.idle();
+    assert.equal((await call("GET", "/v1/requests/default/postgresql/shop")).status, 404, "and deleted with it");
   });
 
   test("plinth.dev/* labels and annotations in a body are refused with 422 (POST, PUT, preview); a GET → PUT round trip keeps working", async () => {
