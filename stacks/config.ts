@@ -52,6 +52,18 @@ export const promiseEntrySchema = z.object({
    * them; `Cascade` deletes them (delete workflow, files, stacks) first, then the Promise's Dependencies.
    */
   deletionPolicy: z.enum(["Block", "Cascade"]).default("Block"),
+  /**
+   * How its workflows are retried: `limit` attempts of a failing configure run before the request is
+   * Stalled (a failing delete workflow is retried without limit), waiting `initialDelay`, doubling up to
+   * `maxDelay` (Go durations such as 500ms, 10s, 5m).
+   */
+  backoff: z
+    .object({
+      limit: z.number().int().min(1, { message: "must be at least 1" }).default(4),
+      initialDelay: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a Go duration such as 500ms, 1s or 1m").default("1s"),
+      maxDelay: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a Go duration such as 30s, 5m or 1h").default("5m"),
+    })
+    .optional(),
   /** Extra Kratix destination selectors the platform team adds to the Promise's own (ANDed). */
   destinationSelectors: z.array(z.object({ matchLabels: z.record(z.string(), z.string()) })).default([]),
 });

@@ -1,5 +1,5 @@
 /** `plinth describe <kind> <name>`: conditions, destinations, files and outputs of one request. */
-import type { RequestObject } from "../../service/core/types";
+import type { RequestObject, StepLogs } from "../../service/core/types";
 import { requestPath } from "../client";
 import { describeRequest } from "../format";
 import { NAMESPACE, namespaceOf, positionals } from "./options";
@@ -12,8 +12,15 @@ export const describeCommand: Command = {
   options: { ...NAMESPACE },
   async run({ args, flags, io, client }) {
     const [kind, name] = positionals(args, ["kind", "name"], describeCommand.usage);
-    const { body } = await client.request<RequestObject>("GET", requestPath({ namespace: namespaceOf(flags), kind, name }));
-    io.stdout(describeRequest(body, io.now()));
+    const path = requestPath({ namespace: namespaceOf(flags), kind, name });
+    const { body } = await client.request<RequestObject>("GET", path);
+    let logs: StepLogs | undefined;
+    try {
+      logs = (await client.request<StepLogs>("GET", `${path}/logs`)).body;
+    } catch {
+      logs = undefined; // an older service without step logs
+    }
+    io.stdout(describeRequest(body, io.now(), logs));
     return 0;
   },
 };

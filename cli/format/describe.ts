@@ -1,6 +1,6 @@
 /** A request in full, kubectl-describe style: metadata, spec, conditions, destinations, files, outputs. */
 import * as YAML from "yaml";
-import type { RequestObject } from "../../service/core/types";
+import type { RequestObject, StepLogs } from "../../service/core/types";
 import { formatAge } from "./age";
 import { table } from "./table";
 
@@ -16,7 +16,14 @@ function block(title: string, body: string | undefined): string {
   return `${title}:\n${body && body.trim() ? indent(body) : "  <none>"}`;
 }
 
-export function describeRequest(o: RequestObject, now: number): string {
+/** The last `lines` lines of the step logs, each with its step. */
+function logTail(logs: StepLogs, lines = 20): string {
+  const all = logs.entries.flatMap((e) => e.text.replace(/\n$/, "").split("\n").map((l) => `[${e.step}] ${l}`));
+  const head = all.length > lines ? [`(last ${lines} of ${all.length} lines; \`plinth logs\` shows all)`] : [];
+  return [...head, ...all.slice(-lines)].join("\n");
+}
+
+export function describeRequest(o: RequestObject, now: number, logs?: StepLogs): string {
   const s = o.status ?? { conditions: [], destinations: [], files: [], outputs: {}, observedGeneration: 0, message: "" };
   const md = o.metadata;
   const head = [
@@ -45,6 +52,11 @@ export function describeRequest(o: RequestObject, now: number): string {
   parts.push(block("Destinations", s.destinations?.join("\n")));
   parts.push(block("Files", s.files?.length ? table(["DESTINATION", "PATH", "COMMIT"], s.files.map((f) => [f.destination, f.path, f.commit.slice(0, 12)])) : undefined));
   parts.push(block("Outputs", s.outputs && Object.keys(s.outputs).length ? YAML.stringify(s.outputs) : undefined));
+  if (s.nextRunTime) parts.push(block("Next Run", s.nextRunTime));
+  if (s.history?.length) {
+    parts.push(block("History", table(["TYPE", "REASON", "AGE", "MESSAGE"], s.history.map((h) => [h.type, h.reason, formatAge(h.time, now), h.message]))));
+  }
+  if (logs) parts.push(block(`Step Logs${logs.generation !== undefined ? ` (generation ${logs.generation})` : ""}`, logs.entries.length ? logTail(logs) : undefined));
   if (s.children?.length) {
     parts.push(block("Children", table(["NAMESPACE", "KIND", "NAME", "READY"], s.children.map((c) => [c.namespace, c.kind, c.name, String(c.ready)]))));
   }

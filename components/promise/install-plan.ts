@@ -10,6 +10,13 @@ import type { PlacementSpec } from "./groups";
 import { jsonSchemaOf, parseConfig } from "./schema";
 import type { AnyPromise, PromiseObject, RegistryEntry } from "./types";
 import type * as pulumi from "@pulumi/pulumi";
+import { assertKratixMounts } from "../workflow/actions/kratix-mount";
+
+/** Whether any workflow of the Promise has a Kratix command step. */
+export function usesCommandSteps(promise: AnyPromise): boolean {
+  const sets = [promise.workflows?.promise, promise.workflows?.resource];
+  return sets.some((w) => [...(w?.configure ?? []), ...(w?.delete ?? [])].some((p) => p.steps.some((s) => s.kind === "command")));
+}
 
 /** A Promise installed alongside: its name, or name and version. */
 export type InstalledPromise = string | { name: string; version?: string };
@@ -48,6 +55,7 @@ export function checkInstallation(args: InstallationInput): { config: unknown } 
   if (!cfg.ok) throw new ValidationError(`config of Promise "${args.promise.name}" is invalid: ${formatIssues(cfg.issues)}`, cfg.issues, "InvalidConfig");
   const missing = missingRequiredPromises(args.promise, args.installed);
   if (missing.length) throw new ValidationError(missing.map((m) => m.message).join("; "), missing, "RequiredPromiseMissing");
+  if (usesCommandSteps(args.promise)) assertKratixMounts(`Promise "${args.promise.name}"`);
   return { config: cfg.value };
 }
 
@@ -87,7 +95,7 @@ export interface InstallationPlan {
 export async function planInstallation(name: string, args: InstallationInput, config: unknown, parent?: pulumi.Resource): Promise<InstallationPlan> {
   const pipelines = args.promise.workflows?.promise?.configure ?? [];
   const workflow = pipelines.length
-    ? await runPipelines({ pipelines, object: promiseObject(args.promise), config, phase: { scope: "promise", action: "configure" }, parent, name, promise: args.promise.name })
+    ? await runPipelines({ pipelines, object: promiseObject(args.promise), config, phase: { scope: "promise", action: "configure" }, parent, name, promise: args.promise.name, plural: "promises" })
     : undefined;
   const placements = buildDependencyPlacements({ name, promise: args.promise, config, destinations: args.destinations, store: args.store, workflow });
   const actions = workflow ? actionResources(name, workflow) : [];

@@ -9,6 +9,8 @@ import { requestStatus, type RequestStatus } from "./request-status";
 import { parseConfig, validateRequest } from "./schema";
 import type { AnyPromise, ResourceRequestObject } from "./types";
 import type * as pulumi from "@pulumi/pulumi";
+import type { StepLogSink } from "../workflow/types";
+import { pluralOf } from "./define";
 
 export interface RequestInput {
   promise: AnyPromise;
@@ -20,6 +22,8 @@ export interface RequestInput {
   store: string;
   /** The previous `status.destinations`, to keep each group where it was. */
   previousDestinations?: PreviousDestination[];
+  /** Receives the configure workflow's step output (secrets redacted). */
+  log?: StepLogSink;
 }
 
 export interface RequestPlan {
@@ -56,6 +60,8 @@ export async function planRequest(
     parent,
     name,
     promise: args.promise.name,
+    plural: pluralOf(args.promise),
+    log: args.log,
   });
   const { placements, schedule } = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,

@@ -93,11 +93,14 @@ const commandRunner: StepRunner = async (step, ctx) => {
     maxOutputBytes: step.maxOutputBytes as number | undefined,
     object: ctx.input.object,
     initialFiles: before,
+    secrets: ctx.secrets ? [...ctx.secrets] : undefined,
+    onOutput: ctx.log ? (stream, text) => ctx.log!({ step: `${ctx.pipeline}/${step.name}`, stream, text }) : undefined,
     kratix: {
       promiseName: ctx.promise ?? ctx.name ?? "workflow",
       pipelineName: ctx.pipeline,
       workflowType: ctx.phase.scope,
       workflowAction: ctx.phase.action,
+      crdPlural: ctx.plural,
     },
   });
   const files: NonNullable<StepOutput["files"]> = { ...r.files };

@@ -2,6 +2,8 @@
 import { PlinthError } from "../errors";
 import { isSafeRelativePath, serialiseFile } from "./files";
 import { stepRunner } from "./registry";
+import { redact } from "./actions/redact";
+import { credentialValues } from "./secrets";
 import { conditionsOf, mergeConditions, mergeStatus } from "./status";
 import type {
   ActionDeclaration,
@@ -11,6 +13,7 @@ import type {
   RenderStep,
   Step,
   StepContext,
+  StepLogSink,
   StepOutput,
   WorkflowControl,
   WorkflowObject,
@@ -31,6 +34,12 @@ export interface RunPipelinesArgs {
   /** Passed to step runners of other kinds (parent of resources they create). */
   parent?: pulumi.Resource;
   name?: string;
+  /** Plural of the object's kind, for command steps' `KRATIX_CRD_PLURAL`. */
+  plural?: string;
+  /** Receives every step's output, secrets redacted. */
+  log?: StepLogSink;
+  /** Values to redact from step logs (besides credentials found in `config`). */
+  secrets?: readonly string[];
 }
 
 /** Thrown when a step fails or returns something unusable; names the pipeline and the step. */
@@ -124,6 +133,8 @@ const ACTION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
  */
 export async function runPipelines(args: RunPipelinesArgs): Promise<WorkflowResult> {
   const phase = args.phase ?? { scope: "resource", action: "configure" };
+  const secrets = [...(args.secrets ?? []), ...credentialValues(args.config)];
+  const sink: StepLogSink | undefined = args.log ? (e) => args.log!({ ...e, text: redact(e.text, secrets) }) : undefined;
   let status: Record<string, unknown> = { ...(args.object.status ?? {}) };
   const results: PipelineResult[] = [];
   let suspended = false;
@@ -131,10 +142,12 @@ export async function runPipelines(args: RunPipelinesArgs): Promise<WorkflowResu
   for (const pipeline of args.pipelines) {
     const acc = { files: {} as Record<string, string>, selectors: [] as WorkflowSelector[], status, control: {} as WorkflowControl, actions: [] as ActionDeclaration[] };
     for (const [index, step] of pipeline.steps.entries()) {
-      const input = { object: { ...args.object, status: acc.status }, config: args.config, files: { ...acc.files } };
+      const stepName = `${pipeline.name}/${step.name}`;
+      const log = (message: string) => sink?.({ step: stepName, stream: "log", text: String(message) });
+      const input = { object: { ...args.object, status: acc.status }, config: args.config, files: { ...acc.files }, log };
       let out: StepOutput;
       try {
-        out = await runStep(step, { promise: args.promise, pipeline: pipeline.name, index, input, phase, parent: args.parent, name: args.name });
+        out = await runStep(step, { promise: args.promise, pipeline: pipeline.name, index, input, phase, parent: args.parent, name: args.name, plural: args.plural, log: sink, secrets });
       } catch (err) {
         if (err instanceof WorkflowStepError) throw err;
         const msg = err instanceof Error ? err.message : String(err);

@@ -49,7 +49,12 @@ export interface StepInput<O extends WorkflowObject = WorkflowObject, C = unknow
   config: C;
   /** Files written so far by this pipeline (path → serialised content). */
   files: Readonly<Record<string, string>>;
+  /** Writes a line to the step's log (kept per request and generation, streamed live; secrets redacted). */
+  log: (message: string) => void;
 }
+
+/** Where step output goes: the step (`<pipeline>/<step>`), the stream and the text (whole lines). */
+export type StepLogSink = (entry: { step: string; stream: "stdout" | "stderr" | "log"; text: string }) => void;
 
 export interface StepOutput {
   files?: Record<string, FileContent>;
@@ -118,6 +123,12 @@ export interface StepContext {
   parent?: pulumi.Resource;
   /** A name unique to this run (e.g. the component's name), to derive child resource names from. */
   name?: string;
+  /** Plural of the object's kind (Kratix `KRATIX_CRD_PLURAL`). */
+  plural?: string;
+  /** Receives the step's output (command steps' stdout/stderr, render steps' `log` calls). */
+  log?: StepLogSink;
+  /** Values redacted from step logs. */
+  secrets?: readonly string[];
 }
 
 export interface PipelineResult {

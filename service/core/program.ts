@@ -4,6 +4,7 @@ import { checkRequest, planRequest } from "../../components/promise/request-plan
 import type { AnyPromise } from "../../components/promise/types";
 import type { PreviousDestination } from "../../components/promise/request-placements";
 import type { DestinationSpec } from "../../destinations/types";
+import type { StepLogSink } from "../../components/workflow/types";
 
 export interface RequestProgramArgs {
   promise: AnyPromise;
@@ -12,6 +13,8 @@ export interface RequestProgramArgs {
   destinations: DestinationSpec[];
   store: string;
   previousDestinations?: PreviousDestination[];
+  /** Where the configure workflow's step output goes (step logs). */
+  log?: StepLogSink;
 }
 
 export function requestProgram(name: string, args: RequestProgramArgs): () => Promise<Record<string, unknown>> {
@@ -23,6 +26,7 @@ export function requestProgram(name: string, args: RequestProgramArgs): () => Pr
       destinations: args.destinations,
       store: args.store,
       previousDestinations: args.previousDestinations,
+      log: args.log,
     };
     // Run the configure workflow first: a failing step fails the program (so the engine deletes nothing)
     // with the step's own message. Do not turn this into `pulumi.log.error` + return: the engine would

@@ -6,7 +6,10 @@
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
 import type { DestinationSpec } from "../../destinations/types";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
+import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
+import { DeleteWorkflowError, backoffDelay, deleteFailedStatus, type Backoff } from "./delete-workflow";
+import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
 import type { InstalledPromise } from "./service";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
@@ -26,6 +29,12 @@ export interface ReconcilerOptions {
   /** Placements found changed in Git and restored. */
   onDrift?: (count: number) => void;
   log: (line: string) => void;
+  /** Runs the request's delete workflow before its files and stack are removed (throws DeleteWorkflowError). */
+  deleteWorkflow?: (stack: string, rec: StoredRequest) => Promise<void>;
+  /** Step log sink of a run of `phase` at `generation` (a new configure run replaces that generation's log). */
+  stepLog?: (stack: string, generation: number, phase: "configure" | "delete", begin?: boolean) => StepLogSink;
+  /** Retry limits of a Promise (platform config `promises[].backoff`). */
+  backoff?: (promise: string) => Backoff | undefined;
   /** Compound Promises: the platform agent's hooks. */
   hooks?: {
     afterApply(rec: StoredRequest): Promise<void>;
@@ -42,6 +51,8 @@ export class Reconciler {
   private readonly attempts = new Map<string, number>();
   /** Stacks whose next reconcile reads Git first and runs even when nothing changed (drift repair). */
   readonly forced = new Set<string>();
+  /** Stacks whose next reconcile runs the workflow again although nothing changed (a step's `retryAfter`). */
+  private readonly rerun = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -55,9 +66,13 @@ export class Reconciler {
       else {
         const installed = this.o.promise(rec.promise);
         const upToDate = rec.status.observedGeneration === gen && rec.status.promiseRevision === installed?.revision;
-        const force = this.forced.delete(stack);
-        if (!force && upToDate && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
-        await this.apply(stack, rec, force);
+        // The Kratix label `kratix.io/manual-reconciliation: "true"` forces a run and is removed.
+        const unlabelled = withoutManualReconciliation(rec.object);
+        const snapshot = unlabelled ? this.o.store.write({ ...rec, object: unlabelled }, rec.object.metadata.resourceVersion) : rec;
+        const force = this.forced.delete(stack) || unlabelled !== undefined;
+        const rerun = this.rerun.delete(stack);
+        if (!force && !rerun && upToDate && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
+        await this.apply(stack, snapshot, force);
       }
       this.attempts.delete(stack);
       this.o.onReconcile?.((Date.now() - started) / 1000, true);
@@ -109,6 +124,7 @@ export class Reconciler {
         destinations: this.o.destinations,
         store: this.o.defaultStore,
         previousDestinations: previous,
+        log: this.o.stepLog?.(stack, gen, "configure", true),
       }),
       onEvent: this.engineListener(stack),
       message: `reconcile generation ${gen}`,
@@ -127,8 +143,18 @@ export class Reconciler {
       : [];
     const files: WrittenFile[] = [];
     for (const p of plan.placements ?? []) for (const f of p.files) files.push({ destination: p.destination, path: `${p.dir}/${f}`, commit: commits.get(p.dir) ?? "" });
-    const current = this.o.store.patch(stack, (cur) => ({ status: this.appliedStatus(cur.status, { gen, plan, files, repaired, installed, outputs: res.outputs.outputs }) }));
+    let rerunInMs: number | undefined;
+    const current = this.o.store.patch(stack, (cur) => {
+      const applied = this.appliedStatus(cur.status, { gen, plan, files, repaired, installed, outputs: res.outputs.outputs });
+      const control = applyWorkflowControl({ ...workflowStatusFields(plan), ...applied, history: cur.status.history }, plan.workflowControl as PlannedControl | undefined);
+      rerunInMs = control.rerunInMs;
+      return { status: control.status };
+    });
     if (!current) return;
+    if (rerunInMs !== undefined) {
+      this.rerun.add(stack);
+      this.o.requeue(stack, rerunInMs);
+    }
     try {
       await this.o.hooks?.afterApply(current);
     } catch (err) {
@@ -177,6 +203,7 @@ export class Reconciler {
 
   private async remove(stack: string, rec: StoredRequest): Promise<void> {
     this.o.emit(stack, { type: "workflow", message: "running delete: removing the files this request wrote" });
+    await this.o.deleteWorkflow?.(stack, rec);
     await this.o.hooks?.beforeRemove(rec);
     if (rec.stackCreated) {
       await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
@@ -196,9 +223,19 @@ export class Reconciler {
     if (!this.o.store.getByStack(stack)) return;
     const transient = TRANSIENT.test(message);
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
-    const limit = transient ? this.o.maxAttempts * 2 : this.o.maxAttempts;
+    const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
+    if (err instanceof DeleteWorkflowError) {
+      const delay = backoffDelay(backoff ?? { limit: this.o.maxAttempts, initialMs: this.o.retryBaseMs, maxMs: 300_000 }, n);
+      const failed = this.o.store.patch(stack, (cur) => ({ status: deleteFailedStatus(cur.status, clean, n, delay) }))!;
+      this.o.hooks?.statusChanged(failed);
+      this.o.emit(stack, { type: "status", message: clean, data: failed.status });
+      this.o.requeue(stack, delay);
+      return;
+    }
+    const maxAttempts = backoff?.limit ?? this.o.maxAttempts;
+    const limit = transient ? maxAttempts * 2 : maxAttempts;
     if (n >= limit) this.attempts.delete(stack);
-    else this.o.requeue(stack, this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
+    else this.o.requeue(stack, backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
     const rec = this.o.store.patch(stack, (cur) => {
       let conditions = cur.status.conditions;
       if (n >= limit) {

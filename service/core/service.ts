@@ -25,6 +25,9 @@ import { AppliedTracker, type ClusterStatusSource } from "./applied";
 import { conditionOf } from "./conditions";
 import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
 import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
+import { FORCE_DELETE_ANNOTATION, runRequestDeleteWorkflow, type Backoff } from "./delete-workflow";
+import { StepLogStore, stepLogSink } from "./step-logs";
+import { readLogs } from "./logs-view";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -38,6 +41,7 @@ import type {
   RequestKey,
   RequestObject,
   RequestStatus,
+  StepLogs,
 } from "./types";
 
 export interface InstalledPromise {
@@ -47,6 +51,8 @@ export interface InstalledPromise {
   /** Organisation config (validated at installation). */
   config: unknown;
   entry: RegistryEntry;
+  /** Retry limits of its workflows (platform config `promises[].backoff`). */
+  backoff?: Backoff;
 }
 
 export interface PlinthServiceOptions {
@@ -72,6 +78,8 @@ export interface PlinthServiceOptions {
   log?: (line: string) => void;
   /** Cluster destinations whose Flux status is read back into each request's `Applied` condition. */
   clusters?: ClusterStatusSource[];
+  /** Bytes of output kept per workflow step and generation (default 256 KiB); the rest is dropped with a marker. */
+  maxStepLogBytes?: number;
 }
 
 export class PlinthService implements PlatformService {
@@ -81,10 +89,14 @@ export class PlinthService implements PlatformService {
   private readonly reconciler: Reconciler;
   readonly agent: PlatformAgent;
   readonly applied: AppliedTracker | undefined;
+  readonly stepLogs: StepLogStore;
 
   private constructor(readonly options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
     this.store = new RequestStore(options.workspace, options.log);
+    this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
+    const promiseOf = (name: string) => options.promises.find((p) => p.definition.name === name);
+    const sink = (stack: string, gen: number, phase: string, begin?: boolean) => stepLogSink(this.stepLogs, (e) => this.emit(stack, e), stack, gen, phase, begin);
     this.agent = new PlatformAgent({
       store: this.store,
       stores: options.stores,
@@ -108,6 +120,16 @@ export class PlinthService implements PlatformService {
       onReconcile: options.onReconcile,
       onDrift: options.onDrift,
       log: options.log ?? (() => undefined),
+      stepLog: sink,
+      backoff: (name) => promiseOf(name)?.backoff,
+      deleteWorkflow: (stack, rec) =>
+        runRequestDeleteWorkflow(stack, rec, {
+          promise: promiseOf,
+          patchStatus: (s, change) => this.store.patch(s, (cur) => ({ status: change(cur.status) })),
+          emit: (s, e) => this.emit(s, e),
+          log: options.log ?? (() => undefined),
+          stepLog: (s, gen) => sink(s, gen, "delete", true),
+        }),
       hooks: {
         afterApply: (rec) => {
           this.trackApplied(rec);
@@ -118,6 +140,7 @@ export class PlinthService implements PlatformService {
           return this.agent.removeChildren(keyOf(rec));
         },
         afterRemove: (rec) => {
+          this.stepLogs.remove(stackNameOf(keyOf(rec)));
           this.applied?.nudge(rec.status.destinations ?? []);
           // A name may have been freed for a compound parent stalled on ChildConflict.
           for (const parent of this.agent.conflicted()) this.queue.add(stackNameOf(keyOf(parent)));
@@ -167,6 +190,9 @@ export class PlinthService implements PlatformService {
         const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
         if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
         svc.queue.add(stackNameOf(keyOf(rec)));
+      } else if (rec.status.nextRunTime && conditionOf(rec.status.conditions, "Stalled")?.status !== "True") {
+        // A step asked for a re-run (`retryAfter`) before the service stopped.
+        svc.reconcileLater(rec, Math.max(0, Date.parse(rec.status.nextRunTime) - Date.now()));
       } else if (conditionOf(rec.status.conditions, "Applied")?.status === "Unknown") {
         // Still waiting for Flux when the service stopped: follow it again.
         svc.trackApplied(rec);
@@ -384,17 +410,34 @@ export class PlinthService implements PlatformService {
       .map((r) => ({ ...r.object, status: r.status }));
   }
 
+  /** Queues the delete; `force` skips the delete workflow (also of a request whose delete is already failing). */
   async delete(key: RequestKey, opts: DeleteOptions): Promise<{ namespace: string; kind: string; name: string }> {
     const rec = this.lookup(key, opts.caller);
     const k = keyOf(rec);
     const version = rec.object.metadata.resourceVersion;
     if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(k, opts.resourceVersion, version);
-    if (!rec.object.metadata.deletionTimestamp) {
-      this.store.write({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, deletionTimestamp: new Date().toISOString() } } }, version);
-      this.emit(stackNameOf(k), { type: "queued", message: "delete queued" });
+    const md = rec.object.metadata;
+    const forceNow = opts.force === true && md.annotations?.[FORCE_DELETE_ANNOTATION] !== "true";
+    if (!md.deletionTimestamp || forceNow) {
+      const annotations = forceNow ? { ...md.annotations, [FORCE_DELETE_ANNOTATION]: "true" } : md.annotations;
+      this.store.write({ ...rec, object: { ...rec.object, metadata: { ...md, ...(annotations ? { annotations } : {}), deletionTimestamp: md.deletionTimestamp ?? new Date().toISOString() } } }, version);
+      this.emit(stackNameOf(k), { type: "queued", message: forceNow ? "delete queued (force: the delete workflow will be skipped)" : "delete queued" });
       this.queue.add(stackNameOf(k));
     }
     return k;
+  }
+
+  async logs(key: RequestKey, opts: { caller: Caller; generation?: number; step?: string }): Promise<StepLogs> {
+    const rec = this.lookup(key, opts.caller);
+    const stack = stackNameOf(keyOf(rec));
+    return readLogs(this.stepLogs, rec, { ...opts, running: this.queue.isBusy(stack) });
+  }
+
+  /** Runs a request's workflow again after `delayMs` although nothing changed. */
+  private reconcileLater(rec: StoredRequest, delayMs: number): void {
+    const stack = stackNameOf(keyOf(rec));
+    this.reconciler.forced.add(stack);
+    this.queue.add(stack, delayMs);
   }
 
   /**

@@ -47,6 +47,12 @@ export interface RequestStatus {
   /** Last hand edit or deletion in Git found and repaired by a reconcile. */
   drift?: { repairedAt: string; dirs: string[]; count: number };
   children?: { namespace: string; kind: string; name: string; ready: boolean }[];
+  /** Notable moments (delete workflow skipped or failed, suspended, re-run scheduled); the last 20. */
+  history?: { time: string; type: "Normal" | "Warning"; reason: string; message: string }[];
+  /** The delete workflow ran (or was skipped with force) at `completedAt`. */
+  deleteWorkflow?: { completedAt?: string; skipped?: boolean };
+  /** When the workflow runs again (a step's `retryAfter`, or the retry of a failure). */
+  nextRunTime?: string;
 }
 
 /** A stored request as the API returns it (Kubernetes-style). */
@@ -87,6 +93,8 @@ export interface DeleteOptions {
   caller: Caller;
   /** Precondition: the `resourceVersion` the caller read; a stale one is refused (`409 Conflict`). */
   resourceVersion?: string;
+  /** Skip the delete workflow (recorded as a warning in the status history and events). */
+  force?: boolean;
 }
 
 export interface ApplyResult {
@@ -118,12 +126,26 @@ export interface PreviewResult {
 
 /** Progress of one request, streamed to watchers (Server-Sent Events on the API). */
 export interface RequestEvent {
-  type: "queued" | "workflow" | "engine" | "status" | "deleted" | "error";
+  /** `log`: output of a workflow step (`data`: `{step, stream, generation, phase}`). */
+  type: "queued" | "workflow" | "engine" | "status" | "deleted" | "error" | "log";
   time: string;
   message: string;
   data?: unknown;
   /** The request's `resourceVersion` when the event was sent (absent once it is gone). */
   resourceVersion?: string;
+}
+
+export interface StepLogs {
+  namespace: string;
+  kind: string;
+  name: string;
+  /** The generation shown (undefined: no logs yet). */
+  generation?: number;
+  /** Every generation with logs. */
+  generations: number[];
+  entries: { time: string; generation: number; phase: string; step: string; stream: string; text: string }[];
+  /** Whether a run is in progress (queued or running), i.e. whether following makes sense. */
+  running: boolean;
 }
 
 export interface MarketplaceItem {
@@ -154,6 +176,8 @@ export interface PlatformService {
   list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]>;
   /** Queues the delete workflow and the removal of exactly the files the request wrote, then its stack. */
   delete(key: RequestKey, opts: DeleteOptions): Promise<{ namespace: string; kind: string; name: string }>;
+  /** Stored step logs of one generation (default: the latest), optionally of one step. */
+  logs?(key: RequestKey, opts: { caller: Caller; generation?: number; step?: string }): Promise<StepLogs>;
   /** Live progress of one request; returns an unsubscribe function. */
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
   /** Queue depth now, for /metrics. */

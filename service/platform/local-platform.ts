@@ -23,6 +23,8 @@ import { promiseRevision } from "../core/revision";
 import { RequestStore } from "../core/store";
 import type { AnyPromise } from "../../components/promise/types";
 import { planPreflight } from "./preflight";
+import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
+import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
@@ -232,7 +234,9 @@ export class LocalPlatform {
       const parsed = parseConfig(definition, p.config);
       const entry = outputs.promises.find((e) => e.name === p.name)!;
       const config = parsed.ok ? parsed.value : {};
-      return { definition, config, revision: promiseRevision(definition, config), entry: entry as never };
+      const b = p.backoff;
+      const backoff = b ? { limit: b.limit, initialMs: parseGoDuration(b.initialDelay) ?? 1000, maxMs: parseGoDuration(b.maxDelay) ?? 300_000 } : undefined;
+      return { definition, config, revision: promiseRevision(definition, config), entry: entry as never, ...(backoff ? { backoff } : {}) };
     });
     const teams = new TeamDirectory(
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
@@ -313,8 +317,18 @@ export class LocalPlatform {
         await this.serve();
       }
       for (const rec of plan.cascade) this.service!.forceDelete(rec);
-      await this.service!.idle();
+      await waitForCascade(this.service!.store, plan.cascade);
     }
+    // Promises leaving the config: their promise delete workflow runs once their requests are gone.
+    const removed = (prevCfg?.promises ?? []).filter((p) => !next.promises.some((n) => n.name === p.name) && this.catalogue[p.name]);
+    await runPromiseDeleteWorkflows(
+      removed.map((p) => {
+        const definition = withSelectors(this.catalogue[p.name], p.destinationSelectors);
+        const parsed = parseConfig(definition, p.config);
+        return { definition, config: parsed.ok ? parsed.value : {} };
+      }),
+      this.options.log ?? (() => undefined),
+    );
   }
 
   /** Removes everything the platform stack wrote (destination roots, dependencies). */

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { PlinthError, ValidationError } from "../../errors";
 import { readMetadataDir, readOutputDir, type DestinationSelector, type WorkflowControl } from "./kratix-io";
 import { redact } from "./redact";
+import { secretEnvValues } from "../secrets";
+import { assertKratixMounts, mountedArgv, objectEnv, resolveExecutable, stepsBaseDir } from "./kratix-mount";
 
 export type { DestinationSelector, WorkflowControl } from "./kratix-io";
 
@@ -16,6 +17,8 @@ export interface KratixStepContext {
   workflowType: "resource" | "promise";
   workflowAction: "configure" | "delete";
   clusterScoped?: boolean;
+  /** Plural of the object's kind (`KRATIX_CRD_PLURAL`). */
+  crdPlural?: string;
 }
 
 export interface CommandStepOptions {
@@ -45,6 +48,10 @@ export interface CommandStepOptions {
   maxOutputBytes?: number;
   /** Limit of kept stdout+stderr (the tail is kept). Default 1 MiB. */
   maxLogBytes?: number;
+  /** Receives stdout and stderr while the step runs, whole lines, secrets redacted. */
+  onOutput?: (stream: "stdout" | "stderr", text: string) => void;
+  /** How often the size of `output/` and `metadata/` is checked while the step runs. Default 100 ms. */
+  sizeCheckMs?: number;
   /** Grace between SIGTERM and SIGKILL of the process group on timeout. Default 2 s. */
   killGraceMs?: number;
   signal?: AbortSignal;
@@ -60,6 +67,44 @@ export interface CommandStepResult {
   /** stdout and stderr as they arrived (tail only if longer than maxLogBytes), secrets redacted. */
   logs: string;
   durationMs: number;
+}
+
+/** Splits a stream into whole lines (redacted) for `onOutput`; `flush` emits a last partial line. */
+class LineSplitter {
+  private rest = "";
+  constructor(private readonly emit: (text: string) => void, private readonly clean: (s: string) => string) {}
+  push(b: Buffer): void {
+    const text = this.rest + b.toString("utf8");
+    const cut = text.lastIndexOf("\n");
+    if (cut < 0) {
+      this.rest = text;
+      if (this.rest.length > 64 * 1024) this.flush();
+      return;
+    }
+    this.rest = text.slice(cut + 1);
+    this.emit(this.clean(text.slice(0, cut + 1)));
+  }
+  flush(): void {
+    if (this.rest) this.emit(this.clean(this.rest + "\n"));
+    this.rest = "";
+  }
+}
+
+/** Total size of the regular files under `dir` (0 if it is gone). */
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  let entries;
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await treeSize(p);
+    else if (e.isFile()) total += await fs.lstat(p).then((st) => st.size, () => 0);
+  }
+  return total;
 }
 
 /** Keeps the last `max` bytes written to it. */
@@ -123,19 +168,25 @@ export function checkCommandStepOptions(o: CommandStepOptions): void {
 
 /**
  * Runs one Kratix-style pipeline step on this host. The step gets a fresh directory holding
- * `input/object.yaml`, `output/`, `metadata/` (cwd is that directory; `KRATIX_INPUT_DIR`,
- * `KRATIX_OUTPUT_DIR`, `KRATIX_METADATA_DIR` hold the absolute paths; a script written for the
- * container paths `/kratix/input` etc. must use these instead), and the `KRATIX_*` variables of its
- * pipeline. On timeout or cancel the whole process group is killed. Afterwards it reads `output/**`
- * and the metadata files; the directory is always removed.
+ * `input/object.yaml`, `output/`, `metadata/`, mounted on `/kratix` in the step's own mount namespace
+ * (kratix-mount.ts), so scripts written for Kratix pipeline images run unchanged; cwd is `/kratix`
+ * (relative paths work too) and `KRATIX_INPUT_DIR`, `KRATIX_OUTPUT_DIR`, `KRATIX_METADATA_DIR` name the
+ * same places. The environment is PATH, HOME, TMPDIR, LANG, the step's `env` and the Kratix variables
+ * (`KRATIX_WORKFLOW_ACTION/TYPE`, `KRATIX_PROMISE_NAME`, `KRATIX_PIPELINE_NAME`,
+ * `KRATIX_OBJECT_KIND/GROUP/VERSION/NAME/NAMESPACE`, `KRATIX_CRD_PLURAL`, `KRATIX_CLUSTER_SCOPED`).
+ * The step is killed (with its whole process group) on timeout, on cancel, and as soon as `output/` and
+ * `metadata/` together hold more than `maxOutputBytes`. Afterwards it reads `output/**` and the metadata
+ * files; the directory is always removed.
  */
 export async function runCommandStep(o: CommandStepOptions): Promise<CommandStepResult> {
   checkCommandStepOptions(o);
   const step = o.name ?? `${o.kratix.promiseName}/${o.kratix.pipelineName}`;
   const timeoutMs = o.timeoutMs ?? 60_000;
   const maxOutputBytes = o.maxOutputBytes ?? 10 * 1024 * 1024;
-  const clean = (s: string) => redact(s, o.secrets ?? []);
-  const base = o.workDir ?? os.tmpdir();
+  const secrets = [...(o.secrets ?? []), ...secretEnvValues(o.env)];
+  const clean = (s: string) => redact(s, secrets);
+  const mode = assertKratixMounts(`command step ${step}`);
+  const base = o.workDir ?? stepsBaseDir();
   await fs.mkdir(base, { recursive: true });
   const dir = await fs.mkdtemp(path.join(base, "plinth-step-"));
   try {
@@ -156,27 +207,33 @@ export async function runCommandStep(o: CommandStepOptions): Promise<CommandStep
 
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
-      HOME: dir,
-      TMPDIR: tmp,
+      HOME: "/kratix",
+      TMPDIR: "/kratix/tmp",
       LANG: "C.UTF-8",
       ...o.env,
+      ...objectEnv(o.object),
+      KRATIX_CRD_PLURAL: o.kratix.crdPlural ?? "",
       KRATIX_WORKFLOW_TYPE: o.kratix.workflowType,
       KRATIX_WORKFLOW_ACTION: o.kratix.workflowAction,
       KRATIX_PROMISE_NAME: o.kratix.promiseName,
       KRATIX_PIPELINE_NAME: o.kratix.pipelineName,
       KRATIX_CLUSTER_SCOPED: String(o.kratix.clusterScoped ?? false),
-      KRATIX_INPUT_DIR: input,
-      KRATIX_OUTPUT_DIR: output,
-      KRATIX_METADATA_DIR: metadata,
+      KRATIX_INPUT_DIR: "/kratix/input",
+      KRATIX_OUTPUT_DIR: "/kratix/output",
+      KRATIX_METADATA_DIR: "/kratix/metadata",
     };
-    const [file, args] = o.command?.length ? [o.command[0], o.command.slice(1)] : ["/bin/sh", ["-c", o.script!]];
+    const [cmd, cmdArgs] = o.command?.length ? [o.command[0], o.command.slice(1)] : ["/bin/sh", ["-c", o.script!]];
+    const details0 = { step, exitCode: null, signal: null, durationMs: 0, stderrTail: "" };
+    if (!resolveExecutable(cmd, env.PATH)) throw new PlinthError("CommandStepFailed", clean(`command step ${step} could not start ${cmd}: no such executable file (looked on PATH ${env.PATH})`), details0);
+    const [file, args] = mountedArgv(mode, dir, base, cmd, cmdArgs);
     const started = Date.now();
     const logs = new Tail(o.maxLogBytes ?? 1024 * 1024);
     const stderr = new Tail(16 * 1024);
 
-    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; cancelled: boolean; spawnError?: Error }>((resolve) => {
+    const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean; cancelled: boolean; tooLarge: boolean; spawnError?: Error }>((resolve) => {
       const child = spawn(file, args, { cwd: dir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
       let timedOut = false;
+      let tooLarge = false;
       let cancelled = false;
       let killTimer: NodeJS.Timeout | undefined;
       const stop = () => {
@@ -193,18 +250,41 @@ export async function runCommandStep(o: CommandStepOptions): Promise<CommandStep
       };
       o.signal?.addEventListener("abort", onAbort, { once: true });
       if (o.signal?.aborted) onAbort();
-      child.stdout.on("data", (b: Buffer) => logs.push(b));
+      // The output limit holds while the step runs: a step writing too much is stopped, not read afterwards.
+      let checking = false;
+      const sizer = setInterval(() => {
+        if (checking || tooLarge) return;
+        checking = true;
+        void Promise.all([treeSize(output), treeSize(metadata)])
+          .then(([a, b]) => {
+            if (a + b > maxOutputBytes && !tooLarge) {
+              tooLarge = true;
+              stop();
+            }
+          })
+          .finally(() => (checking = false));
+      }, o.sizeCheckMs ?? 100);
+      const outLines = o.onOutput ? new LineSplitter((t) => o.onOutput!("stdout", t), clean) : undefined;
+      const errLines = o.onOutput ? new LineSplitter((t) => o.onOutput!("stderr", t), clean) : undefined;
+      child.stdout.on("data", (b: Buffer) => {
+        logs.push(b);
+        outLines?.push(b);
+      });
       child.stderr.on("data", (b: Buffer) => {
         logs.push(b);
         stderr.push(b);
+        errLines?.push(b);
       });
       // When the main process exits, kill what it left behind in its group so pipes close.
       child.on("exit", () => killGroup(child.pid, "SIGKILL"));
       const finish = (r: { code: number | null; signal: NodeJS.Signals | null; spawnError?: Error }) => {
         clearTimeout(timer);
+        clearInterval(sizer);
+        outLines?.flush();
+        errLines?.flush();
         if (killTimer) clearTimeout(killTimer);
         o.signal?.removeEventListener("abort", onAbort);
-        resolve({ ...r, timedOut, cancelled });
+        resolve({ ...r, timedOut, cancelled, tooLarge });
       };
       child.on("error", (err) => finish({ code: null, signal: null, spawnError: err }));
       child.on("close", (code, signal) => finish({ code, signal }));
@@ -215,6 +295,12 @@ export async function runCommandStep(o: CommandStepOptions): Promise<CommandStep
     const details = { step, exitCode: outcome.code, signal: outcome.signal, durationMs, stderrTail: tail };
     if (outcome.spawnError) throw new PlinthError("CommandStepFailed", clean(`command step ${step} could not start ${file}: ${outcome.spawnError.message}`), details);
     if (outcome.timedOut) throw new PlinthError("CommandStepTimedOut", `command step ${step} ran longer than ${timeoutMs} ms and was killed${tail ? `; stderr: ${tail}` : ""}`, details);
+    if (outcome.tooLarge)
+      throw new PlinthError(
+        "CommandStepOutputTooLarge",
+        `command step ${step}: output/ and metadata/ held more than ${maxOutputBytes} bytes while it ran, so it was stopped; write less or raise maxOutputBytes`,
+        { ...details, maxBytes: maxOutputBytes },
+      );
     if (outcome.cancelled) throw new PlinthError("CommandStepCancelled", `command step ${step} was cancelled`, details);
     if (outcome.code !== 0)
       throw new PlinthError(

@@ -4,6 +4,7 @@ import type { RouteHandler } from "./context";
 import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
 import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
+import { getRequestLogs } from "./request-logs";
 
 export type { RouteContext, RouteHandler } from "./context";
 
@@ -18,4 +19,5 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/requests/{namespace}/{kind}/{name}", methods: { GET: getRequest, PUT: putRequest, DELETE: deleteRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/events", methods: { GET: watchRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/reconcile", methods: { POST: reconcileRequest } },
+  { template: "/v1/requests/{namespace}/{kind}/{name}/logs", methods: { GET: getRequestLogs } },
 ];

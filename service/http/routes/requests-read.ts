@@ -29,10 +29,15 @@ export const reconcileRequest: RouteHandler = async ({ res, params, service, cal
   sendJson(res, 202, await service.reconcileNow(keyOf(params), { caller }));
 };
 
-/** `?resourceVersion=` makes the delete conditional on the version the client read. */
+/**
+ * `?resourceVersion=` makes the delete conditional on the version the client read; `?force=true` skips the
+ * delete workflow (recorded as a warning in the status history and events).
+ */
 export const deleteRequest: RouteHandler = async ({ res, url, params, service, caller }) => {
   const resourceVersion = url.searchParams.get("resourceVersion") || undefined;
-  sendJson(res, 202, await service.delete(keyOf(params), { caller, resourceVersion }));
+  const f = url.searchParams.get("force");
+  if (f !== null && !["true", "false"].includes(f)) throw new BadRequestError(`force=${f} is not supported: use force=true`, { query: "force" }, "BadQuery");
+  sendJson(res, 202, await service.delete(keyOf(params), { caller, resourceVersion, force: f === "true" }));
 };
 
 function streamOptions(url: URL, heartbeatMs: number | undefined): { until?: "ready"; minGeneration?: number; heartbeatMs?: number } {

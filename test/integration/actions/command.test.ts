@@ -84,10 +84,15 @@ describe("Kratix command step", () => {
       assert.match(env, /^KRATIX_CLUSTER_SCOPED=true$/m);
       assert.match(env, /^EXTRA=1$/m);
       assert.doesNotMatch(env, /PLINTH_TEST_HOST_SECRET/);
-      const cwd = r.files["pwd.txt"].trim();
-      assert.match(env, new RegExp(`^KRATIX_INPUT_DIR=${cwd}/input$`, "m"));
-      assert.match(env, new RegExp(`^KRATIX_OUTPUT_DIR=${cwd}/output$`, "m"));
-      assert.match(env, new RegExp(`^KRATIX_METADATA_DIR=${cwd}/metadata$`, "m"));
+      assert.equal(r.files["pwd.txt"].trim(), "/kratix");
+      assert.match(env, /^KRATIX_INPUT_DIR=\/kratix\/input$/m);
+      assert.match(env, /^KRATIX_OUTPUT_DIR=\/kratix\/output$/m);
+      assert.match(env, /^KRATIX_METADATA_DIR=\/kratix\/metadata$/m);
+      assert.match(env, /^KRATIX_OBJECT_KIND=Postgres$/m);
+      assert.match(env, /^KRATIX_OBJECT_GROUP=marketplace.plinth.dev$/m);
+      assert.match(env, /^KRATIX_OBJECT_VERSION=v1$/m);
+      assert.match(env, /^KRATIX_OBJECT_NAME=team-a$/m);
+      assert.match(env, /^KRATIX_OBJECT_NAMESPACE=default$/m);
       assert.deepEqual(r.files["ls.txt"].trim().split("\n"), ["input", "metadata", "output", "tmp"]);
       assert.deepEqual(r.status, {});
       assert.deepEqual(r.destinationSelectors, []);
@@ -151,6 +156,44 @@ describe("Kratix command step", () => {
     await assert.rejects(runCommandStep({ script: "echo 'matchLabels: {a: b}' > metadata/destination-selectors.yaml", object, kratix }), /destination-selectors.yaml must be a YAML list/);
     await assert.rejects(runCommandStep({ script: "echo '- directory: ../x\n  matchLabels: {a: b}' > metadata/destination-selectors.yaml", object, kratix }), /\[0\]\.directory must be a relative directory/);
     await assert.rejects(runCommandStep({ script: "echo 'retryAfter: soon' > metadata/workflow-control.yaml", object, kratix }), /retryAfter must be a duration/);
+  });
+
+  test("a script written for a Kratix image uses /kratix/... unchanged; two steps at once each see only their own /kratix", async () => {
+    const script = (tag: string) => `set -eu
+test "$(ls /tmp/plinth-steps 2>/dev/null | wc -l)" = 0
+name=$(sed -n 's/^  name: //p' /kratix/input/object.yaml)
+echo "${tag}" > /kratix/output/${tag}.txt
+sleep 0.5
+seen=$(ls /kratix/output); echo "$seen" > /kratix/output/seen-${tag}.txt
+printf 'message: %s from %s\\n' "$name" "$KRATIX_CRD_PLURAL" > /kratix/metadata/status.yaml`;
+    const kx = { ...kratix, crdPlural: "postgreses" };
+    const [a, b] = await Promise.all([runCommandStep({ script: script("a"), object, kratix: kx }), runCommandStep({ script: script("b"), object, kratix: kx })]);
+    assert.deepEqual(a.files["seen-a.txt"].trim().split("\n"), ["a.txt"]);
+    assert.deepEqual(b.files["seen-b.txt"].trim().split("\n"), ["b.txt"]);
+    assert.deepEqual(a.status, { message: "team-a from postgreses" });
+    assert.ok(!fs.existsSync("/kratix/output"), "nothing is mounted on the host's /kratix");
+  });
+
+  test("output is streamed line by line while the step runs, redacted", async () => {
+    const got: [string, string][] = [];
+    const r = await runCommandStep({
+      script: 'for i in 1 2 3; do echo "out $i $API_TOKEN"; done; printf "no newline" >&2',
+      object,
+      kratix,
+      env: { API_TOKEN: "tok-123456" },
+      onOutput: (stream, text) => got.push([stream, text]),
+    });
+    const out = got.filter(([s]) => s === "stdout").map(([, t]) => t).join("");
+    assert.equal(out, "out 1 [REDACTED]\nout 2 [REDACTED]\nout 3 [REDACTED]\n");
+    assert.deepEqual(got.filter(([s]) => s === "stderr"), [["stderr", "no newline\n"]]);
+    assert.doesNotMatch(r.logs, /tok-123456/);
+  });
+
+  test("the output limit is enforced while the step runs: a step writing without end is stopped", async () => {
+    await assert.rejects(
+      runCommandStep({ script: "while true; do head -c 10000 /dev/zero >> /kratix/output/big.bin; sleep 0.01; done", object, kratix, maxOutputBytes: 200_000, timeoutMs: 60_000, killGraceMs: 200 }),
+      (err: unknown) => err instanceof PlinthError && err.code === "CommandStepOutputTooLarge" && /while it ran, so it was stopped/.test(err.message),
+    );
   });
 
   test("bad options fail before anything runs", async () => {
