@@ -6,6 +6,7 @@
  */
 import { PlinthError } from "../errors";
 import { actionHandlers } from "./actions";
+import "./action-steps"; // registers the action and command step kinds
 import { redact } from "./actions/redact";
 import type { ActionHandler } from "./actions/types";
 import { runPipelines, WorkflowStepError, type RunPipelinesArgs } from "./run";
