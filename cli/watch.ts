@@ -10,7 +10,7 @@ import { ApiError, requestPath, type ApiClient } from "./client";
 import type { CliIO } from "./io";
 import { readSse } from "./sse";
 
-export type WatchOutcome = "ready" | "stalled" | "deleted";
+export type WatchOutcome = "ready" | "stalled" | "suspended" | "deleted";
 
 export interface WatchOptions {
   until: "ready" | "deleted";

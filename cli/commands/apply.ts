@@ -38,7 +38,7 @@ export const apply: Command = {
       io.stdout(`watching ${r.kind} ${r.namespace}/${r.name}\n`);
       const outcome = await watchRequest(client, r, io, { until: "ready", minGeneration: r.generation, timeoutMs: timeoutMs(flags) });
       io.stdout(`${r.kind} ${r.namespace}/${r.name} ${outcome}\n`);
-      if (outcome !== "ready") code = EXIT_STALLED;
+      if (outcome !== "ready" && outcome !== "suspended") code = EXIT_STALLED;
     }
     return code;
   },

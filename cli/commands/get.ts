@@ -36,6 +36,6 @@ export const get: Command = {
     const { body: now } = outcome === "deleted" ? { body: undefined } : await client.request<RequestObject>("GET", requestPath(key));
     if (now) io.stdout(format === "table" ? requestTable([now], io.now()) : render(now, format));
     else io.stdout(`${kind} ${key.namespace}/${name} deleted\n`);
-    return outcome === "ready" ? 0 : EXIT_STALLED;
+    return outcome === "ready" || outcome === "suspended" ? 0 : EXIT_STALLED;
   },
 };

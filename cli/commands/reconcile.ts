@@ -17,6 +17,6 @@ export const reconcileCommand: Command = {
     if (!flags.watch) return 0;
     const outcome = await watchRequest(client, body, io, { until: "ready", timeoutMs: timeoutMs(flags) });
     io.stdout(`${body.kind} ${body.namespace}/${body.name} ${outcome}\n`);
-    return outcome === "ready" ? 0 : EXIT_STALLED;
+    return outcome === "ready" || outcome === "suspended" ? 0 : EXIT_STALLED;
   },
 };

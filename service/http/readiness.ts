@@ -4,7 +4,8 @@
  */
 import type { Condition, RequestEvent } from "../core/types";
 
-export type Outcome = "ready" | "stalled";
+/** `suspended`: a workflow step asked to stop (Kratix `suspend: true`) until the request is reconciled again. */
+export type Outcome = "ready" | "stalled" | "suspended";
 
 interface StatusLike {
   conditions?: Condition[];
@@ -36,6 +37,7 @@ export function outcomeOf(status: StatusLike | undefined, minGeneration?: number
     return undefined;
   }
   if (condition(status, "Stalled")?.status === "True") return "stalled";
+  if (condition(status, "Suspended")?.status === "True") return "suspended";
   if (condition(status, "Ready")?.status === "True") return "ready";
   return undefined;
 }

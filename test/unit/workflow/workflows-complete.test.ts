@@ -145,7 +145,7 @@ describe("workflow control", () => {
   });
 
   test("the manual-reconciliation label is taken only when \"true\"", () => {
-    const o = { apiVersion: "v", kind: "K", metadata: { name: "n", namespace: "d", generation: 1, uid: "u", creationTimestamp: "", labels: { a: "b", "kratix.io/manual-reconciliation": "true" } }, spec: {} };
+    const o = { apiVersion: "v", kind: "K", metadata: { name: "n", namespace: "d", generation: 1, uid: "u", creationTimestamp: "", resourceVersion: "1", labels: { a: "b", "kratix.io/manual-reconciliation": "true" } }, spec: {} };
     assert.deepEqual(withoutManualReconciliation(o)?.metadata.labels, { a: "b" });
     assert.equal(withoutManualReconciliation({ ...o, metadata: { ...o.metadata, labels: { "kratix.io/manual-reconciliation": "false" } } }), undefined);
   });
