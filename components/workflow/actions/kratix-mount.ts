@@ -30,6 +30,11 @@ export function mountedArgv(mode: MountMode, dir: string, hide: string, file: st
 
 let probed: { mode: MountMode } | { error: string } | undefined;
 
+/** Forgets the probe's answer (tests). */
+export function resetKratixMountProbe(): void {
+  probed = undefined;
+}
+
 /** Which namespace kind works on this host (probed once, by running a step-shaped command). */
 export function kratixMountMode(): { mode: MountMode } | { error: string } {
   if (probed) return probed;

@@ -6,7 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { runDeleteWorkflow } from "../../../components/workflow/delete-run";
 import { credentialValues, secretEnvValues } from "../../../components/workflow/secrets";
-import { objectEnv } from "../../../components/workflow/actions/kratix-mount";
+import { objectEnv, resetKratixMountProbe } from "../../../components/workflow/actions/kratix-mount";
+import { checkInstallation } from "../../../components/promise/install-plan";
+import { commandStep } from "../../../components/workflow";
+import { z } from "zod";
 import { runPipelines } from "../../../components/workflow/run";
 import { StepLogStore, matchesStep } from "../../../service/core/step-logs";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields } from "../../../service/core/workflow-control";
@@ -152,5 +155,29 @@ describe("workflow control", () => {
 
   test("workflow status fields pass through, Plinth's own do not", () => {
     assert.deepEqual(workflowStatusFields({ size: "5Gi", conditions: [], message: "x", placements: [], ranAt: "1" }), { size: "5Gi", ranAt: "1" });
+  });
+});
+
+describe("installing a Promise with command steps", () => {
+  test("fails with a clear message where no mount namespace is available, and passes where one is", () => {
+    const promise = {
+      name: "scripted",
+      version: "1.0.0",
+      api: { group: "demo.plinth.dev", version: "v1", kind: "Scripted", spec: z.object({}) },
+      workflows: { resource: { configure: [{ name: "p", steps: [commandStep("s", { script: "true" })] }] } },
+    };
+    const args = { promise, destinations: [{ name: "dev", labels: {}, path: "dev", strictMatchLabels: false, stateStore: "default" }], store: "default" };
+    const path0 = process.env.PATH;
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-nopath-"));
+    try {
+      process.env.PATH = empty; // no `unshare` to be found
+      resetKratixMountProbe();
+      assert.throws(() => checkInstallation(args), (err: Error & { code?: string }) => err.code === "KratixMountUnavailable" && /Promise "scripted" has command steps.*\/kratix\/input.*Run Plinth as root, or allow unprivileged user namespaces/.test(err.message));
+    } finally {
+      process.env.PATH = path0;
+      resetKratixMountProbe();
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+    assert.doesNotThrow(() => checkInstallation(args));
   });
 });
