@@ -54,6 +54,11 @@ export class InMemoryPlatformService implements PlatformService {
   /** When set, apply/delete start a scripted reconcile after `autoDelayMs`. */
   autoReconcile: ReconcileOutcome | undefined;
   autoDelayMs = 30;
+  /** When set, a scripted reconcile starts only once someone watches the request and then reads it (as the
+   * CLI's --watch does; at most 10 s later), so watch tests see every event however slow the machine is. */
+  autoAfterWatch = false;
+  /** Requests read (GET) while watched: the watcher has seen the state before the scripted events. */
+  private readWhileWatched = new Set<string>();
   /** Makes the next call to `apply` throw this (e.g. a non-Plinth error for the 500 test). */
   failNextApply: unknown;
   /** Every write of an object or its status gets the next one (as the real store). */
@@ -143,7 +148,7 @@ export class InMemoryPlatformService implements PlatformService {
     this.emit(key, { type: "queued", time: new Date().toISOString(), message: "reconcile queued" });
     if (this.autoReconcile) {
       const outcome = this.autoReconcile;
-      setTimeout(() => this.reconcile(key, outcome), this.autoDelayMs).unref();
+      this.later(key, () => this.reconcile(key, outcome));
     }
     return { ...key, generation, created: !existing, location: `/v1/requests/${key.namespace}/${key.kind}/${key.name}` };
   }
@@ -163,7 +168,9 @@ export class InMemoryPlatformService implements PlatformService {
   }
 
   async get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject> {
-    return this.find(key, opts.caller);
+    const found = this.find(key, opts.caller);
+    if (this.listenerCount(key) > 0) this.readWhileWatched.add(this.keyString(key));
+    return found;
   }
 
   async list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]> {
@@ -182,7 +189,7 @@ export class InMemoryPlatformService implements PlatformService {
     o.metadata.deletionTimestamp = new Date().toISOString();
     o.metadata.resourceVersion = this.nextVersion();
     const k = { namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name };
-    if (this.autoReconcile) setTimeout(() => this.finishDelete(k), this.autoDelayMs).unref();
+    if (this.autoReconcile) this.later(k, () => this.finishDelete(k));
     return k;
   }
 
@@ -193,6 +200,17 @@ export class InMemoryPlatformService implements PlatformService {
     set.add(listener);
     this.listeners.set(k, set);
     return () => set.delete(listener);
+  }
+
+  /** Runs a scripted step after `autoDelayMs` (and, with `autoAfterWatch`, once the request is watched). */
+  private later(key: RequestKey, fn: () => void): void {
+    const deadline = Date.now() + 10_000;
+    const start = () => setTimeout(fn, this.autoDelayMs).unref();
+    if (!this.autoAfterWatch) return void start();
+    const k = this.keyString(key);
+    this.readWhileWatched.delete(k);
+    const poll = () => (this.readWhileWatched.has(k) || Date.now() > deadline ? start() : setTimeout(poll, 10).unref());
+    poll();
   }
 
   /** Listeners currently subscribed to a request (to check that disconnects unsubscribe). */

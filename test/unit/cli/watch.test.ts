@@ -8,7 +8,8 @@ describe("plinth --watch follows the SSE stream", () => {
   let c: CliHarness;
   before(async () => {
     c = await startCli();
-    c.service.autoDelayMs = 150; // the CLI subscribes well within this, even on a busy machine
+    // Scripted reconciles start once the CLI watches, so no event is missed however busy the machine is.
+    c.service.autoAfterWatch = true;
   });
   after(() => c.close());
 
