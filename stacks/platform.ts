@@ -14,7 +14,7 @@ import { marketplace } from "../promises";
 import * as path from "node:path";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology } from "../destinations/topology";
-import { ensureFluxCrds } from "../tools/cluster/flux-crds";
+import { locateFluxCrds } from "../tools/cluster/flux-crds";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
@@ -24,7 +24,7 @@ export interface PlatformProgramOptions {
   endpoint?: string;
   /** Promises that may be installed, by name (default: the Marketplace). */
   catalogue?: Readonly<Record<string, AnyPromise>>;
-  /** Parsed Flux CRDs (tests); otherwise generated from Flux's Go API modules on first use. */
+  /** Parsed Flux CRDs (tests); otherwise read from the toolchain step's build (`npm run toolchain`). */
   fluxCrds?: CrdObject[];
   /** The running local cluster of each `kind: local-cluster` destination, by destination name. */
   localClusters?: Record<string, { kubeconfig: string }>;
@@ -75,8 +75,15 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         `${missing.map((n) => `plinth:destinations[${cfg.destinations.findIndex((d) => d.name === n)}].kind`).join(", ")}: "local-cluster" needs a running local cluster (${missing.join(", ")}); start the platform with \`npm start -- --cluster\``,
       );
     }
-    // Flux's CRDs, for every cluster Flux is bootstrapped on (generated once, on first use).
-    const crds = topology || localClusterNames.size ? options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) })) : [];
+    // Flux's CRDs, for every cluster Flux is bootstrapped on: built by the toolchain step, only read here.
+    let crds: CrdObject[] = [];
+    if (topology || localClusterNames.size) {
+      try {
+        crds = options.fluxCrds ?? loadCrdDir(locateFluxCrds(path.resolve(__dirname, "..")));
+      } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+      }
+    }
     let kubeconfigs: Record<string, pulumi.Output<string>> = {};
     if (topology) {
       // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
