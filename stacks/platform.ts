@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology } from "../destinations/topology";
 import { locateFluxCrds } from "../tools/cluster/flux-crds";
+import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
@@ -55,15 +56,18 @@ export function validatePlatformConfig(raw: Record<string, unknown>, catalogue: 
 export function platformProgram(options: PlatformProgramOptions = {}): () => Promise<Record<string, unknown>> {
   return async () => {
     let cfg: PlatformConfig;
+    const raw = readRawConfig(new pulumi.Config("plinth"));
     try {
-      cfg = validatePlatformConfig(readRawConfig(new pulumi.Config("plinth")), options.catalogue);
+      cfg = validatePlatformConfig(raw, options.catalogue);
     } catch (err) {
       // A RunError fails the update with just this message, before any resource is registered.
       throw new pulumi.RunError((err as Error).message);
     }
+    // Run by the pulumi CLI (no options): embedded stores and the endpoint are the local platform's.
+    const dataDir = dataDirOf(process.env);
     const stores = new Map<string, GitStateStore>();
     for (const s of cfg.stateStores) {
-      const url = options.storeUrls?.[s.name] ?? s.url ?? "";
+      const url = options.storeUrls?.[s.name] ?? s.url ?? (s.embedded ? embeddedUrl(dataDir, s.name) : "");
       stores.set(s.name, new GitStateStore(s.name, { store: s.name, url, branch: s.branch, path: s.path }));
     }
     const specs = destinationSpecs(cfg);
@@ -128,7 +132,9 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       promises: installations.map((i) => i.registry),
       /** Directories the installations own (what `GET /v1/statestores/{name}/unowned` subtracts). */
       placements: pulumi.all(installations.map((i) => i.placements)).apply((ps) => ps.flat().map((p) => ({ dir: p.dir, files: p.files }))),
-      endpoint: options.endpoint ?? "",
+      endpoint: options.endpoint ?? platformUrl(dataDir) ?? "",
+      /** The `plinth:*` config this update ran with (secret: it may hold credentials); a running service reloads from it. */
+      config: pulumi.secret(raw),
       ...(topology ? { kubeconfigs } : {}),
     };
   };

@@ -114,6 +114,8 @@ async function main(): Promise<void> {
     log("plinth: Flux (source-controller, kustomize-controller) is running against the local cluster");
   }
   const service = await platform.serve({ log: (line) => log(`  ${line}`) });
+  // A `pulumi up --stack local` from the command line changes the registry of this running service.
+  platform.follow({ log: (line) => log(`plinth: ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
   const resumed = service.queueDepth();
 

@@ -35,15 +35,24 @@ export function stateStoresFromVariables(vars: Record<string, string>): StoreCon
   return parsed as StoreConfigEntry[];
 }
 
-/** Clone URL of the embedded store: the running platform's (`<dataDir>/url`), else the repository itself. */
-export function embeddedUrl(dataDir: string, name: string): string {
+/** The data dir of the local platform (`npm start`'s): `PLINTH_DATA_DIR`, else `.plinth/` of this checkout. */
+export function dataDirOf(env: NodeJS.ProcessEnv): string {
+  return path.resolve(env.PLINTH_DATA_DIR || path.join(__dirname, "..", "..", ".plinth"));
+}
+
+/** The local platform's URL (`<dataDir>/url`, written by `npm start`), if it has run on this data dir. */
+export function platformUrl(dataDir: string): string | undefined {
   try {
-    const base = fs.readFileSync(path.join(dataDir, "url"), "utf8").trim().replace(/\/+$/, "");
-    if (base) return `${base}/git/${name}.git`;
+    return fs.readFileSync(path.join(dataDir, "url"), "utf8").trim().replace(/\/+$/, "") || undefined;
   } catch {
-    // no platform has run on this data dir yet
+    return undefined;
   }
-  return `file://${path.join(dataDir, "git", `${name}.git`)}`;
+}
+
+/** Clone URL of the embedded store: the local platform's, else the repository itself. */
+export function embeddedUrl(dataDir: string, name: string): string {
+  const base = platformUrl(dataDir);
+  return base ? `${base}/git/${name}.git` : `file://${path.join(dataDir, "git", `${name}.git`)}`;
 }
 
 /** Connections for the StoreRegistry; embedded stores are written straight into their local repository. */

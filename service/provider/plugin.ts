@@ -16,7 +16,7 @@ import { StoreRegistry } from "../platform/stores";
 import { platformHandlers } from "../platform/handlers";
 import { initBareRepo } from "../../components/state-store/bare-repo";
 import { PlinthProvider } from "./provider";
-import { connectionsOf, stateStoresFromVariables } from "./plugin-config";
+import { connectionsOf, dataDirOf, stateStoresFromVariables } from "./plugin-config";
 
 export function storesFromEnv(env: NodeJS.ProcessEnv, stores = new StoreRegistry(cacheDir(env))): StoreRegistry {
   const raw = env.PLINTH_STORES ?? "[]";
@@ -31,11 +31,6 @@ export function storesFromEnv(env: NodeJS.ProcessEnv, stores = new StoreRegistry
 
 function cacheDir(env: NodeJS.ProcessEnv): string {
   return env.PLINTH_CACHE_DIR ?? path.join(os.homedir(), ".cache", "plinth", "stores");
-}
-
-/** The data dir of the local platform (`npm start`'s): `PLINTH_DATA_DIR`, else `.plinth/` of this checkout. */
-export function dataDirOf(env: NodeJS.ProcessEnv): string {
-  return path.resolve(env.PLINTH_DATA_DIR || path.join(__dirname, "..", "..", ".plinth"));
 }
 
 /** Points `stores` at the stores of the provider configuration (embedded repositories created when missing). */
