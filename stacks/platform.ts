@@ -33,13 +33,17 @@ export interface PlatformProgramOptions {
   storeAuth?: Record<string, { username: string; password: string }>;
 }
 
-/** Reads the `plinth:*` config keys as raw values (objects or JSON strings). */
+/** Reads the `plinth:*` config keys as raw values (objects or JSON strings); unknown keys too, so they fail validation. */
 export function readRawConfig(cfg: pulumi.Config): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
+  const present = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith("plinth:"))
+    .map((k) => k.slice("plinth:".length));
   for (const key of CONFIG_KEYS) {
     const v = cfg.getObject<unknown>(key);
     if (v !== undefined) raw[key] = v;
   }
+  for (const key of present) if (!(key in raw)) raw[key] = cfg.get(key);
   return raw;
 }
 
