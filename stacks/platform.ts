@@ -16,6 +16,7 @@ import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology } from "../destinations/topology";
 import { locateFluxCrds } from "../tools/cluster/flux-crds";
 import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
+import { checkStoredRequests } from "./stored-requests";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
@@ -29,6 +30,11 @@ export interface PlatformProgramOptions {
   fluxCrds?: CrdObject[];
   /** The running local cluster of each `kind: local-cluster` destination, by destination name. */
   localClusters?: Record<string, { kubeconfig: string }>;
+  /**
+   * Check the data dir's stored requests before any change (a command-line `up`, stacks/index.ts): a
+   * removed Promise with requests, or a schema that rejects them, fails the update. `npm start` checks first.
+   */
+  checkStoredRequests?: boolean;
   /** Credentials Flux uses to clone each State Store, by store name (a secret in the stack state). */
   storeAuth?: Record<string, { username: string; password: string }>;
 }
@@ -69,6 +75,14 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
     }
     // Run by the pulumi CLI (no options): embedded stores and the endpoint are the local platform's.
     const dataDir = dataDirOf(process.env);
+    const catalogue = options.catalogue ?? marketplace;
+    if (options.checkStoredRequests) {
+      try {
+        checkStoredRequests(dataDir, new Map(cfg.promises.map((p) => [p.name, withSelectors(catalogue[p.name], p.destinationSelectors)])));
+      } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+      }
+    }
     const stores = new Map<string, GitStateStore>();
     for (const s of cfg.stateStores) {
       const url = options.storeUrls?.[s.name] ?? s.url ?? (s.embedded ? embeddedUrl(dataDir, s.name) : "");
@@ -118,7 +132,6 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
       return new Kind(spec.name, { spec }, opts);
     });
-    const catalogue = options.catalogue ?? marketplace;
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>

@@ -186,6 +186,12 @@ describe("pulumi up --stack local from the command line", () => {
       const got = (await (await fetch(`${platform!.url}/v1/requests/default/${promises.kind}/cache`, { headers })).json()) as { status?: { conditions?: { type: string; status: string }[] } };
       return got.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
     });
+    // A command-line up may not orphan it: removing redis now fails before any change, naming the request.
+    editPromises((ps) => ps.filter((p) => p.name !== "redis"));
+    const blocked = await plinthPulumi("preview", "--stack", "local", "--non-interactive");
+    assert.notEqual(blocked.code, 0, show(blocked));
+    assert.match(blocked.stdout + blocked.stderr, /cannot remove Promise "redis" while it has 1 request\(s\) \(default\/\w+\/cache\)/);
+    editPromises((ps) => [...ps, { name: "redis" }]);
     process.kill(-platform.child.pid!, "SIGINT");
     assert.equal(await platform.exited, 0);
     platform = undefined;
