@@ -12,7 +12,26 @@ import * as path from "node:path";
 import { ensureToolchain } from "../tools/pulumi/ensure";
 import type { CliIO } from "./io";
 
-const ROOT = path.resolve(__dirname, "..");
+/**
+ * This checkout's root: the one holding the running `plinth` command (cli/bin.mjs, symlinks resolved),
+ * else the current directory or a parent. (`__dirname` is not usable under the bin's tsx import.)
+ */
+export function plinthRoot(argv1 = process.argv[1], cwd = process.cwd()): string {
+  const isRoot = (d: string) => fs.existsSync(path.join(d, "tools", "pulumi", "go.mod"));
+  const candidates: string[] = [];
+  try {
+    if (argv1) candidates.push(path.resolve(path.dirname(fs.realpathSync(argv1)), ".."));
+  } catch {
+    // not a file: fall back to the working directory
+  }
+  for (let d = path.resolve(cwd); ; d = path.dirname(d)) {
+    candidates.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  const found = candidates.find(isRoot);
+  if (!found) throw new Error("cannot find the Plinth checkout: run `npx plinth pulumi …` inside it");
+  return found;
+}
 
 /** The data dir's passphrase file, created (random, 0600) when missing — the one `npm start` uses. */
 export function passphraseFile(dataDir: string): string {
@@ -41,8 +60,9 @@ export function pulumiEnv(env: Record<string, string | undefined>, opts: { binDi
 
 /** Runs the pinned `pulumi` with `args` in `io.cwd`, output straight to this terminal; resolves to its exit code. */
 export async function runPulumi(args: string[], io: CliIO): Promise<number> {
-  const toolchain = await ensureToolchain({ root: ROOT, log: (l) => io.stderr(`${l}\n`) });
-  const env = pulumiEnv(io.env, { binDir: toolchain.binDir, root: ROOT });
+  const root = plinthRoot(process.argv[1], io.cwd);
+  const toolchain = await ensureToolchain({ root, log: (l) => io.stderr(`${l}\n`) });
+  const env = pulumiEnv(io.env, { binDir: toolchain.binDir, root });
   const child = spawn(toolchain.pulumi, args, { cwd: io.cwd, env, stdio: "inherit" });
   const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
   const onInt = forward("SIGINT");

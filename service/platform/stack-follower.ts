@@ -16,12 +16,12 @@ export function historyDir(backendDir: string, project: string, stack: string): 
 export function latestUpdate(dir: string): string | undefined {
   let names: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith(".history.json") || n.endsWith(".history.json.gz"));
+    names = fs.readdirSync(dir).filter((n) => /\.history\.json(\.gz|\.zst)?$/.test(n));
   } catch {
     return undefined;
   }
-  const stamp = (n: string) => Number(/-(\d+)\.history\.json/.exec(n)?.[1] ?? 0);
-  return names.sort((a, b) => stamp(a) - stamp(b) || a.localeCompare(b)).pop();
+  const stamp = (n: string) => BigInt(/-(\d+)\.history\.json/.exec(n)?.[1] ?? 0);
+  return names.sort((a, b) => (stamp(a) < stamp(b) ? -1 : stamp(a) > stamp(b) ? 1 : a.localeCompare(b))).pop();
 }
 
 export interface StackFollowerOptions {

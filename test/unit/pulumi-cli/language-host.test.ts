@@ -12,7 +12,7 @@ import { entryPointOf, planRun, runOutcome, type RunFields } from "../../../tool
 import { pluginOfPackage, programDependencies, requiredPlugins } from "../../../tools/pulumi/language-host/packages";
 import { parseHostArgs } from "../../../tools/pulumi/language-host/main";
 import { connectionsOf, embeddedUrl, stateStoresFromVariables } from "../../../service/provider/plugin-config";
-import { pulumiEnv } from "../../../cli/pulumi";
+import { plinthRoot, pulumiEnv } from "../../../cli/pulumi";
 import { languageHostShim } from "../../../tools/pulumi/ensure";
 
 const fields: RunFields = {
@@ -161,6 +161,15 @@ describe("plinth provider plugin: State Stores from its configuration", () => {
 });
 
 describe("plinth pulumi: the CLI's environment", () => {
+  test("the checkout is the one holding the running bin (symlinks resolved), else the working directory's", () => {
+    const root = path.resolve(__dirname, "..", "..", "..");
+    const link = path.join(tmp(), "plinth");
+    fs.symlinkSync(path.join(root, "cli", "bin.mjs"), link);
+    assert.equal(plinthRoot(link, "/"), root);
+    assert.equal(plinthRoot("/no/such/bin", path.join(root, "cli", "format")), root);
+    assert.throws(() => plinthRoot("/no/such/bin", os.tmpdir()), /cannot find the Plinth checkout/);
+  });
+
   test("defaults to the data dir's backend, passphrase file and PULUMI_HOME, with the toolchain first on PATH", () => {
     const dataDir = tmp();
     const env = pulumiEnv({ PLINTH_DATA_DIR: dataDir, PATH: "/usr/bin" }, { binDir: "/tc/bin", root: "/repo" });
