@@ -129,7 +129,9 @@ export class NodeLanguageHost {
       cb(null, res);
     };
     const run: Unary<langproto.RunRequest, langproto.RunResponse> = (call, cb) => {
-      this.run(call.request).then(
+      const cancelled = new AbortController();
+      call.on("cancelled", () => cancelled.abort());
+      this.run(call.request, cancelled.signal).then(
         (out) => {
           const res = new langproto.RunResponse();
           res.setError(out.error);
@@ -150,9 +152,11 @@ export class NodeLanguageHost {
       };
       child.stdout.on("data", send("out"));
       child.stderr.on("data", send("err"));
+      const fail = (details: string) => call.emit("error", { code: grpc.status.UNKNOWN, details });
+      child.on("error", (err) => fail(`could not run npm install: ${err.message}`));
       child.on("close", (code) => {
         if (code === 0) call.end();
-        else call.destroy(Object.assign(new Error(`npm install exited with code ${code}`), { code: grpc.status.UNKNOWN }));
+        else fail(`npm install exited with code ${code}`);
       });
     };
     const cancel: Unary<Empty, Empty> = (_call, cb) => {
@@ -163,11 +167,13 @@ export class NodeLanguageHost {
   }
 
   /** Runs the program to completion in a child `node`, its output forwarded to this host's streams. */
-  async run(req: langproto.RunRequest): Promise<{ error: string; bail: boolean }> {
+  async run(req: langproto.RunRequest, signal?: AbortSignal): Promise<{ error: string; bail: boolean }> {
     const fields = runFields(req, this.opts);
     const cmd = planRun(fields, resolveRunner(fields.programDirectory || fields.pwd));
     const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: { ...process.env, ...cmd.env }, stdio: ["ignore", "pipe", "pipe"] });
     this.children.add(child);
+    // The engine gave up on the run (e.g. Ctrl-C): stop the program too.
+    signal?.addEventListener("abort", () => child.kill("SIGINT"), { once: true });
     child.stdout.pipe(this.opts.stdout ?? process.stdout, { end: false });
     child.stderr.pipe(this.opts.stderr ?? process.stderr, { end: false });
     return new Promise((resolve, reject) => {
