@@ -8,6 +8,7 @@ import { commands, findCommand, type Command } from "./commands";
 import { resolveConnection } from "./config";
 import { formatError } from "./format";
 import { processIO, type CliIO } from "./io";
+import { runPulumi } from "./pulumi";
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));
@@ -16,6 +17,7 @@ export function usage(): string {
     "",
     "commands:",
     ...commands.map((c) => `  ${c.usage.padEnd(width)}   ${c.summary}`),
+    `  ${"pulumi <args…>".padEnd(width)}   the pinned Pulumi CLI on the local platform's state (e.g. pulumi up --stack local)`,
     "",
     "The API is PLINTH_URL (else .plinth/url here or in a parent, else http://127.0.0.1:8080);",
     "the token is PLINTH_TOKEN (else .plinth/token).",
@@ -37,6 +39,8 @@ export async function main(argv: string[], ioOverrides: Partial<CliIO> = {}): Pr
     io.stdout(usage());
     return name ? 0 : 1;
   }
+  // Everything after `pulumi` belongs to the Pulumi CLI (its own flags and help).
+  if (name === "pulumi") return runPulumi(rest, io);
   const command = findCommand(name);
   if (!command) {
     io.stderr(`error: Usage: unknown command "${name}"\n\n${usage()}`);

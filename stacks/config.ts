@@ -141,6 +141,11 @@ function pathDestinations(cfg: PlatformConfig, defaultStore: string): Destinatio
  * cross-field rules (unique names, known stores and promises). Throws ValidationError naming every key.
  */
 export function parsePlatformConfig(raw: Record<string, unknown>, known: { promises: readonly string[] }): PlatformConfig {
+  const unknownKeys = Object.keys(raw).filter((k) => !(CONFIG_KEYS as readonly string[]).includes(k));
+  if (unknownKeys.length) {
+    const message = `unknown config key; Plinth reads ${CONFIG_KEYS.map((k) => `plinth:${k}`).join(", ")}`;
+    throw configError(unknownKeys.map((k) => ({ path: [k], message })));
+  }
   const res = platformConfigSchema.safeParse(raw);
   if (!res.success) {
     const issues: FieldIssue[] = res.error.issues.map((i) => ({ path: keyPath(i.path), message: i.message }));

@@ -14,7 +14,9 @@ import { marketplace } from "../promises";
 import * as path from "node:path";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology } from "../destinations/topology";
-import { ensureFluxCrds } from "../tools/cluster/flux-crds";
+import { locateFluxCrds } from "../tools/cluster/flux-crds";
+import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
+import { checkStoredRequests } from "./stored-requests";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
@@ -24,21 +26,30 @@ export interface PlatformProgramOptions {
   endpoint?: string;
   /** Promises that may be installed, by name (default: the Marketplace). */
   catalogue?: Readonly<Record<string, AnyPromise>>;
-  /** Parsed Flux CRDs (tests); otherwise generated from Flux's Go API modules on first use. */
+  /** Parsed Flux CRDs (tests); otherwise read from the toolchain step's build (`npm run toolchain`). */
   fluxCrds?: CrdObject[];
   /** The running local cluster of each `kind: local-cluster` destination, by destination name. */
   localClusters?: Record<string, { kubeconfig: string }>;
+  /**
+   * Check the data dir's stored requests before any change (a command-line `up`, stacks/index.ts): a
+   * removed Promise with requests, or a schema that rejects them, fails the update. `npm start` checks first.
+   */
+  checkStoredRequests?: boolean;
   /** Credentials Flux uses to clone each State Store, by store name (a secret in the stack state). */
   storeAuth?: Record<string, { username: string; password: string }>;
 }
 
-/** Reads the `plinth:*` config keys as raw values (objects or JSON strings). */
+/** Reads the `plinth:*` config keys as raw values (objects or JSON strings); unknown keys too, so they fail validation. */
 export function readRawConfig(cfg: pulumi.Config): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
+  const present = Object.keys(pulumi.runtime.allConfig())
+    .filter((k) => k.startsWith("plinth:"))
+    .map((k) => k.slice("plinth:".length));
   for (const key of CONFIG_KEYS) {
     const v = cfg.getObject<unknown>(key);
     if (v !== undefined) raw[key] = v;
   }
+  for (const key of present) if (!(key in raw)) raw[key] = cfg.get(key);
   return raw;
 }
 
@@ -55,15 +66,26 @@ export function validatePlatformConfig(raw: Record<string, unknown>, catalogue: 
 export function platformProgram(options: PlatformProgramOptions = {}): () => Promise<Record<string, unknown>> {
   return async () => {
     let cfg: PlatformConfig;
+    const raw = readRawConfig(new pulumi.Config("plinth"));
     try {
-      cfg = validatePlatformConfig(readRawConfig(new pulumi.Config("plinth")), options.catalogue);
+      cfg = validatePlatformConfig(raw, options.catalogue);
     } catch (err) {
       // A RunError fails the update with just this message, before any resource is registered.
       throw new pulumi.RunError((err as Error).message);
     }
+    // Run by the pulumi CLI (no options): embedded stores and the endpoint are the local platform's.
+    const dataDir = dataDirOf(process.env);
+    const catalogue = options.catalogue ?? marketplace;
+    if (options.checkStoredRequests) {
+      try {
+        checkStoredRequests(dataDir, new Map(cfg.promises.map((p) => [p.name, withSelectors(catalogue[p.name], p.destinationSelectors)])));
+      } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+      }
+    }
     const stores = new Map<string, GitStateStore>();
     for (const s of cfg.stateStores) {
-      const url = options.storeUrls?.[s.name] ?? s.url ?? "";
+      const url = options.storeUrls?.[s.name] ?? s.url ?? (s.embedded ? embeddedUrl(dataDir, s.name) : "");
       stores.set(s.name, new GitStateStore(s.name, { store: s.name, url, branch: s.branch, path: s.path }));
     }
     const specs = destinationSpecs(cfg);
@@ -75,8 +97,15 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         `${missing.map((n) => `plinth:destinations[${cfg.destinations.findIndex((d) => d.name === n)}].kind`).join(", ")}: "local-cluster" needs a running local cluster (${missing.join(", ")}); start the platform with \`npm start -- --cluster\``,
       );
     }
-    // Flux's CRDs, for every cluster Flux is bootstrapped on (generated once, on first use).
-    const crds = topology || localClusterNames.size ? options.fluxCrds ?? loadCrdDir(await ensureFluxCrds({ root: path.resolve(__dirname, ".."), log: (l) => pulumi.log.info(l) })) : [];
+    // Flux's CRDs, for every cluster Flux is bootstrapped on: built by the toolchain step, only read here.
+    let crds: CrdObject[] = [];
+    if (topology || localClusterNames.size) {
+      try {
+        crds = options.fluxCrds ?? loadCrdDir(locateFluxCrds(path.resolve(__dirname, "..")));
+      } catch (err) {
+        throw new pulumi.RunError((err as Error).message);
+      }
+    }
     let kubeconfigs: Record<string, pulumi.Output<string>> = {};
     if (topology) {
       // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
@@ -103,7 +132,6 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
       return new Kind(spec.name, { spec }, opts);
     });
-    const catalogue = options.catalogue ?? marketplace;
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>
@@ -121,7 +149,9 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       promises: installations.map((i) => i.registry),
       /** Directories the installations own (what `GET /v1/statestores/{name}/unowned` subtracts). */
       placements: pulumi.all(installations.map((i) => i.placements)).apply((ps) => ps.flat().map((p) => ({ dir: p.dir, files: p.files }))),
-      endpoint: options.endpoint ?? "",
+      endpoint: options.endpoint ?? platformUrl(dataDir) ?? "",
+      /** The `plinth:*` config this update ran with (secret: it may hold credentials); a running service reloads from it. */
+      config: pulumi.secret(raw),
       ...(topology ? { kubeconfigs } : {}),
     };
   };

@@ -10,6 +10,7 @@ import { readStackConfig } from "./stack-config";
 import { LocalPlatform, type PlatformOutputs } from "../service/platform/local-platform";
 import type { EngineEvent } from "../service/engine";
 import { ensureClusterBinaries } from "../tools/cluster/binaries";
+import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
@@ -87,6 +88,8 @@ async function main(): Promise<void> {
   } else if (fs.existsSync(path.join(dataDir, "cluster"))) {
     pluginDir = path.dirname((await ensureClusterBinaries({ root, log, only: ["kubernetes-provider"] }))["kubernetes-provider"]);
   }
+  // Flux's CRDs come from the toolchain step, never from the platform program: build them (once) here.
+  if (withCluster || raw.clusters) await ensureFluxCrds({ root, log });
   platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
   if (pluginDir) platform.addPluginDir(pluginDir);
   if (cluster) platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: pluginDir! });
@@ -111,6 +114,8 @@ async function main(): Promise<void> {
     log("plinth: Flux (source-controller, kustomize-controller) is running against the local cluster");
   }
   const service = await platform.serve({ log: (line) => log(`  ${line}`) });
+  // A `pulumi up --stack local` from the command line changes the registry of this running service.
+  platform.follow({ log: (line) => log(`plinth: ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
   const resumed = service.queueDepth();
 

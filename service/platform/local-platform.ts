@@ -28,6 +28,7 @@ import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
+import { StackFollower, historyDir } from "./stack-follower";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
 import type { KubeClient } from "../../destinations/local-cluster/kube-client";
 
@@ -53,6 +54,8 @@ export interface LocalClusterHandle {
   pluginDir: string;
 }
 
+type ServeOptions = Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs">>;
+
 export interface PlatformOutputs {
   stateStore: { name: string; url: string; branch: string; path: string; head: string };
   stateStores: { name: string; url: string; branch: string; path: string; head: string }[];
@@ -60,6 +63,8 @@ export interface PlatformOutputs {
   promises: { name: string; version: string; apiVersion: string; kind: string; plural: string; schema: unknown; destinations: string[] }[];
   endpoint: string;
   placements?: { dir: string; files: string[] }[];
+  /** The `plinth:*` config the update ran with (what a reload configures). */
+  config?: Record<string, unknown>;
 }
 
 function secretFile(file: string, bytes = 24): string {
@@ -104,6 +109,9 @@ export class LocalPlatform {
   private readonly transitToken: string;
   /** Running local clusters of `kind: local-cluster` destinations, by destination name. */
   private readonly clusters = new Map<string, LocalClusterHandle>();
+  private upInFlight = false;
+  private follower: StackFollower | undefined;
+  private serveOptions: ServeOptions = {};
 
   private constructor(
     readonly options: LocalPlatformOptions,
@@ -192,6 +200,16 @@ export class LocalPlatform {
 
   /** Runs `up` on the platform stack with `raw` config (validated first: bad config changes nothing). */
   async up(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<PlatformOutputs> {
+    this.upInFlight = true;
+    try {
+      return await this.runUp(raw, opts);
+    } finally {
+      this.upInFlight = false;
+      this.follower?.markSeen();
+    }
+  }
+
+  private async runUp(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal }): Promise<PlatformOutputs> {
     validatePlatformConfig(raw, this.catalogue);
     await this.preflight(raw);
     const cfg = await this.configure(raw);
@@ -224,8 +242,9 @@ export class LocalPlatform {
    * Starts (or restarts) the request service on the platform's outputs and serves the API on the same
    * HTTP server. Teams without a token in config get the dev token (embedded default).
    */
-  async serve(opts: Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs">> = {}): Promise<PlinthService> {
+  async serve(opts: ServeOptions = {}): Promise<PlinthService> {
     if (!this.config || !this.outputs) throw new Error("run up() before serve()");
+    this.serveOptions = opts;
     const cfg = this.config;
     const outputs = this.outputs;
     this.service?.close();
@@ -331,12 +350,50 @@ export class LocalPlatform {
     );
   }
 
+  /**
+   * Follows the platform stack: when another process (`pulumi up --stack local` from the command line)
+   * finishes an update of it, the service reloads its registry from the stack (see reloadFromStack).
+   */
+  follow(opts: { intervalMs?: number; log?: (line: string) => void } = {}): void {
+    const backend = this.workspace.options.backendUrl;
+    if (!backend.startsWith("file://")) return;
+    this.follower ??= new StackFollower({
+      dir: historyDir(backend.slice("file://".length), this.workspace.options.project, this.stack),
+      intervalMs: opts.intervalMs ?? 1000,
+      busy: () => this.upInFlight,
+      onUpdate: async () => {
+        if (await this.reloadFromStack()) opts.log?.(`platform stack ${this.stack} changed: registry reloaded (${this.outputs!.promises.map((p) => `${p.name}@${p.version}`).join(", ")})`);
+      },
+      log: opts.log,
+    });
+    this.follower.start();
+  }
+
+  /**
+   * Rebuilds the registry from the stack's outputs (and the config the update ran with) and restarts the
+   * service on it after in-flight work: requests of changed Promises re-run, as after a restart.
+   * False when the stack has no platform outputs (e.g. destroyed): the service keeps its registry.
+   */
+  async reloadFromStack(): Promise<boolean> {
+    const out = await this.workspace.runCli(["stack", "output", "--json", "--show-secrets", "--stack", this.stack]);
+    const outputs = JSON.parse(out.stdout || "{}") as PlatformOutputs;
+    if (!outputs.config || !Array.isArray(outputs.promises)) return false;
+    await this.configure(outputs.config);
+    this.outputs = outputs;
+    const previous = this.service;
+    previous?.close();
+    await previous?.idle();
+    await this.serve(this.serveOptions);
+    return true;
+  }
+
   /** Removes everything the platform stack wrote (destination roots, dependencies). */
   async destroy(): Promise<void> {
     await this.workspace.stack(this.stack).destroy();
   }
 
   async stop(): Promise<void> {
+    await this.follower?.stop();
     this.service?.close();
     await this.server.close();
     await stopInProcess();

@@ -56,6 +56,19 @@ function crdsReady(dir: string): boolean {
 }
 
 
+/** The command that builds Flux's CRDs (with the rest of the toolchain); named by every "missing" error. */
+export const FLUX_CRDS_COMMAND = "npm run toolchain";
+
+/**
+ * The directory of Flux's generated CRDs, without building: programs (`pulumi up`) only read what the
+ * toolchain step built. Throws, naming the command to run, when they are missing.
+ */
+export function locateFluxCrds(root: string): string {
+  const dir = path.join(cacheRoot(), fluxCrdsKey(root));
+  if (crdsReady(dir)) return path.join(dir, "crds");
+  throw new Error(`Flux's CRDs are not built (expected in ${path.join(dir, "crds")}): run \`${FLUX_CRDS_COMMAND}\` once, then run this again`);
+}
+
 /**
  * Returns the directory holding Flux's generated CRD files (one `<group>_<plural>.yaml` per kind),
  * building controller-gen and generating them first when the cache is missing or a pin changed.

@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { acquireBuildLock } from "../build-lock";
 import { runPhase } from "../run-phase";
+import { ensureFluxCrds } from "../cluster/flux-crds";
 
 export const PULUMI_VERSION = "3.274.1";
 const VERSION_PKG = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
@@ -66,6 +67,30 @@ export function writeShims(binDir: string, root: string): void {
     "",
   ].join("\n");
   fs.writeFileSync(plinth, plugin, { mode: 0o755 });
+  fs.writeFileSync(path.join(binDir, "pulumi-language-nodejs"), languageHostShim(root), { mode: 0o755 });
+}
+
+/**
+ * `pulumi-language-nodejs` for the pinned CLI (which ships no language host): Plinth's own
+ * (tools/pulumi/language-host). It runs from the Plinth checkout the CLI runs in (the plugin's working
+ * directory or a parent), else from the checkout that installed it. A `pulumi-language-nodejs` of a real
+ * Pulumi installation on PATH still wins: the CLI prefers PATH over its own directory.
+ */
+export function languageHostShim(root: string): string {
+  const host = "tools/pulumi/language-host/main.ts";
+  const loader = "node_modules/tsx/dist/loader.mjs";
+  return [
+    "#!/bin/sh",
+    "# Plinth's Node.js language host for the pinned Pulumi CLI (written by tools/pulumi/ensure.ts).",
+    `root="${root}"`,
+    'd="$PWD"',
+    'while [ -n "$d" ] && [ "$d" != "/" ]; do',
+    `  if [ -f "$d/${host}" ] && [ -f "$d/${loader}" ]; then root="$d"; break; fi`,
+    '  d=$(dirname "$d")',
+    "done",
+    `exec node --import "$root/${loader}" "$root/${host}" "$@"`,
+    "",
+  ].join("\n");
 }
 
 function pathCli(): string | undefined {
@@ -142,8 +167,14 @@ export async function ensureToolchain(opts: EnsureToolchainOptions): Promise<Too
 }
 
 if (require.main === module) {
-  ensureToolchain({ root: path.resolve(__dirname, "..", ".."), log: (l) => process.stderr.write(l + "\n") })
-    .then((t) => process.stdout.write(`${t.pulumi}\n`))
+  // `npm run toolchain`: the pinned CLI with its plugin shims, and Flux's CRDs the platform program reads.
+  const root = path.resolve(__dirname, "..", "..");
+  const log = (l: string) => process.stderr.write(l + "\n");
+  ensureToolchain({ root, log })
+    .then(async (t) => {
+      await ensureFluxCrds({ root, log });
+      process.stdout.write(`${t.pulumi}\n`);
+    })
     .catch((err) => {
       process.stderr.write(`${err.message}\n`);
       process.exit(1);

@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
@@ -42,5 +43,22 @@ describe("Pulumi.easyeaty.yaml", () => {
     const dests = out.destinations as { name: string; strictMatchLabels: boolean }[];
     assert.deepEqual(dests.map((d) => [d.name, d.strictMatchLabels]), [["platform", true], ["eks-prod", false], ["gke-prod", false], ["edge", false]]);
     assert.deepEqual(Object.keys(out.kubeconfigs as object).sort(), ["edge", "eks-prod", "gke-prod", "platform"]);
+  });
+
+  test("the program only reads Flux's CRDs: when the toolchain step has not built them it fails naming the command", async () => {
+    const rec = recordResources({ state: cloudState });
+    for (const [k, v] of Object.entries(settings.config)) pulumi.runtime.setConfig(k, JSON.stringify(v));
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-no-crds-"));
+    const saved = process.env.PLINTH_FLUX_CRDS_DIR;
+    process.env.PLINTH_FLUX_CRDS_DIR = empty;
+    try {
+      await assert.rejects(runProgram(() => platformProgram({ storeUrls: {} })()), /Flux's CRDs are not built .*run `npm run toolchain` once/);
+    } finally {
+      if (saved === undefined) delete process.env.PLINTH_FLUX_CRDS_DIR;
+      else process.env.PLINTH_FLUX_CRDS_DIR = saved;
+    }
+    assert.equal(rec.ofType("plinth:flux:FluxBootstrap").length, 0, "no cluster was bootstrapped");
+    assert.deepEqual(fs.readdirSync(empty), [], "nothing was built");
+    fs.rmSync(empty, { recursive: true, force: true });
   });
 });
