@@ -253,13 +253,14 @@ export class LocalPlatform {
       concurrency: process.env.PLINTH_CONCURRENCY ? Number(process.env.PLINTH_CONCURRENCY) : undefined,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
+      maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api = createApiHandler({ service: this.service, metrics: this.metrics, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const api = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, log: opts.log ? (line) => opts.log!(line) : undefined });
     const existing = handlers.findIndex((h) => (h as { plinthApi?: boolean }).plinthApi);
     (api as unknown as { plinthApi: boolean }).plinthApi = true;
     if (existing >= 0) handlers[existing] = api;
