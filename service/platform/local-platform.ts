@@ -7,7 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBareRepo } from "../../components/state-store/bare-repo";
-import { createGitHttpHandler } from "../../components/state-store/git-http-backend";
+import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
 import { EngineWorkspace, type EngineEvent, type OperationResult } from "../engine";
 import { startHttpServer, type Handler, type RunningServer } from "../http-server";
 import { PlinthProvider, serveInProcess, stopInProcess } from "../provider";
@@ -92,9 +92,12 @@ export class LocalPlatform {
   readonly stores: StoreRegistry;
   readonly workspace: EngineWorkspace;
   readonly stack: string;
-  /** Basic-auth credentials of the embedded Git server. */
+  /** Basic-auth credentials of the embedded Git server (read and write: the platform's own writer). */
   readonly gitUser = "plinth";
   readonly gitPassword: string;
+  /** Flux's credentials for the embedded Git server: read-only (a push with them is answered 403). */
+  readonly fluxUser = "flux";
+  readonly fluxPassword: string;
   config: PlatformConfig | undefined;
   outputs: PlatformOutputs | undefined;
   service: PlinthService | undefined;
@@ -110,8 +113,10 @@ export class LocalPlatform {
     readonly server: RunningServer,
     readonly providerPort: number,
     gitPassword: string,
+    fluxPassword: string,
   ) {
     this.gitPassword = gitPassword;
+    this.fluxPassword = fluxPassword;
     this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
     this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
     const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
@@ -136,12 +141,19 @@ export class LocalPlatform {
   static async start(options: LocalPlatformOptions): Promise<LocalPlatform> {
     fs.mkdirSync(options.dataDir, { recursive: true });
     const gitPassword = secretFile(path.join(options.dataDir, "git-password"));
+    const fluxPassword = secretFile(path.join(options.dataDir, "git-flux-password"));
     const projectRoot = path.join(options.dataDir, "git");
     fs.mkdirSync(projectRoot, { recursive: true });
-    const git = createGitHttpHandler({ projectRoot, authenticate: (u, p) => u === "plinth" && p === gitPassword });
+    // Both checks always run (no early exit on the user name): constant time whoever asks.
+    const authenticate = (u: string, p: string): false | "read" | "write" => {
+      const platform = [sameSecret(u, "plinth"), sameSecret(p, gitPassword)].every(Boolean);
+      const flux = [sameSecret(u, "flux"), sameSecret(p, fluxPassword)].every(Boolean);
+      return platform ? "write" : flux ? "read" : false;
+    };
+    const git = createGitHttpHandler({ projectRoot, authenticate });
     const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler] });
     const port = await serveInProcess(provider);
-    return new LocalPlatform(options, server, port, gitPassword);
+    return new LocalPlatform(options, server, port, gitPassword, fluxPassword);
   }
 
   get catalogue(): Readonly<Record<string, AnyPromise>> {
@@ -150,6 +162,11 @@ export class LocalPlatform {
 
   get url(): string {
     return this.server.url;
+  }
+
+  /** What Flux clones the embedded stores with (its auth Secret): the read-only user. */
+  fluxCredentials(): { username: string; password: string } {
+    return { username: this.fluxUser, password: this.fluxPassword };
   }
 
   /** Clone URL of an embedded store (without credentials). */
@@ -210,7 +227,7 @@ export class LocalPlatform {
           endpoint: this.url,
           catalogue: this.catalogue,
           localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
-          storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, { username: this.gitUser, password: this.gitPassword }])),
+          storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, this.fluxCredentials()])),
         }),
         onEvent: opts.onEvent,
         signal: opts.signal,
