@@ -12,6 +12,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { EngineError } from "./errors";
 import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
+import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
 
 export interface EngineWorkspaceOptions {
@@ -99,6 +100,8 @@ export class EngineWorkspace {
       });
       let stdout = "";
       let stderr = "";
+      const pid = child.pid;
+      if (pid !== undefined) engineStarted(pid);
       const stackAt = args.indexOf("--stack");
       const dir = this.backendDir();
       const stopBeat = dir && stackAt >= 0 && child.pid !== undefined ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs) : undefined;
@@ -114,6 +117,7 @@ export class EngineWorkspace {
       child.on("error", (err) => reject(new EngineError(`cannot run ${this.options.pulumi}: ${err.message}`)));
       child.on("close", (code) => {
         stopBeat?.();
+        if (pid !== undefined) engineExited(pid);
         opts.signal?.removeEventListener("abort", onAbort);
         const res = { code: code ?? 1, stdout, stderr };
         if (res.code !== 0 && !opts.allowFailure) {
