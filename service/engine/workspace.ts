@@ -52,6 +52,8 @@ export interface RunCliOptions {
   onStdout?: (chunk: string) => void;
   /** Treat a non-zero exit as a result instead of throwing. */
   allowFailure?: boolean;
+  /** Written to the CLI's stdin (e.g. a secret config value, never put on its command line). */
+  stdin?: string;
 }
 
 
@@ -96,8 +98,10 @@ export class EngineWorkspace {
       const child = spawn(this.options.pulumi, [...args, "--non-interactive"], {
         cwd: this.options.workDir,
         env: this.env(),
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["pipe", "pipe", "pipe"],
       });
+      child.stdin.on("error", () => undefined); // the CLI may exit without reading it
+      child.stdin.end(opts.stdin ?? "");
       let stdout = "";
       let stderr = "";
       const pid = child.pid;
@@ -146,6 +150,19 @@ export class EngineWorkspace {
     const tmp = `${f}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(tmp, YAML.stringify(settings));
     fs.renameSync(tmp, f);
+  }
+
+  /** Sets one config value as a secret (encrypted by the stack's secrets provider); the value goes through stdin. */
+  async setSecretConfig(stack: string, key: string, value: string): Promise<void> {
+    await this.runCli(["config", "set", "--secret", key, "--stack", stack], { stdin: value });
+  }
+
+  /** Every config value of a stack, secrets decrypted (one CLI run). */
+  async readConfigDecrypted(stack: string): Promise<Record<string, string>> {
+    const res = await this.runCli(["config", "--show-secrets", "--json", "--stack", stack]);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(JSON.parse(res.stdout) as Record<string, { value?: unknown }>)) if (typeof v.value === "string") out[k] = v.value;
+    return out;
   }
 
   readConfig(stack: string): Record<string, string> {

@@ -88,6 +88,11 @@ function withoutCredentials(raw: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+/** Whether any Promise entry has organisation config (then `plinth:promises` is kept as a secret). */
+function hasPromiseConfig(promises: unknown): boolean {
+  return Array.isArray(promises) && promises.some((p) => typeof p === "object" && p !== null && Object.keys((p as { config?: object }).config ?? {}).length > 0);
+}
+
 export class LocalPlatform {
   readonly stores: StoreRegistry;
   readonly workspace: EngineWorkspace;
@@ -215,9 +220,13 @@ export class LocalPlatform {
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
     // A platform process killed during `up` leaves its lock; a lock of a live process is kept.
     else this.workspace.clearDeadLocks(this.stack);
+    // Promise organisation config may hold secrets (Slack, PagerDuty, Zendesk keys): stored encrypted.
+    const plain = withoutCredentials(raw);
+    const secretPromises = hasPromiseConfig(plain.promises);
     const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(withoutCredentials(raw))) config[`plinth:${k}`] = JSON.stringify(v);
+    for (const [k, v] of Object.entries(plain)) if (!(k === "promises" && secretPromises)) config[`plinth:${k}`] = JSON.stringify(v);
     this.workspace.writeConfig(this.stack, config);
+    if (secretPromises) await this.workspace.setSecretConfig(this.stack, "plinth:promises", JSON.stringify(plain.promises));
     const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
     const res: OperationResult = await this.workspace
       .stack(this.stack)
@@ -286,11 +295,13 @@ export class LocalPlatform {
   }
 
   /** The config the platform stack was last brought up with (from its settings), if any. */
-  private previousRaw(): Record<string, unknown> | undefined {
+  private async previousRaw(): Promise<Record<string, unknown> | undefined> {
     const settings = this.workspace.readSettings(this.stack);
     if (!settings?.config) return undefined;
+    const secure = Object.values(settings.config).some((v) => typeof v === "object" && v !== null && "secure" in v);
+    const values: Record<string, unknown> = secure ? await this.workspace.readConfigDecrypted(this.stack) : settings.config;
     const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(settings.config)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
+    for (const [k, v] of Object.entries(values)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
     return raw;
   }
 
@@ -312,7 +323,7 @@ export class LocalPlatform {
   /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */
   private async preflight(raw: Record<string, unknown>): Promise<void> {
     const next = validatePlatformConfig(raw, this.catalogue);
-    const prev = this.previousRaw();
+    const prev = await this.previousRaw();
     const prevCfg = prev ? validatePlatformConfig(prev, this.catalogue) : undefined;
     const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
     const requests = this.service ? store.all() : store.load();
