@@ -77,6 +77,14 @@ export class UnsupportedMediaTypeError extends PlinthError {
     super(code, message, details, 415);
   }
 }
+/** A limit per team or token is reached: try again later (`Retry-After` says when). */
+export class TooManyRequestsError extends PlinthError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, details?: Record<string, unknown>, code = "TooManyRequests") {
+    super(code, message, { ...details, retryAfterSeconds }, 429);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
 export class BusyError extends PlinthError {
   constructor(message: string, details?: unknown, code = "EngineBusy") {
     super(code, message, details, 503);

@@ -7,6 +7,9 @@ import { ValidationError, formatIssues, type FieldIssue } from "../components/er
 import { isDns1123Label } from "../components/state-store/layout";
 import { validateDestinations, type DestinationSpec } from "../destinations/types";
 import { parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "../destinations/cluster-config";
+import { DEFAULT_API_LIMITS } from "../service/http/limits";
+import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM } from "../service/core/queue";
+import { sha256Hex } from "../service/core/auth";
 
 const dns = z.string().refine(isDns1123Label, { message: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63, e.g. team-a" });
 
@@ -77,6 +80,23 @@ export const teamSchema = z.object({
   tokenSha256: z.string().regex(/^[0-9a-f]{64}$/, { message: "must be 64 lowercase hex digits" }).optional(),
 });
 
+const positive = (min: number, def: number) => z.number().int().min(min, { message: `must be a whole number >= ${min}` }).default(def);
+
+/** Limits of the API (README "Limits"): each refused with a clear error, nothing written. */
+export const limitsSchema = z
+  .object({
+    maxBodyBytes: positive(1024, DEFAULT_API_LIMITS.maxBodyBytes),
+    maxDocuments: positive(1, DEFAULT_API_LIMITS.maxDocuments),
+    maxDepth: positive(8, DEFAULT_API_LIMITS.maxDepth),
+    maxAliases: positive(0, DEFAULT_API_LIMITS.maxAliases),
+    maxStreamsPerToken: positive(1, DEFAULT_API_LIMITS.maxStreamsPerToken),
+    maxInFlightPerTeam: positive(1, DEFAULT_MAX_IN_FLIGHT_PER_TEAM),
+  })
+  .strict()
+  .prefault({});
+
+export type LimitsConfig = z.output<typeof limitsSchema>;
+
 export const platformConfigSchema = z.object({
   /**
    * Provisioned clusters (EKS, GKE, on-prem/edge k3s, the platform cluster) with Flux bootstrapped: the
@@ -87,6 +107,7 @@ export const platformConfigSchema = z.object({
   destinations: z.array(destinationSchema).default([]),
   promises: z.array(promiseEntrySchema).default([]),
   teams: z.array(teamSchema).default([]),
+  limits: limitsSchema,
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
@@ -94,7 +115,7 @@ export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 export type DestinationConfig = z.output<typeof destinationSchema>;
 
 /** The keys read from stack config (`plinth:<key>`). */
-export const CONFIG_KEYS = ["clusters", "stateStores", "destinations", "promises", "teams"] as const;
+export const CONFIG_KEYS = ["clusters", "stateStores", "destinations", "promises", "teams", "limits"] as const;
 
 function keyPath(path: (string | number | symbol)[]): (string | number)[] {
   return path.map((p) => (typeof p === "symbol" ? String(p) : p));
@@ -174,11 +195,15 @@ export function parsePlatformConfig(raw: Record<string, unknown>, known: { promi
     if (promiseNames.has(p.name)) issues.push({ path: ["promises", i, "name"], message: `Promise "${p.name}" is listed twice` });
     promiseNames.add(p.name);
   });
-  const tokens = new Set<string>();
+  // Compared by SHA-256 (a `token` and a `tokenSha256` of the same token collide too); the token is never named.
+  const owners = new Map<string, string>();
   cfg.teams.forEach((t, i) => {
-    if (!t.token) return;
-    if (tokens.has(t.token)) issues.push({ path: ["teams", i, "token"], message: "two teams share a token; give each team its own" });
-    tokens.add(t.token);
+    const hash = t.tokenSha256 ?? (t.token ? sha256Hex(t.token) : undefined);
+    if (!hash) return;
+    const other = owners.get(hash);
+    if (other !== undefined) {
+      issues.push({ path: ["teams", i, t.tokenSha256 ? "tokenSha256" : "token"], message: `teams "${other}" and "${t.name}" have the same token; give each team its own` });
+    } else owners.set(hash, t.name);
   });
   if (issues.length) throw configError(issues);
   return cfg;

@@ -4,6 +4,7 @@
  * serves. Optional HTTP basic auth; gzip-encoded request bodies are inflated here.
  */
 import { spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import * as zlib from "node:zlib";
 import type { Readable } from "node:stream";
@@ -16,8 +17,11 @@ export interface GitHttpHandlerOptions {
   projectRoot: string;
   /** URL path prefix the handler serves, e.g. "/git" → `/git/<name>.git/info/refs`. */
   prefix?: string;
-  /** Basic-auth check. When given, every request must carry valid credentials or gets 401. */
-  authenticate?: (username: string, password: string) => boolean | Promise<boolean>;
+  /**
+   * Basic-auth check. When given, every request must carry valid credentials or gets 401. `"read"`
+   * admits a read-only user: fetches and clones work, a push (`git-receive-pack`) is answered 403.
+   */
+  authenticate?: (username: string, password: string) => boolean | "read" | "write" | Promise<boolean | "read" | "write">;
   /** Realm named in the 401 challenge. */
   realm?: string;
   /** Path of git's CGI program. */
@@ -26,6 +30,21 @@ export interface GitHttpHandlerOptions {
 
 /** Serves the request and resolves true, or resolves false at once when the path is not under the prefix. */
 export type GitHttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/**
+ * Compares two secrets in constant time: both are hashed to equal-length SHA-256 digests first, so
+ * neither the content nor the length of the expected one leaks through timing.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = crypto.createHash("sha256").update(given, "utf8").digest();
+  const b = crypto.createHash("sha256").update(expected, "utf8").digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/** Whether a smart-HTTP request is (the start of) a push. */
+export function isPush(pathInfo: string, query: URLSearchParams): boolean {
+  return pathInfo.endsWith("/git-receive-pack") || (pathInfo.endsWith("/info/refs") && query.get("service") === "git-receive-pack");
+}
 
 /** Decodes an `Authorization: Basic …` header into username and password. */
 export function parseBasicAuth(header: string | undefined): { username: string; password: string } | undefined {
@@ -83,6 +102,11 @@ export function createGitHttpHandler(options: GitHttpHandlerOptions): GitHttpHan
         return true;
       }
       remoteUser = creds.username;
+      if (ok === "read" && isPush(pathInfo, url.searchParams)) {
+        req.resume();
+        plain(res, 403, `user "${creds.username}" may only read this repository; push with the platform's own credentials`);
+        return true;
+      }
     }
 
     const encoding = String(req.headers["content-encoding"] ?? "").toLowerCase();

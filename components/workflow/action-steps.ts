@@ -14,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { actionHandlers, validateOrThrow } from "./actions";
 import { runCommandStep } from "./actions/command";
+import { redactDeep } from "./actions/redact";
 import { registerStepKind, type StepRunner } from "./registry";
 import type { Condition, CustomStep, StepInput, StepOutput, WorkflowObject, WorkflowResult } from "./types";
 
@@ -38,6 +39,12 @@ export interface CommandStepSpec {
   /** The Kratix container image the step stands for (documentation only: the command runs on this host). */
   image?: string;
   env?: Record<string, string>;
+  /**
+   * Secret environment (e.g. from the Promise's organisation config): given to the command like `env`,
+   * and every value is redacted from the step's status, conditions, messages and errors (so from the
+   * request's status, its events and the service log).
+   */
+  secretEnv?: Record<string, string> | ((input: StepInput<WorkflowObject, unknown>) => Record<string, string | undefined>);
   timeoutMs?: number;
   maxOutputBytes?: number;
 }
@@ -81,19 +88,30 @@ export function retryAfterOf(ms: number): string {
   return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s || (!h && !m) ? `${s}s` : ""}`;
 }
 
+/** The step's secret environment, without unset values. */
+async function secretEnvOf(step: CustomStep, input: StepInput<WorkflowObject, unknown>): Promise<Record<string, string>> {
+  const spec = step.secretEnv as CommandStepSpec["secretEnv"];
+  const raw = typeof spec === "function" ? await spec(input) : spec ?? {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw ?? {})) if (typeof v === "string" && v !== "") out[k] = v;
+  return out;
+}
+
 const commandRunner: StepRunner = async (step, ctx) => {
   const before = ctx.input.files;
+  const secretEnv = await secretEnvOf(step, ctx.input);
+  const secrets = [...Object.values(secretEnv), ...(ctx.secrets ?? [])];
   const r = await runCommandStep({
     name: `${ctx.pipeline}/${step.name}`,
     script: step.script as string | undefined,
     command: step.command as string[] | undefined,
     image: step.image as string | undefined,
-    env: step.env as Record<string, string> | undefined,
+    env: { ...(step.env as Record<string, string> | undefined), ...secretEnv },
     timeoutMs: step.timeoutMs as number | undefined,
     maxOutputBytes: step.maxOutputBytes as number | undefined,
     object: ctx.input.object,
     initialFiles: before,
-    secrets: ctx.secrets ? [...ctx.secrets] : undefined,
+    secrets,
     onOutput: ctx.log ? (stream, text) => ctx.log!({ step: `${ctx.pipeline}/${step.name}`, stream, text }) : undefined,
     kratix: {
       promiseName: ctx.promise ?? ctx.name ?? "workflow",
@@ -105,11 +123,11 @@ const commandRunner: StepRunner = async (step, ctx) => {
   });
   const files: NonNullable<StepOutput["files"]> = { ...r.files };
   for (const p of Object.keys(before)) if (!(p in r.files)) files[p] = null; // the script removed it
-  const { conditions, ...status } = r.status;
+  const { conditions, ...status } = redactDeep(r.status, secrets);
   const out: StepOutput = { files, status, destinationSelectors: r.destinationSelectors };
   if (Array.isArray(conditions)) out.conditions = conditions as Condition[];
   else if (conditions !== undefined) status.conditions = conditions;
-  const wc = r.workflowControl;
+  const wc = redactDeep(r.workflowControl, secrets);
   if (wc.retryAfterMs !== undefined || wc.suspend !== undefined || wc.message !== undefined) {
     out.workflowControl = {
       ...(wc.retryAfterMs !== undefined ? { retryAfter: retryAfterOf(wc.retryAfterMs) } : {}),

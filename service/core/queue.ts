@@ -2,6 +2,9 @@
  * The reconcile work queue: bounded concurrency, never two operations on one key at once, a key queued
  * again while it runs runs once more afterwards (newer generations coalesce), delayed retries.
  */
+/** Requests of one team queued or reconciling at once, unless `plinth:limits.maxInFlightPerTeam` says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT_PER_TEAM = 500;
+
 export interface WorkQueueOptions {
   concurrency: number;
   work: (key: string) => Promise<void>;
@@ -45,9 +48,20 @@ export class WorkQueue {
     this.pump();
   }
 
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   /** Keys waiting (not running, not delayed). */
   depth(): number {
     return this.pending.length;
+  }
+
+  /** Every key queued, running or waiting for a retry. */
+  *busyKeys(): IterableIterator<string> {
+    yield* this.queued;
+    for (const k of this.running) if (!this.queued.has(k)) yield k;
+    for (const k of this.timers.keys()) if (!this.queued.has(k) && !this.running.has(k)) yield k;
   }
 
   isBusy(key: string): boolean {

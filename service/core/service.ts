@@ -8,7 +8,7 @@ import * as crypto from "node:crypto";
 import { EventEmitter } from "node:events";
 import * as os from "node:os";
 import { isDeepStrictEqual } from "node:util";
-import { ConflictError, NotFoundError } from "../../components/errors";
+import { ConflictError, NotFoundError, TooManyRequestsError } from "../../components/errors";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
 import type { DestinationSpec } from "../../destinations/types";
 import { catalogue } from "../../promises/marketplace";
@@ -19,7 +19,7 @@ import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
 import { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
-import { WorkQueue } from "./queue";
+import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
 import { AppliedTracker, type ClusterStatusSource } from "./applied";
 import { conditionOf } from "./conditions";
@@ -80,6 +80,8 @@ export interface PlinthServiceOptions {
   clusters?: ClusterStatusSource[];
   /** Bytes of output kept per workflow step and generation (default 256 KiB); the rest is dropped with a marker. */
   maxStepLogBytes?: number;
+  /** Requests of one team queued or reconciling at once (`plinth:limits.maxInFlightPerTeam`); more is a 429. */
+  maxInFlightPerTeam?: number;
 }
 
 export class PlinthService implements PlatformService {
@@ -343,6 +345,7 @@ export class PlinthService implements PlatformService {
       const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(existing.object.metadata.labels, labels);
       let gen = existing.object.metadata.generation;
       if (changed) {
+        this.admitWork(key, opts.caller);
         gen += 1;
         const metadata = { ...existing.object.metadata, labels, generation: gen };
         if (!labels) delete metadata.labels;
@@ -353,6 +356,7 @@ export class PlinthService implements PlatformService {
       return { ...key, generation: gen, created: false, location: locationOf(key) };
     }
     if (opts.resourceVersion !== undefined) throw new StaleRecordError(key, opts.resourceVersion, undefined);
+    this.admitWork(key, opts.caller);
     const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, undefined);
     this.store.create({
       object: {
@@ -375,6 +379,29 @@ export class PlinthService implements PlatformService {
     this.emit(stackNameOf(key), { type: "queued", message: "generation 1 queued" });
     this.queue.add(stackNameOf(key));
     return { ...key, generation: 1, created: true, location: locationOf(key) };
+  }
+
+  /**
+   * Refuses (429 `TooManyInFlight`, nothing written) new work for a team that already has
+   * `maxInFlightPerTeam` requests queued or reconciling. The platform's own work is never refused.
+   */
+  private admitWork(key: RequestKey, caller: Caller): void {
+    if (caller === PLATFORM_CALLER) return;
+    const stack = stackNameOf(key);
+    if (this.queue.isBusy(stack)) return; // coalesces with the work already queued
+    const max = this.options.maxInFlightPerTeam ?? DEFAULT_MAX_IN_FLIGHT_PER_TEAM;
+    let n = 0;
+    for (const s of this.queue.busyKeys()) {
+      const team = this.store.getByStack(s)?.object.metadata.annotations?.[TEAM_ANNOTATION];
+      if (team === caller.team && ++n >= max) {
+        throw new TooManyRequestsError(
+          `team "${caller.team}" already has ${n} requests queued or reconciling, the limit (plinth:limits.maxInFlightPerTeam) is ${max}: retry once some are Ready`,
+          Math.max(1, Math.ceil(n / Math.max(1, this.queue.concurrency))),
+          { team: caller.team, limit: max },
+          "TooManyInFlight",
+        );
+      }
+    }
   }
 
   /** Same admission and visibility as apply: another team's request is refused, never diffed. */

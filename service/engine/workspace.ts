@@ -8,10 +8,11 @@
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { EngineError } from "./errors";
+import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
+import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
 
 export interface EngineWorkspaceOptions {
@@ -33,6 +34,11 @@ export interface EngineWorkspaceOptions {
   env?: Record<string, string>;
   /** Directories searched for provider plugins before PATH (e.g. the built Kubernetes provider). */
   pluginDirs?: string[];
+  /**
+   * Stack locks are leases (locks.ts): a running operation touches its lock every quarter of this; a
+   * lock untouched this long (another host's dead replica) is cleared. Default 2 min.
+   */
+  lockLeaseMs?: number;
 }
 
 export interface CliResult {
@@ -46,6 +52,8 @@ export interface RunCliOptions {
   onStdout?: (chunk: string) => void;
   /** Treat a non-zero exit as a result instead of throwing. */
   allowFailure?: boolean;
+  /** Written to the CLI's stdin (e.g. a secret config value, never put on its command line). */
+  stdin?: string;
 }
 
 
@@ -90,10 +98,17 @@ export class EngineWorkspace {
       const child = spawn(this.options.pulumi, [...args, "--non-interactive"], {
         cwd: this.options.workDir,
         env: this.env(),
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: ["pipe", "pipe", "pipe"],
       });
+      child.stdin.on("error", () => undefined); // the CLI may exit without reading it
+      child.stdin.end(opts.stdin ?? "");
       let stdout = "";
       let stderr = "";
+      const pid = child.pid;
+      if (pid !== undefined) engineStarted(pid);
+      const stackAt = args.indexOf("--stack");
+      const dir = this.backendDir();
+      const stopBeat = dir && stackAt >= 0 && child.pid !== undefined ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs) : undefined;
       child.stdout.setEncoding("utf8").on("data", (d: string) => {
         stdout += d;
         opts.onStdout?.(d);
@@ -105,6 +120,8 @@ export class EngineWorkspace {
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       child.on("error", (err) => reject(new EngineError(`cannot run ${this.options.pulumi}: ${err.message}`)));
       child.on("close", (code) => {
+        stopBeat?.();
+        if (pid !== undefined) engineExited(pid);
         opts.signal?.removeEventListener("abort", onAbort);
         const res = { code: code ?? 1, stdout, stderr };
         if (res.code !== 0 && !opts.allowFailure) {
@@ -133,6 +150,19 @@ export class EngineWorkspace {
     const tmp = `${f}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(tmp, YAML.stringify(settings));
     fs.renameSync(tmp, f);
+  }
+
+  /** Sets one config value as a secret (encrypted by the stack's secrets provider); the value goes through stdin. */
+  async setSecretConfig(stack: string, key: string, value: string): Promise<void> {
+    await this.runCli(["config", "set", "--secret", key, "--stack", stack], { stdin: value });
+  }
+
+  /** Every config value of a stack, secrets decrypted (one CLI run). */
+  async readConfigDecrypted(stack: string): Promise<Record<string, string>> {
+    const res = await this.runCli(["config", "--show-secrets", "--json", "--stack", stack]);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(JSON.parse(res.stdout) as Record<string, { value?: unknown }>)) if (typeof v.value === "string") out[k] = v.value;
+    return out;
   }
 
   readConfig(stack: string): Record<string, string> {
@@ -168,42 +198,22 @@ export class EngineWorkspace {
     fs.rmSync(this.settingsFile(name), { force: true });
   }
 
+  get lockLeaseMs(): number {
+    return this.options.lockLeaseMs ?? DEFAULT_LOCK_LEASE_MS;
+  }
+
+  /** The directory of a `file://` backend, else undefined. */
+  private backendDir(): string | undefined {
+    return this.options.backendUrl.startsWith("file://") ? this.options.backendUrl.slice("file://".length) : undefined;
+  }
+
   /**
-   * Removes locks of `stack` left by a process that died mid-operation (file:// backends: a lock names
-   * its host and pid; only locks of this host whose pid is gone are removed). Returns how many.
+   * Removes locks of `stack` left by a process that died mid-operation (file:// backends): a lock of
+   * this host whose pid is gone, or a lock of any host whose lease ran out (not touched for
+   * `lockLeaseMs`: live operations touch theirs). Returns how many.
    */
   clearDeadLocks(stack: string): number {
-    if (!this.options.backendUrl.startsWith("file://")) return 0;
-    const root = path.join(this.options.backendUrl.slice("file://".length), ".pulumi", "locks");
-    let removed = 0;
-    const visit = (dir: string): void => {
-      if (!fs.existsSync(dir)) return;
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) visit(p);
-        else if (path.basename(dir) === stack && e.name.endsWith(".json")) {
-          try {
-            const lock = JSON.parse(fs.readFileSync(p, "utf8")) as { pid: number; hostname: string };
-            if (lock.hostname === os.hostname() && !alive(lock.pid)) {
-              fs.rmSync(p, { force: true });
-              removed++;
-            }
-          } catch {
-            /* unreadable lock: leave it */
-          }
-        }
-      }
-    };
-    visit(root);
-    return removed;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    const dir = this.backendDir();
+    return dir ? clearStaleLocks(dir, stack, this.lockLeaseMs).length : 0;
   }
 }

@@ -5,11 +5,12 @@
  */
 import type { IncomingMessage } from "node:http";
 import { PayloadTooLargeError } from "../../components/errors";
+import { DEFAULT_API_LIMITS, limitKey } from "./limits";
 
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BODY_BYTES = DEFAULT_API_LIMITS.maxBodyBytes;
 
 function tooLarge(max: number, seen: number | string): PayloadTooLargeError {
-  return new PayloadTooLargeError(`request body is larger than the ${max}-byte limit; split the documents into several requests`, {
+  return new PayloadTooLargeError(`request body is larger than the ${max}-byte limit (${limitKey("maxBodyBytes")}); split the documents into several requests`, {
     limitBytes: max,
     receivedBytes: seen,
   });

@@ -3,7 +3,11 @@
  * YAML (one or more documents, each possibly a List). Parse errors name the line and column.
  */
 import * as YAML from "yaml";
-import { BadRequestError, UnsupportedMediaTypeError } from "../../components/errors";
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from "../../components/errors";
+import { DEFAULT_API_LIMITS, limitKey, type ApiLimits } from "./limits";
+import { jsonDepth, valueDepth, yamlDepth } from "./nesting";
+
+export type BodyLimits = Pick<ApiLimits, "maxDocuments" | "maxDepth" | "maxAliases">;
 
 export type BodyFormat = "json" | "yaml";
 
@@ -39,7 +43,17 @@ function expandList(doc: unknown, where: string): unknown[] {
   return [requireObject(doc, where)];
 }
 
-function parseJson(text: string): unknown[] {
+function tooDeep(depth: number, max: number): BadRequestError {
+  return new BadRequestError(
+    `the body nests deeper than ${max} levels (the limit ${limitKey("maxDepth")}); flatten the request or ask the platform team to raise the limit`,
+    { limit: max, depth: depth > max ? `more than ${max}` : depth },
+    "NestingTooDeep",
+  );
+}
+
+function parseJson(text: string, limits: BodyLimits): unknown[] {
+  const depth = jsonDepth(text, limits.maxDepth);
+  if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -49,7 +63,25 @@ function parseJson(text: string): unknown[] {
   return expandList(doc, "the JSON body");
 }
 
-function parseYaml(text: string): unknown[] {
+/** `toJS` of one document; yaml's own resource-exhaustion guard (aliases) becomes a 400. */
+function toValue(doc: YAML.Document.Parsed, i: number, limits: BodyLimits): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: limits.maxAliases });
+  } catch (e) {
+    if (e instanceof ReferenceError && /alias/i.test(e.message)) {
+      throw new BadRequestError(
+        `YAML document ${i + 1} expands more than ${limits.maxAliases} aliases (the limit ${limitKey("maxAliases")}; a "billion laughs" body): write the values out instead of repeating aliases`,
+        { document: i, limit: limits.maxAliases },
+        "TooManyAliases",
+      );
+    }
+    throw new BadRequestError(`YAML document ${i + 1} cannot be read: ${(e as Error).message}`, { document: i }, "MalformedBody");
+  }
+}
+
+function parseYaml(text: string, limits: BodyLimits): unknown[] {
+  const depth = yamlDepth(text, limits.maxDepth);
+  if (depth > limits.maxDepth) throw tooDeep(depth, limits.maxDepth);
   const docs = YAML.parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const out: unknown[] = [];
@@ -66,18 +98,30 @@ function parseYaml(text: string): unknown[] {
         code: err.code,
       }, "MalformedBody");
     }
-    const value: unknown = doc.toJS();
+    const value = toValue(doc, i, limits);
     if (value === null || value === undefined) return; // empty document (e.g. a trailing `---`)
+    const d = valueDepth(value, limits.maxDepth);
+    if (d > limits.maxDepth) throw tooDeep(d, limits.maxDepth);
     out.push(...expandList(value, `YAML document ${i + 1}`));
   });
   return out;
 }
 
-/** The request objects in a body; at least one, or 400 `EmptyBody`. */
-export function parseDocuments(text: string, format: BodyFormat): unknown[] {
-  const objects = format === "json" ? parseJson(text) : parseYaml(text);
+/**
+ * The request objects in a body; at least one (400 `EmptyBody`), at most `maxDocuments` (413
+ * `TooManyDocuments`), nested at most `maxDepth` deep (400 `NestingTooDeep`).
+ */
+export function parseDocuments(text: string, format: BodyFormat, limits: BodyLimits = DEFAULT_API_LIMITS): unknown[] {
+  const objects = format === "json" ? parseJson(text, limits) : parseYaml(text, limits);
   if (objects.length === 0) {
     throw new BadRequestError("the body holds no request object: send one object with apiVersion, kind, metadata and spec", undefined, "EmptyBody");
+  }
+  if (objects.length > limits.maxDocuments) {
+    throw new PayloadTooLargeError(
+      `the body holds ${objects.length} request objects, more than the limit of ${limits.maxDocuments} (${limitKey("maxDocuments")}); send them in several requests`,
+      { limit: limits.maxDocuments, documents: objects.length },
+      "TooManyDocuments",
+    );
   }
   return objects;
 }

@@ -5,11 +5,12 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { NotFoundError, PlinthError } from "../../components/errors";
+import { NotFoundError, PlinthError, TooManyRequestsError } from "../../components/errors";
 import type { PlatformService } from "../core/types";
 import { formatAccessLog, type AccessLog } from "./access-log";
-import { authenticate, WWW_AUTHENTICATE } from "./auth";
-import { DEFAULT_MAX_BODY_BYTES } from "./body";
+import { authenticate, bearerToken, WWW_AUTHENTICATE } from "./auth";
+import { DEFAULT_API_LIMITS, type ApiLimits } from "./limits";
+import { StreamCounter } from "./streams";
 import { Metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics";
 import { sendError, sendJson } from "./respond";
 import { matchRoute } from "./router";
@@ -17,7 +18,10 @@ import { V1_ROUTES } from "./routes";
 
 export interface ApiHandlerOptions {
   service: PlatformService;
+  /** Shorthand for `limits.maxBodyBytes`. */
   maxBodyBytes?: number;
+  /** Limits (platform config `plinth:limits`); unset ones keep their defaults. */
+  limits?: Partial<ApiLimits>;
   metrics?: Metrics;
   /** Access log sink; one call per answered request. */
   log?: AccessLog;
@@ -54,7 +58,9 @@ function observe(req: http.IncomingMessage, res: http.ServerResponse, route: () 
 
 export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const { service, log } = options;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...definedOnly(options.limits ?? {}), ...(options.maxBodyBytes ? { maxBodyBytes: options.maxBodyBytes } : {}) };
+  const maxBodyBytes = limits.maxBodyBytes;
+  const streams = new StreamCounter(limits.maxStreamsPerToken);
   const metrics = options.metrics ?? new Metrics();
   metrics.queueDepth.collect = () => service.queueDepth();
 
@@ -82,7 +88,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           sendError(res, new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405), { Allow: allow });
           return true;
         }
-        await h({ req, res, url, params: match.params, caller, service, maxBodyBytes, heartbeatMs: options.heartbeatMs });
+        const openStream = (): (() => void) => streams.open(bearerToken(req.headers.authorization) ?? "", caller.team);
+        await h({ req, res, url, params: match.params, caller, service, maxBodyBytes, limits, openStream, heartbeatMs: options.heartbeatMs });
       }
     } catch (err) {
       answerError(req, res, err, log);
@@ -101,11 +108,16 @@ function answerError(req: http.IncomingMessage, res: http.ServerResponse, err: u
   }
   const status = (err as { status?: number } | null | undefined)?.status;
   const headers: Record<string, string> = status === 401 ? { ...WWW_AUTHENTICATE } : {};
+  if (err instanceof TooManyRequestsError) headers["Retry-After"] = String(err.retryAfterSeconds);
   // The body was not (fully) read: close the connection instead of reading the rest.
   const unread = !req.complete;
   if (unread) headers.Connection = "close";
   sendError(res, err, headers);
   if (unread) res.on("finish", () => req.socket.destroySoon?.());
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export interface StartApiServerOptions extends ApiHandlerOptions {

@@ -7,7 +7,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { initBareRepo } from "../../components/state-store/bare-repo";
-import { createGitHttpHandler } from "../../components/state-store/git-http-backend";
+import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
 import { EngineWorkspace, type EngineEvent, type OperationResult } from "../engine";
 import { startHttpServer, type Handler, type RunningServer } from "../http-server";
 import { PlinthProvider, serveInProcess, stopInProcess } from "../provider";
@@ -93,13 +93,21 @@ function withoutCredentials(raw: Record<string, unknown>): Record<string, unknow
   return out;
 }
 
+/** Whether any Promise entry has organisation config (then `plinth:promises` is kept as a secret). */
+function hasPromiseConfig(promises: unknown): boolean {
+  return Array.isArray(promises) && promises.some((p) => typeof p === "object" && p !== null && Object.keys((p as { config?: object }).config ?? {}).length > 0);
+}
+
 export class LocalPlatform {
   readonly stores: StoreRegistry;
   readonly workspace: EngineWorkspace;
   readonly stack: string;
-  /** Basic-auth credentials of the embedded Git server. */
+  /** Basic-auth credentials of the embedded Git server (read and write: the platform's own writer). */
   readonly gitUser = "plinth";
   readonly gitPassword: string;
+  /** Flux's credentials for the embedded Git server: read-only (a push with them is answered 403). */
+  readonly fluxUser = "flux";
+  readonly fluxPassword: string;
   config: PlatformConfig | undefined;
   outputs: PlatformOutputs | undefined;
   service: PlinthService | undefined;
@@ -118,8 +126,10 @@ export class LocalPlatform {
     readonly server: RunningServer,
     readonly providerPort: number,
     gitPassword: string,
+    fluxPassword: string,
   ) {
     this.gitPassword = gitPassword;
+    this.fluxPassword = fluxPassword;
     this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
     this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
     const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
@@ -144,12 +154,19 @@ export class LocalPlatform {
   static async start(options: LocalPlatformOptions): Promise<LocalPlatform> {
     fs.mkdirSync(options.dataDir, { recursive: true });
     const gitPassword = secretFile(path.join(options.dataDir, "git-password"));
+    const fluxPassword = secretFile(path.join(options.dataDir, "git-flux-password"));
     const projectRoot = path.join(options.dataDir, "git");
     fs.mkdirSync(projectRoot, { recursive: true });
-    const git = createGitHttpHandler({ projectRoot, authenticate: (u, p) => u === "plinth" && p === gitPassword });
+    // Both checks always run (no early exit on the user name): constant time whoever asks.
+    const authenticate = (u: string, p: string): false | "read" | "write" => {
+      const platform = [sameSecret(u, "plinth"), sameSecret(p, gitPassword)].every(Boolean);
+      const flux = [sameSecret(u, "flux"), sameSecret(p, fluxPassword)].every(Boolean);
+      return platform ? "write" : flux ? "read" : false;
+    };
+    const git = createGitHttpHandler({ projectRoot, authenticate });
     const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler] });
     const port = await serveInProcess(provider);
-    return new LocalPlatform(options, server, port, gitPassword);
+    return new LocalPlatform(options, server, port, gitPassword, fluxPassword);
   }
 
   get catalogue(): Readonly<Record<string, AnyPromise>> {
@@ -158,6 +175,11 @@ export class LocalPlatform {
 
   get url(): string {
     return this.server.url;
+  }
+
+  /** What Flux clones the embedded stores with (its auth Secret): the read-only user. */
+  fluxCredentials(): { username: string; password: string } {
+    return { username: this.fluxUser, password: this.fluxPassword };
   }
 
   /** Clone URL of an embedded store (without credentials). */
@@ -216,9 +238,13 @@ export class LocalPlatform {
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
     // A platform process killed during `up` leaves its lock; a lock of a live process is kept.
     else this.workspace.clearDeadLocks(this.stack);
+    // Promise organisation config may hold secrets (Slack, PagerDuty, Zendesk keys): stored encrypted.
+    const plain = withoutCredentials(raw);
+    const secretPromises = hasPromiseConfig(plain.promises);
     const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(withoutCredentials(raw))) config[`plinth:${k}`] = JSON.stringify(v);
+    for (const [k, v] of Object.entries(plain)) if (!(k === "promises" && secretPromises)) config[`plinth:${k}`] = JSON.stringify(v);
     this.workspace.writeConfig(this.stack, config);
+    if (secretPromises) await this.workspace.setSecretConfig(this.stack, "plinth:promises", JSON.stringify(plain.promises));
     const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
     const res: OperationResult = await this.workspace
       .stack(this.stack)
@@ -228,7 +254,7 @@ export class LocalPlatform {
           endpoint: this.url,
           catalogue: this.catalogue,
           localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
-          storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, { username: this.gitUser, password: this.gitPassword }])),
+          storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, this.fluxCredentials()])),
         }),
         onEvent: opts.onEvent,
         signal: opts.signal,
@@ -272,13 +298,14 @@ export class LocalPlatform {
       concurrency: process.env.PLINTH_CONCURRENCY ? Number(process.env.PLINTH_CONCURRENCY) : undefined,
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
+      maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api = createApiHandler({ service: this.service, metrics: this.metrics, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const api = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, log: opts.log ? (line) => opts.log!(line) : undefined });
     const existing = handlers.findIndex((h) => (h as { plinthApi?: boolean }).plinthApi);
     (api as unknown as { plinthApi: boolean }).plinthApi = true;
     if (existing >= 0) handlers[existing] = api;
@@ -287,11 +314,13 @@ export class LocalPlatform {
   }
 
   /** The config the platform stack was last brought up with (from its settings), if any. */
-  private previousRaw(): Record<string, unknown> | undefined {
+  private async previousRaw(): Promise<Record<string, unknown> | undefined> {
     const settings = this.workspace.readSettings(this.stack);
     if (!settings?.config) return undefined;
+    const secure = Object.values(settings.config).some((v) => typeof v === "object" && v !== null && "secure" in v);
+    const values: Record<string, unknown> = secure ? await this.workspace.readConfigDecrypted(this.stack) : settings.config;
     const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(settings.config)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
+    for (const [k, v] of Object.entries(values)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
     return raw;
   }
 
@@ -313,7 +342,7 @@ export class LocalPlatform {
   /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */
   private async preflight(raw: Record<string, unknown>): Promise<void> {
     const next = validatePlatformConfig(raw, this.catalogue);
-    const prev = this.previousRaw();
+    const prev = await this.previousRaw();
     const prevCfg = prev ? validatePlatformConfig(prev, this.catalogue) : undefined;
     const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
     const requests = this.service ? store.all() : store.load();

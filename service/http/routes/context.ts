@@ -1,6 +1,7 @@
 /** What every `/v1` route handler receives. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Caller, PlatformService } from "../../core/types";
+import type { ApiLimits } from "../limits";
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -10,6 +11,9 @@ export interface RouteContext {
   caller: Caller;
   service: PlatformService;
   maxBodyBytes: number;
+  limits: ApiLimits;
+  /** Counts an event stream against the caller's token (429 past `maxStreamsPerToken`); returns its release. */
+  openStream: () => () => void;
   heartbeatMs?: number;
 }
 

@@ -53,6 +53,14 @@ function streamOptions(url: URL, heartbeatMs: number | undefined): { until?: "re
   return { until: until === "ready" ? "ready" : undefined, minGeneration, heartbeatMs };
 }
 
-export const watchRequest: RouteHandler = async ({ req, res, url, params, service, caller, heartbeatMs }: RouteContext) => {
-  streamEvents(req, res, service, keyOf(params), caller, streamOptions(url, heartbeatMs));
+export const watchRequest: RouteHandler = async ({ req, res, url, params, service, caller, heartbeatMs, openStream }: RouteContext) => {
+  const options = streamOptions(url, heartbeatMs);
+  const release = openStream();
+  res.once("close", release);
+  try {
+    streamEvents(req, res, service, keyOf(params), caller, options);
+  } catch (err) {
+    release();
+    throw err;
+  }
 };

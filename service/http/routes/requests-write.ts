@@ -11,7 +11,7 @@ import { keyOf } from "./requests-read";
 async function readObjects(ctx: RouteContext): Promise<unknown[]> {
   const format = bodyFormat(ctx.req.headers["content-type"]);
   const body = await readBody(ctx.req, ctx.maxBodyBytes);
-  return parseDocuments(body.toString("utf8"), format);
+  return parseDocuments(body.toString("utf8"), format, ctx.limits);
 }
 
 /** `dryRun=true` or `dryRun=All` (kubectl's spelling); anything else but absent/false is a 400. */

@@ -1,7 +1,10 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
+import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
 import { Placement } from "../../../components/state-store/placement";
 import { PlinthProvider, placementHandler, serveInProcess, stopInProcess, type DirectoryWriter } from "../../../service/provider";
@@ -86,5 +89,58 @@ describe("lean stack with the plinth provider served in this process", () => {
       (err: unknown) => err instanceof OperationError && /dir/.test(err.message) && /\.\./.test(err.message),
     );
     await ws.removeStack("default.x.bad", { force: true });
+  });
+
+  test("the provider's port refuses any caller but this process's engine runs: a foreign process and an in-process client get PERMISSION_DENIED, nothing is written", async () => {
+    const before = calls.length;
+    // Another local process, speaking the provider protocol to the port the engine attaches to.
+    const script = `
+      const grpc = require("@grpc/grpc-js");
+      const svc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+      const pb = require("@pulumi/pulumi/proto/provider_pb");
+      const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+      const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+      const Client = grpc.makeGenericClientConstructor(svc.ResourceProviderService);
+      const c = new Client("127.0.0.1:${port}", grpc.credentials.createInsecure());
+      const req = new pb.CreateRequest();
+      req.setUrn("urn:pulumi:s::p::plinth:index:Placement::evil");
+      req.setProperties(Struct.fromJavaScript({ store: "local", dir: "dev/resources/default/x/configure/evil", files: { "a.yaml": "evil: 1" } }));
+      const out = {};
+      c.getPluginInfo(new Empty(), (e1) => {
+        out.getPluginInfo = e1 ? e1.code : 0;
+        c.create(req, (e2) => {
+          out.create = e2 ? e2.code : 0;
+          out.details = e2 ? e2.details : "";
+          console.log(JSON.stringify(out));
+          process.exit(0);
+        });
+      });`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: path.resolve(__dirname, "../../..") });
+    const out = JSON.parse(stdout) as { getPluginInfo: number; create: number; details: string };
+    assert.equal(out.getPluginInfo, grpc.status.PERMISSION_DENIED);
+    assert.equal(out.create, grpc.status.PERMISSION_DENIED);
+    assert.match(out.details, /serves only the engine runs of its own process/);
+
+    // A client inside this process is not an engine run either.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const svc = require("@pulumi/pulumi/proto/provider_grpc_pb");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+    const Client = grpc.makeGenericClientConstructor(svc.ResourceProviderService, "ResourceProvider");
+    const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as { getPluginInfo(r: unknown, cb: (e: grpc.ServiceError | null) => void): void; close(): void };
+    const code = await new Promise<number>((resolve) => client.getPluginInfo(new Empty(), (e) => resolve(e ? e.code : 0)));
+    client.close();
+    assert.equal(code, grpc.status.PERMISSION_DENIED);
+
+    assert.equal(calls.length, before, "the provider was never asked to write");
+    assert.equal(fs.existsSync(path.join(storeRoot, "dev/resources/default/x/configure/evil")), false);
+
+    // and the engine still is served
+    const ws = engine.workspace({ debugProviders: () => ({ plinth: port }) });
+    const stack = await ws.createStack("default.x.after");
+    const res = await stack.up({ program: program({ "c.yaml": "c: 3\n" }) });
+    assert.equal(res.outputs.fileCount, 1);
+    await stack.destroy();
+    await ws.removeStack("default.x.after");
   });
 });

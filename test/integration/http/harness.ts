@@ -1,5 +1,6 @@
 /** Starts the real API server over a loopback socket with the in-memory test double behind it. */
 import { startApiServer, type ApiServer } from "../../../service/http";
+import type { ApiLimits } from "../../../service/http/limits";
 import { InMemoryPlatformService } from "./in-memory-platform-service";
 
 export interface Harness {
@@ -10,7 +11,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { maxBodyBytes?: number; heartbeatMs?: number } = {}): Promise<Harness> {
+export async function startHarness(opts: { maxBodyBytes?: number; heartbeatMs?: number; limits?: Partial<ApiLimits> } = {}): Promise<Harness> {
   const service = new InMemoryPlatformService();
   const logs: string[] = [];
   const server = await startApiServer({ service, port: 0, log: (line) => logs.push(line), ...opts });
