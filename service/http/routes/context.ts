@@ -1,6 +1,7 @@
 /** What every `/v1` route handler receives. */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Caller, PlatformService } from "../../core/types";
+import type { Session, SessionStore } from "../sessions";
 
 export interface RouteContext {
   req: IncomingMessage;
@@ -11,6 +12,10 @@ export interface RouteContext {
   service: PlatformService;
   maxBodyBytes: number;
   heartbeatMs?: number;
+  /** Portal sessions (absent: the API takes bearer tokens only). */
+  sessions?: SessionStore;
+  /** The caller's portal session when the request was authenticated by its cookie. */
+  session?: Session;
 }
 
 export type RouteHandler = (ctx: RouteContext) => Promise<void>;
