@@ -11,6 +11,7 @@ import { LocalPlatform, type PlatformOutputs } from "../service/platform/local-p
 import type { EngineEvent } from "../service/engine";
 import { ensureClusterBinaries } from "../tools/cluster/binaries";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
+import { ensureUiBuilt } from "../service/ui/build";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
   } else if (fs.existsSync(path.join(dataDir, "cluster"))) {
     pluginDir = path.dirname((await ensureClusterBinaries({ root, log, only: ["kubernetes-provider"] }))["kubernetes-provider"]);
   }
+  await ensureUiBuilt(log);
   platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
   if (pluginDir) platform.addPluginDir(pluginDir);
   if (cluster) platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: pluginDir! });
@@ -127,6 +129,9 @@ async function main(): Promise<void> {
     out.write(`Cluster       dev: ${cluster.server} (kube-apiserver v1.37.2 + Flux), kubeconfig ${rel}\n`);
     out.write(`  kubectl --kubeconfig ${rel} get kustomizations -n flux-system\n`);
   }
+  const portal = platform.portalLink();
+  out.write(`Web portal    ${portal ?? `${platform.url}/ui/`}\n`);
+  out.write(`  (${portal ? "a one-time sign-in link for the dev token's team; " : ""}\`npx plinth ui\` prints a sign-in link for your token)\n`);
   out.write(`\nTry it (token in .plinth/token):\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);

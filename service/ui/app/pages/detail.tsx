@@ -19,7 +19,7 @@ export function RequestDetail({ namespace, kind, name }: { namespace: string; ki
   const [log, setLog] = useState<RequestEvent[]>([]);
   const [gone, setGone] = useState(false);
   useEvents(
-    gone || data.error ? undefined : `${path}/events`,
+    gone || !data.value ? undefined : `${path}/events`,
     (type, e) => {
       if (type === "closed") return data.reload();
       const ev = e as RequestEvent;

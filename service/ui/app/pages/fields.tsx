@@ -23,13 +23,14 @@ export function FieldErrors({ path, errors }: { path: Path; errors: Map<string, 
 
 function describedBy(path: Path, f: Field, errors: Map<string, string[]>): string | undefined {
   const ids = [];
-  if (f.description || f.pattern || f.default !== undefined) ids.push(`${fieldId(path)}-hint`);
+  if (f.required || f.description || f.pattern || f.default !== undefined) ids.push(`${fieldId(path)}-hint`);
   if (errors.get(pathKey(path))?.length) ids.push(`${fieldId(path)}-err`);
   return ids.length ? ids.join(" ") : undefined;
 }
 
 function Hint({ f, path }: { f: Field; path: Path }) {
   const parts = [];
+  if (f.required && f.kind !== "object") parts.push("required");
   if (f.description) parts.push(f.description);
   if (f.default !== undefined && f.kind !== "object") parts.push(`default ${JSON.stringify(f.default)}`);
   if (f.pattern) parts.push(`pattern ${f.pattern}`);
@@ -46,16 +47,12 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
   const v = getAt(ctx.value, path);
   const text = label ?? titleCase(f.name);
   const invalid = ctx.errors.get(pathKey(path))?.length ? true : undefined;
-  const common = { id, name: pathKey(path), "aria-invalid": invalid, "aria-describedby": describedBy(path, f, ctx.errors) };
-  const req = f.required ? <span aria-hidden="true"> *</span> : null;
+  const common = { id, name: pathKey(path), "aria-invalid": invalid, "aria-required": f.required ? true : undefined, "aria-describedby": describedBy(path, f, ctx.errors) };
   switch (f.kind) {
     case "object":
       return (
         <fieldset class="group" aria-describedby={describedBy(path, f, ctx.errors)}>
-          <legend>
-            {text}
-            {req}
-          </legend>
+          <legend>{text}</legend>
           <Hint f={f} path={path} />
           <FieldErrors path={path} errors={ctx.errors} />
           {(f.properties ?? []).map((p) => (
@@ -133,7 +130,6 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
         <div class="field">
           <label for={id}>
             {text}
-            {req}
           </label>
           <select {...common} value={typeof v === "string" ? v : ""} onChange={(e) => ctx.set(path, e.currentTarget.value || undefined)}>
             {!f.required && f.default === undefined ? <option value="">(not set)</option> : null}
@@ -153,7 +149,6 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
         <div class="field">
           <label for={id}>
             {text}
-            {req}
           </label>
           <input
             {...common}
@@ -170,7 +165,6 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
         <div class="field">
           <label for={id}>
             {text} (JSON)
-            {req}
           </label>
           <textarea
             {...common}
@@ -193,7 +187,6 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
         <div class="field">
           <label for={id}>
             {text}
-            {req}
           </label>
           <input {...common} value={typeof v === "string" ? v : v === undefined ? "" : String(v)} onInput={(e) => ctx.set(path, e.currentTarget.value)} />
           <Hint f={f} path={path} />

@@ -9,6 +9,8 @@ export function useEvents(url: string | undefined, onEvent: (type: string, data:
     const es = new EventSource(url);
     const listeners = types.map((t) => {
       const l = (e: MessageEvent): void => {
+        // The API's `error` events are messages; EventSource's own connection errors are not.
+        if (!(e instanceof MessageEvent)) return;
         let data: unknown = null;
         try {
           data = JSON.parse(String(e.data));

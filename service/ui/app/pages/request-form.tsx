@@ -2,7 +2,7 @@
  * A request form generated from the Promise's JSON Schema, with a YAML view of the same object kept in
  * sync, a dry-run preview (per-destination file diffs) and the API's 422 issues beside their fields.
  */
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo, useRef, useState } from "preact/hooks";
 import YAML from "yaml";
 import { api, ApiError, requestPath, type SessionInfo } from "../api";
 import {
@@ -59,19 +59,15 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
     spec: existing ? existing.spec : initialValue(root),
   }));
   const object = requestObject(entry, doc.metadata, compact(root, doc.spec));
-  const [yamlText, setYamlText] = useState(() => YAML.stringify(object));
+  // While the YAML is being edited its text is kept as typed; a form edit shows the object again.
+  const [yamlDraft, setYamlDraft] = useState<string | undefined>();
+  const yamlText = yamlDraft ?? YAML.stringify(object);
   const [yamlError, setYamlError] = useState<string | undefined>();
-  const fromYaml = useRef(false);
   const [issues, setIssues] = useState<FieldIssue[]>([]);
   const [problem, setProblem] = useState<string | undefined>();
   const [preview, setPreview] = useState<PreviewResult | undefined>();
   const [busy, setBusy] = useState(false);
   const summary = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    if (fromYaml.current) fromYaml.current = false;
-    else setYamlText(YAML.stringify(object));
-  }, [JSON.stringify(object)]);
 
   const known = useMemo(() => {
     const keys = fieldKeys(root, doc.spec, ["spec"]);
@@ -81,8 +77,9 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
   }, [root, doc.spec]);
   const errors = issuesByField(issues, known);
 
-  const update = (next: Doc): void => {
+  const update = (next: Doc, draft?: string): void => {
     setDoc(next);
+    setYamlDraft(draft);
     setPreview(undefined);
   };
   const ctx: FieldContext = {
@@ -94,7 +91,7 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
   };
 
   const onYaml = (text: string): void => {
-    setYamlText(text);
+    setYamlDraft(text);
     let parsed: unknown;
     try {
       parsed = YAML.parse(text);
@@ -108,8 +105,7 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
       return;
     }
     setYamlError(undefined);
-    fromYaml.current = true;
-    update({ metadata: { name: existing ? doc.metadata.name : r.name, namespace: existing ? doc.metadata.namespace : r.namespace }, spec: r.spec });
+    update({ metadata: { name: existing ? doc.metadata.name : r.name, namespace: existing ? doc.metadata.namespace : r.namespace }, spec: r.spec }, text);
   };
 
   const failed = (e: unknown): void => {
@@ -149,12 +145,9 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
     const onInput = (v: string): void => update({ ...doc, metadata: { ...doc.metadata, [key]: v } });
     return (
       <div class="field">
-        <label for={id}>
-          {label}
-          <span aria-hidden="true"> *</span>
-        </label>
+        <label for={id}>{label}</label>
         {key === "namespace" && namespaces && !existing ? (
-          <select id={id} aria-invalid={bad} aria-describedby={desc} value={doc.metadata.namespace} onChange={(e) => onInput(e.currentTarget.value)}>
+          <select id={id} aria-required="true" aria-invalid={bad} aria-describedby={desc} value={doc.metadata.namespace} onChange={(e) => onInput(e.currentTarget.value)}>
             {namespaces.map((n) => (
               <option key={n} value={n}>
                 {n}
@@ -162,7 +155,7 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
             ))}
           </select>
         ) : (
-          <input id={id} aria-invalid={bad} aria-describedby={desc} readOnly={Boolean(existing)} value={doc.metadata[key]} onInput={(e) => onInput(e.currentTarget.value)} />
+          <input id={id} aria-required="true" aria-invalid={bad} aria-describedby={desc} readOnly={Boolean(existing)} value={doc.metadata[key]} onInput={(e) => onInput(e.currentTarget.value)} />
         )}
         <FieldErrors path={path} errors={errors} />
       </div>

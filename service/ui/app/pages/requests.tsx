@@ -22,7 +22,8 @@ export function RequestList({ namespace, kind, session }: { namespace?: string; 
     return { requests: requests.items, promises: promises.items };
   }, [qs]);
   const reload = useThrottled(data.reload, 250);
-  useEvents(`/v1/events${qs}`, (type) => (type === "closed" ? data.reload() : reload()), EVENT_TYPES);
+  // The stream opens once the list has loaded (a refused list is shown, not streamed).
+  useEvents(data.value ? `/v1/events${qs}` : undefined, (type) => (type === "closed" ? data.reload() : reload()), EVENT_TYPES);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = window.setInterval(() => setNow(Date.now()), 10_000);
