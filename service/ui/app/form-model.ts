@@ -163,14 +163,14 @@ export function parseNumberInput(text: string): number | string | undefined {
   return Number.isFinite(n) ? n : t;
 }
 
-/** A stable key of a path, e.g. `spec.plugins.0.name`. */
+/** A stable, unambiguous key of a path (map keys may hold dots), e.g. `["spec","plugins",0,"name"]`. */
 export function pathKey(path: Path): string {
-  return path.map(String).join(".");
+  return JSON.stringify(path.map(String));
 }
 
-/** A DOM-id-safe form of a path key. */
+/** A DOM-id-safe form of a path: each segment escaped, joined by `-`. */
 export function fieldId(path: Path): string {
-  return `f-${pathKey(path).replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;
+  return `f-${path.map((seg) => String(seg).replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)).join("-")}`;
 }
 
 export interface FieldIssue {
@@ -234,8 +234,7 @@ export function compact(f: Field, value: unknown): unknown {
     const out: Record<string, unknown> = { ...value };
     for (const p of f.properties ?? []) {
       const v = compact(p, out[p.name]);
-      const empty = v === undefined || (p.kind === "string" && v === "") || (p.kind === "object" && isRecord(v) && Object.keys(v).length === 0);
-      if (empty && !p.required && (p.default === undefined || v === undefined)) delete out[p.name];
+      if (v === undefined || (!p.required && (p.default === undefined || p.kind === "string") && isBlank(p, v))) delete out[p.name];
       else out[p.name] = v;
     }
     return out;
@@ -243,4 +242,11 @@ export function compact(f: Field, value: unknown): unknown {
   if (f.kind === "array" && Array.isArray(value)) return value.map((row) => compact(f.item!, row));
   if (f.kind === "map" && isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compact(f.item!, v)]));
   return value;
+}
+
+/** Nothing entered: undefined, an empty string, or an object whose every field is blank. */
+function isBlank(f: Field, v: unknown): boolean {
+  if (v === undefined || v === "") return true;
+  if (f.kind === "object" && isRecord(v)) return Object.values(v).every((x) => x === undefined || x === "" || (isRecord(x) && Object.keys(x).length === 0));
+  return false;
 }

@@ -47,7 +47,7 @@ export function FieldInput({ f, path, label, ctx }: { f: Field; path: Path; labe
   const v = getAt(ctx.value, path);
   const text = label ?? titleCase(f.name);
   const invalid = ctx.errors.get(pathKey(path))?.length ? true : undefined;
-  const common = { id, name: pathKey(path), "aria-invalid": invalid, "aria-required": f.required ? true : undefined, "aria-describedby": describedBy(path, f, ctx.errors) };
+  const common = { id, name: path.join("."), "aria-invalid": invalid, "aria-required": f.required ? true : undefined, "aria-describedby": describedBy(path, f, ctx.errors) };
   switch (f.kind) {
     case "object":
       return (

@@ -71,8 +71,8 @@ function Editor({ entry, existing, session }: { entry: PromiseEntry; existing?: 
 
   const known = useMemo(() => {
     const keys = fieldKeys(root, doc.spec, ["spec"]);
-    keys.add("metadata.name");
-    keys.add("metadata.namespace");
+    keys.add(pathKey(["metadata", "name"]));
+    keys.add(pathKey(["metadata", "namespace"]));
     return keys;
   }, [root, doc.spec]);
   const errors = issuesByField(issues, known);
