@@ -253,8 +253,16 @@ describe("web portal in headless Chromium", () => {
     const bg = () => page.evaluate("getComputedStyle(document.body).backgroundColor");
     assert.equal(await bg(), "rgb(13, 17, 23)");
     await axe(page, "catalog, dark");
-    await page.goto(`${url}/ui/#/requests`);
+    for (const name of ["team-a-ns", "team-c-ns"]) {
+      const body = { apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name, namespace: "team-a" }, spec: { team: name } };
+      assert.equal((await call("POST", "/v1/requests", t.platform.devToken, body)).status, 202);
+    }
+    await page.goto(`${url}/ui/#/requests?namespace=team-a`);
     await page.getByRole("heading", { name: "Requests", level: 1 }).waitFor();
+    for (const name of ["team-a-ns", "team-c-ns"]) {
+      await page.locator(`tr[data-request="team-a/TeamNamespace/${name}"]`).getByText("Ready", { exact: true }).waitFor({ timeout: 120_000 });
+    }
+    await axe(page, "requests, dark");
     await shot(page, "portal-requests-dark");
     await page.getByRole("button", { name: "Switch to the light theme" }).click();
     assert.equal(await bg(), "rgb(255, 255, 255)");
