@@ -488,10 +488,10 @@ export class PlinthService implements PlatformService {
    * the listener while it is visible; its `deleted` event too, when it was visible before.
    */
   watchAll(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void {
-    const seen = new Set(this.store.all().filter((r) => this.visible(r, opts.caller)).map((r) => stackNameOf(keyOf(r))));
+    const seen = new Set(this.store.all().filter((r) => visible(r, opts.caller)).map((r) => stackNameOf(keyOf(r))));
     const onEvent = (stack: string, e: RequestEvent): void => {
       const rec = this.store.getByStack(stack);
-      if (rec && this.visible(rec, opts.caller)) {
+      if (rec && visible(rec, opts.caller)) {
         seen.add(stack);
         listener(keyOf(rec), e);
       } else if (e.type === "deleted" && seen.delete(stack)) {
