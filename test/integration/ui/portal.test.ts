@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { main as cli } from "../../../cli/main";
 import { sha256Hex } from "../../../service/core";
 import { startTestPlatform, type TestPlatform } from "../../support/platform";
 
@@ -100,8 +101,22 @@ describe("web portal in headless Chromium", () => {
     await t?.cleanup();
   });
 
-  test("journey: sign in with the link → catalog → redis form → preview → submit → Ready live → outputs → delete → gone", async () => {
-    const { page, ctx } = await signIn();
+  test("journey: `plinth ui` link → catalog → redis form → preview → submit → Ready live → outputs → delete → gone", async () => {
+    let out = "";
+    const opened: string[] = [];
+    const code = await cli(["ui"], {
+      stdout: (text) => void (out += text),
+      env: { PLINTH_URL: url, PLINTH_TOKEN: t.platform.devToken },
+      cwd: t.dir,
+      openUrl: (u) => void opened.push(u),
+    });
+    assert.equal(code, 0);
+    const link = /^\s+(http:\/\/\S+)$/m.exec(out)![1];
+    assert.deepEqual(opened, [link], "plinth ui tries to open the link it prints");
+    assert.match(out, /as team dev/);
+    const { page, ctx } = await newPage();
+    await page.goto(link);
+    await page.getByRole("heading", { name: "Catalog", level: 1 }).waitFor();
     assert.match(page.url(), /\/ui\/#\/$/, "the one-time code is gone from the address bar");
     for (const p of t.platform.outputs!.promises) {
       await page.getByRole("heading", { name: p.name, level: 2, exact: true }).waitFor();
@@ -296,6 +311,17 @@ describe("web portal in headless Chromium", () => {
     assert.equal((await withCookie("DELETE", "/v1/requests/default/TeamNamespace/nope", { "x-plinth-csrf": csrfToken, origin: "http://evil.example" })).status, 403);
     assert.equal((await withCookie("DELETE", "/v1/requests/default/TeamNamespace/nope", { "x-plinth-csrf": csrfToken })).status, 404, "passes CSRF, then not found");
     assert.equal((await call("GET", "/v1/requests", t.platform.devToken)).status, 200, "bearer tokens keep working");
+
+    const ui = (p: string) => fetch(`${url}${p}`, { redirect: "manual" });
+    const redirect = await ui("/ui");
+    assert.deepEqual([redirect.status, redirect.headers.get("location")], [308, "/ui/"]);
+    const index = await ui("/ui/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-security-policy")!, /script-src 'self'/);
+    assert.match(await index.text(), /<script type="module" src="app.js">/);
+    assert.match((await ui("/ui/app.js")).headers.get("content-type")!, /^text\/javascript/);
+    assert.equal((await ui("/ui/../package.json")).status, 404);
+    assert.equal((await ui("/ui/nope.js")).status, 404);
     assert.equal((await withCookie("DELETE", "/v1/session", { "x-plinth-csrf": csrfToken })).status, 200);
     const after = await withCookie("GET", "/v1/requests");
     assert.equal(after.status, 401);
