@@ -1,4 +1,5 @@
 /** Everything the CLI touches outside itself, injectable so tests run `main` in-process. */
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 
 export interface CliIO {
@@ -10,6 +11,8 @@ export interface CliIO {
   readStdin(): Promise<string>;
   fetch: typeof fetch;
   now(): number;
+  /** Opens a URL in the user's browser, best effort (failures are ignored). */
+  openUrl?(url: string): void;
 }
 
 async function readAllStdin(): Promise<string> {
@@ -28,5 +31,19 @@ export function processIO(): CliIO {
     readStdin: readAllStdin,
     fetch: (...args) => globalThis.fetch(...args),
     now: () => Date.now(),
+    openUrl: openInBrowser,
   };
+}
+
+/** `open` (macOS), `cmd /c start` (Windows) or `xdg-open`; a missing opener is ignored. */
+function openInBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", url]] : ["xdg-open", [url]];
+  try {
+    const child = spawn(cmd as string, args as string[], { stdio: "ignore", detached: true });
+    child.on("error", () => undefined);
+    child.unref();
+  } catch {
+    // no browser here: the printed link is enough
+  }
 }

@@ -12,6 +12,7 @@ import type { EngineEvent } from "../service/engine";
 import { ensureClusterBinaries } from "../tools/cluster/binaries";
 import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
+import { ensureUiBuilt } from "../service/ui/build";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   }
   // Flux's CRDs come from the toolchain step, never from the platform program: build them (once) here.
   if (withCluster || raw.clusters) await ensureFluxCrds({ root, log });
+  await ensureUiBuilt(log);
   platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
   if (pluginDir) platform.addPluginDir(pluginDir);
   if (cluster) platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: pluginDir! });
@@ -132,6 +134,9 @@ async function main(): Promise<void> {
     out.write(`Cluster       dev: ${cluster.server} (kube-apiserver v1.37.2 + Flux), kubeconfig ${rel}\n`);
     out.write(`  kubectl --kubeconfig ${rel} get kustomizations -n flux-system\n`);
   }
+  const portal = platform.portalLink();
+  out.write(`Web portal    ${portal ?? `${platform.url}/ui/`}\n`);
+  out.write(`  (${portal ? "a one-time sign-in link for the dev token's team; " : ""}\`npx plinth ui\` prints a sign-in link for your token)\n`);
   out.write(`\nTry it (token in .plinth/token):\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);

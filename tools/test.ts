@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { ensureToolchain } from "./pulumi/ensure";
 import { ensureClusterBinaries } from "./cluster/binaries";
 import { ensureFluxCrds } from "./cluster/flux-crds";
+import { ensureUiBuilt } from "../service/ui/build";
 
 function collect(target: string, out: string[]): void {
   const st = fs.statSync(target);
@@ -28,6 +29,7 @@ function collect(target: string, out: string[]): void {
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, "..");
   await ensureToolchain({ root, log: (m) => process.stderr.write(m + "\n") });
+  await ensureUiBuilt((m) => process.stderr.write(m + "\n"));
   const targets = process.argv.slice(2);
   const files: string[] = [];
   for (const t of targets.length ? targets : ["test"]) collect(path.resolve(root, t), files);

@@ -9,10 +9,11 @@ import { preview } from "./preview";
 import { reconcileCommand } from "./reconcile";
 import { destinations, marketplace, promises } from "./registry";
 import type { Command } from "./types";
+import { uiCommand } from "./ui";
 
 export type { Command, CommandContext, OptionSpec } from "./types";
 
-export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, initPromiseCommand];
+export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, initPromiseCommand, uiCommand];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

@@ -44,6 +44,9 @@ import type {
   StepLogs,
 } from "./types";
 
+/** The event channel every request's events are also sent on (stack names never start with a space). */
+const ALL_EVENTS = " all";
+
 export interface InstalledPromise {
   definition: AnyPromise;
   /** `promiseRevision(definition, config)`: requests reconciled with another revision are re-run. */
@@ -507,6 +510,26 @@ export class PlinthService implements PlatformService {
     return () => this.events.off(stack, listener);
   }
 
+  /**
+   * Progress of every request the caller may see (the portal's live list). A request's events reach
+   * the listener while it is visible; its `deleted` event too, when it was visible before.
+   */
+  watchAll(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void {
+    const seen = new Set(this.store.all().filter((r) => visible(r, opts.caller)).map((r) => stackNameOf(keyOf(r))));
+    const onEvent = (stack: string, e: RequestEvent): void => {
+      const rec = this.store.getByStack(stack);
+      if (rec && visible(rec, opts.caller)) {
+        seen.add(stack);
+        listener(keyOf(rec), e);
+      } else if (e.type === "deleted" && seen.delete(stack)) {
+        const [namespace, kind, name] = stack.split(".");
+        listener({ namespace, kind: this.promiseFor(kind).entry.kind, name }, e);
+      }
+    };
+    this.events.on(ALL_EVENTS, onEvent);
+    return () => this.events.off(ALL_EVENTS, onEvent);
+  }
+
   /** A compound child belongs to its parent's team; anything else to the caller's. */
   private teamFor(owner: RequestKey | undefined, caller: Caller): string {
     const parent = owner ? this.store.get(owner) : undefined;
@@ -520,6 +543,8 @@ export class PlinthService implements PlatformService {
 
   private emit(stack: string, e: Omit<RequestEvent, "time">): void {
     const resourceVersion = this.store.getByStack(stack)?.object.metadata.resourceVersion;
-    this.events.emit(stack, { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) });
+    const event = { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) };
+    this.events.emit(stack, event);
+    this.events.emit(ALL_EVENTS, stack, event);
   }
 }

@@ -180,6 +180,8 @@ export interface PlatformService {
   logs?(key: RequestKey, opts: { caller: Caller; generation?: number; step?: string }): Promise<StepLogs>;
   /** Live progress of one request; returns an unsubscribe function. */
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
+  /** Live progress of every request the caller may see; returns an unsubscribe function. */
+  watchAll?(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void;
   /** Queue depth now, for /metrics. */
   queueDepth(): number;
   /** One Promise with how many requests are on which version (upgrade progress). */

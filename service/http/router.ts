@@ -5,6 +5,8 @@ export interface Route<H> {
   /** The template, also the `route` label on metrics. */
   template: string;
   methods: Partial<Record<string, H>>;
+  /** Served without authentication (the handler checks what it needs, e.g. signing in). */
+  public?: boolean;
 }
 
 export interface RouteMatch<H> {

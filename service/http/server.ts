@@ -14,6 +14,7 @@ import { StreamCounter } from "./streams";
 import { Metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics";
 import { sendError, sendJson } from "./respond";
 import { matchRoute } from "./router";
+import type { SessionStore } from "./sessions";
 import { V1_ROUTES } from "./routes";
 
 export interface ApiHandlerOptions {
@@ -27,6 +28,8 @@ export interface ApiHandlerOptions {
   log?: AccessLog;
   /** SSE heartbeat period (default 15 s). */
   heartbeatMs?: number;
+  /** Web portal sessions: with them the API also takes a session cookie (writes need its CSRF token). */
+  sessions?: SessionStore;
 }
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
@@ -34,6 +37,9 @@ export type RequestHandler = (req: http.IncomingMessage, res: http.ServerRespons
 export interface ApiHandler extends RequestHandler {
   metrics: Metrics;
 }
+
+/** The caller of a public route: no team, no namespaces. */
+const ANONYMOUS = { team: "", namespaces: [] as string[] };
 
 function owns(pathname: string): boolean {
   return pathname === "/healthz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/");
@@ -79,7 +85,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       } else {
         const match = matchRoute(V1_ROUTES, url.pathname);
         if (match) route = match.route.template;
-        const caller = authenticate(req, service); // before 404/405: nothing about routes leaks unauthenticated
+        // Before 404/405: nothing about routes leaks unauthenticated. Public routes (signing in) check their own.
+        const { caller, session } = match?.route.public ? { caller: ANONYMOUS, session: undefined } : authenticate(req, service, options.sessions);
         if (!match) throw new NotFoundError(`no API route ${url.pathname}: see GET /v1/promises, /v1/destinations, /v1/statestores, /v1/requests`);
         const method = req.method ?? "GET";
         const h = match.route.methods[method];
@@ -88,8 +95,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
           sendError(res, new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405), { Allow: allow });
           return true;
         }
-        const openStream = (): (() => void) => streams.open(bearerToken(req.headers.authorization) ?? "", caller.team);
-        await h({ req, res, url, params: match.params, caller, service, maxBodyBytes, limits, openStream, heartbeatMs: options.heartbeatMs });
+        const openStream = (): (() => void) => streams.open(bearerToken(req.headers.authorization) ?? session?.id ?? "", caller.team);
+        await h({ req, res, url, params: match.params, caller, session, sessions: options.sessions, service, maxBodyBytes, limits, openStream, heartbeatMs: options.heartbeatMs });
       }
     } catch (err) {
       answerError(req, res, err, log);

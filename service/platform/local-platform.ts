@@ -27,6 +27,8 @@ import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
 import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
+import { MemorySessionStore } from "../http/sessions";
+import { createUiHandler } from "../ui/serve";
 import { StoreRegistry } from "./stores";
 import { StackFollower, historyDir } from "./stack-follower";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
@@ -112,6 +114,8 @@ export class LocalPlatform {
   outputs: PlatformOutputs | undefined;
   service: PlinthService | undefined;
   readonly metrics = new Metrics();
+  /** Web portal sessions and sign-in links (in memory: signing in again after a restart). */
+  readonly sessions = new MemorySessionStore();
   /** The dev team's bearer token (embedded default). */
   readonly devToken: string;
   private readonly transitToken: string;
@@ -134,6 +138,7 @@ export class LocalPlatform {
     this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
     const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
     server.handlers.unshift(createTransitHandler({ key: transitKey, token: this.transitToken, prefix: "/vault" }) as Handler);
+    server.handlers.push(createUiHandler() as Handler);
     this.stack = options.stack ?? "local";
     this.stores = new StoreRegistry(path.join(options.dataDir, "cache"));
     this.workspace = new EngineWorkspace({
@@ -305,12 +310,19 @@ export class LocalPlatform {
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const api = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line) => opts.log!(line) : undefined });
     const existing = handlers.findIndex((h) => (h as { plinthApi?: boolean }).plinthApi);
     (api as unknown as { plinthApi: boolean }).plinthApi = true;
     if (existing >= 0) handlers[existing] = api;
     else handlers.unshift(api);
     return this.service;
+  }
+
+  /** A one-time sign-in link to the web portal for the team of `token` (default: the dev token); undefined when no team has it. */
+  portalLink(token = this.devToken): string | undefined {
+    const caller = this.service?.authenticate(token);
+    if (!caller) return undefined;
+    return `${this.url}/ui/#/signin?code=${this.sessions.createLink(caller).code}`;
   }
 
   /** The config the platform stack was last brought up with (from its settings), if any. */

@@ -2,9 +2,10 @@
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
 import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
-import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
+import { deleteRequest, getRequest, listRequests, reconcileRequest, watchAllRequests, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 import { getRequestLogs } from "./request-logs";
+import { createSignInLink, getSession, signIn, signOut } from "./session";
 
 export type { RouteContext, RouteHandler } from "./context";
 
@@ -20,4 +21,8 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/requests/{namespace}/{kind}/{name}/events", methods: { GET: watchRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/reconcile", methods: { POST: reconcileRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/logs", methods: { GET: getRequestLogs } },
+  { template: "/v1/events", methods: { GET: watchAllRequests } },
+  { template: "/v1/session", methods: { GET: getSession, DELETE: signOut } },
+  { template: "/v1/session/signin", methods: { POST: signIn }, public: true },
+  { template: "/v1/session/links", methods: { POST: createSignInLink } },
 ];

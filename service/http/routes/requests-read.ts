@@ -4,6 +4,7 @@ import { BadRequestError } from "../../../components/errors";
 import type { RequestKey } from "../../core/types";
 import { sendJson } from "../respond";
 import { streamEvents } from "../sse";
+import { streamAllEvents } from "../sse-all";
 import type { RouteContext, RouteHandler } from "./context";
 
 export function keyOf(params: Record<string, string>): RequestKey {
@@ -63,4 +64,11 @@ export const watchRequest: RouteHandler = async ({ req, res, url, params, servic
     release();
     throw err;
   }
+};
+
+/** Events of every request the caller may see (`?namespace=&kind=` filter them): the portal's live list. */
+export const watchAllRequests: RouteHandler = async ({ req, res, url, service, caller, heartbeatMs }: RouteContext) => {
+  const namespace = url.searchParams.get("namespace") || undefined;
+  const kind = url.searchParams.get("kind") || undefined;
+  streamAllEvents(req, res, service, caller, { namespace, kind, heartbeatMs });
 };
