@@ -5,6 +5,8 @@ export interface Route<H> {
   /** The template, also the `route` label on metrics. */
   template: string;
   methods: Partial<Record<string, H>>;
+  /** A Kubernetes-compatible route: errors are answered as `metav1.Status`. */
+  kube?: boolean;
 }
 
 export interface RouteMatch<H> {

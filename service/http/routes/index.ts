@@ -1,10 +1,11 @@
-/** The `/v1` route table. */
+/** The route table: `/v1` and the Kubernetes-compatible API (`service/kube/`). */
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
 import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
 import { deleteRequest, getRequest, listRequests, reconcileRequest, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 import { getRequestLogs } from "./request-logs";
+import { KUBE_ROUTES } from "../../kube/routes";
 
 export type { RouteContext, RouteHandler } from "./context";
 
@@ -21,3 +22,8 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/requests/{namespace}/{kind}/{name}/reconcile", methods: { POST: reconcileRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/logs", methods: { GET: getRequestLogs } },
 ];
+
+export { isKubePath } from "../../kube/routes";
+
+/** Every route the API serves. */
+export const ROUTES: readonly Route<RouteHandler>[] = [...V1_ROUTES, ...KUBE_ROUTES];

@@ -1,0 +1,82 @@
+/**
+ * The change feed of all requests: every write (create, spec or metadata change, status change, removal)
+ * gets the next resource version, and the last `limit` changes are kept in memory so a watcher can resume
+ * from a resource version it saw (Kubernetes `?watch=true&resourceVersion=`). Older ones answer 410
+ * `Expired`, as a Kubernetes API server does once etcd compacted them: the client lists again.
+ *
+ * Resource versions are decimal strings of one counter seeded with the start time (µs), so they only grow,
+ * also across restarts (objects loaded on start get a fresh one).
+ */
+import { EventEmitter } from "node:events";
+import { PlinthError } from "../../components/errors";
+import type { RequestObject } from "./types";
+
+export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
+
+export interface Change {
+  /** The resource version this change produced. */
+  revision: number;
+  type: ChangeType;
+  /** The whole object after the change (before removal for `DELETED`). */
+  object: RequestObject;
+}
+
+/** 410: the resource version asked for is older than the history kept. */
+export class ExpiredError extends PlinthError {
+  constructor(message: string, details?: unknown) {
+    super("Expired", message, details, 410);
+  }
+}
+
+export class ChangeFeed {
+  private seq: number;
+  private readonly history: Change[] = [];
+  private readonly emitter = new EventEmitter();
+
+  constructor(private readonly limit = 1000, start = Date.now() * 1000) {
+    this.seq = start;
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** The resource version of the latest change (a list's `metadata.resourceVersion`). */
+  current(): string {
+    return String(this.seq);
+  }
+
+  /** The next resource version, without recording a change (objects loaded on start). */
+  next(): string {
+    return String(++this.seq);
+  }
+
+  /** Records a change made with resource version `revision` (from `next()`) and tells the listeners. */
+  record(type: ChangeType, object: RequestObject, revision: string): void {
+    const change: Change = { revision: Number(revision), type, object };
+    this.history.push(change);
+    if (this.history.length > this.limit) this.history.splice(0, this.history.length - this.limit);
+    this.emitter.emit("change", change);
+  }
+
+  /**
+   * Every change after `since` (replayed first, in order), then live ones, until the returned function
+   * is called. `since` undefined: live changes only. A `since` older than the kept history: 410.
+   */
+  subscribe(since: string | undefined, listener: (c: Change) => void): () => void {
+    if (since !== undefined) {
+      const from = Number(since);
+      if (!Number.isSafeInteger(from) || from < 0) {
+        throw new PlinthError("BadRequest", `resourceVersion "${since}" is not a valid resource version`, { resourceVersion: since }, 400);
+      }
+      const oldest = this.history[0];
+      const complete = this.history.length < this.limit;
+      if (oldest && from < oldest.revision - 1 && !complete) {
+        throw new ExpiredError(`too old resource version: ${since} (${oldest.revision - 1})`, { resourceVersion: since });
+      }
+      if (from > this.seq) {
+        throw new ExpiredError(`too large resource version: ${since}, current: ${this.seq}`, { resourceVersion: since });
+      }
+      for (const c of this.history) if (c.revision > from) listener(c);
+    }
+    this.emitter.on("change", listener);
+    return () => this.emitter.off("change", listener);
+  }
+}
