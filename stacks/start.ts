@@ -12,6 +12,7 @@ import type { EngineEvent } from "../service/engine";
 import { ensureClusterBinaries } from "../tools/cluster/binaries";
 import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
+import { defaultNamespace, kubeconfigFor } from "../service/kube/kubeconfig";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -117,6 +118,11 @@ async function main(): Promise<void> {
   // A `pulumi up --stack local` from the command line changes the registry of this running service.
   platform.follow({ log: (line) => log(`plinth: ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
+  // kubectl and app teams' Pulumi programs: the dev team's kubeconfig (holds its token: owner-only).
+  const kubeconfig = path.join(dataDir, "kubeconfig");
+  const devTeam = platform.config?.teams.find((t) => !t.token && !t.tokenSha256);
+  fs.writeFileSync(kubeconfig, kubeconfigFor({ server: platform.url, token: platform.devToken, team: devTeam?.name ?? "dev", namespace: defaultNamespace(devTeam?.namespaces ?? []) }), { mode: 0o600 });
+  fs.chmodSync(kubeconfig, 0o600);
   const resumed = service.queueDepth();
 
   const out = process.stdout;
@@ -132,7 +138,10 @@ async function main(): Promise<void> {
     out.write(`Cluster       dev: ${cluster.server} (kube-apiserver v1.37.2 + Flux), kubeconfig ${rel}\n`);
     out.write(`  kubectl --kubeconfig ${rel} get kustomizations -n flux-system\n`);
   }
+  const kubeRel = path.relative(process.cwd(), kubeconfig) || kubeconfig;
+  out.write(`Kubeconfig    ${kubeRel} (team ${devTeam?.name ?? "dev"})\n`);
   out.write(`\nTry it (token in .plinth/token):\n`);
+  out.write(`  KUBECONFIG=${kubeRel} kubectl apply -f test/fixtures/kratix/redis.yaml && KUBECONFIG=${kubeRel} kubectl get redis\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);
   out.write(`       --data-binary @test/fixtures/requests/team-namespace.yaml ${platform.url}/v1/requests\n`);

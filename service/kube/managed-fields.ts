@@ -128,7 +128,7 @@ export function serverSideApply(a: ApplyArgs): { object: Owned; managedFields: M
   const cur = owned(a.current ?? {});
   const appliedPaths = fieldPaths(a.applied);
   const others = a.managedFields.filter((e) => !(e.manager === a.manager && e.operation === "Apply"));
-  const conflicts: { path: Path; manager: string }[] = [];
+  const conflicts: { path: Path; manager: string; apiVersion: string }[] = [];
   for (const p of appliedPaths) {
     const want = getPath(a.applied, p);
     for (const e of others) {
@@ -136,13 +136,13 @@ export function serverSideApply(a: ApplyArgs): { object: Owned; managedFields: M
         if (!overlaps(p, q)) continue;
         const at = q.length >= p.length ? q : p;
         const have = getPath(cur, at);
-        if (have !== undefined && !isDeepStrictEqual(have, getPath(a.applied, at) ?? want)) conflicts.push({ path: q, manager: e.manager });
+        if (have !== undefined && !isDeepStrictEqual(have, getPath(a.applied, at) ?? want)) conflicts.push({ path: q, manager: e.manager, apiVersion: e.apiVersion });
       }
     }
   }
   if (conflicts.length && !a.force) {
     const causes = conflicts.map((c) => ({ type: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: `.${c.path.join(".")}` }));
-    const lines = conflicts.map((c) => `conflict with "${c.manager}": .${c.path.join(".")}`);
+    const lines = conflicts.map((c) => `conflict with "${c.manager}" using ${c.apiVersion}: .${c.path.join(".")}`);
     throw kubeError(409, `Apply failed with ${conflicts.length} conflict${conflicts.length > 1 ? "s" : ""}: ${lines.join("\n")}`, "Conflict", { causes });
   }
   const mine = a.managedFields.find((e) => e.manager === a.manager && e.operation === "Apply");

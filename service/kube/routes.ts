@@ -16,6 +16,7 @@ import {
   item,
   itemStatus,
 } from "./handlers";
+import { selfSubjectReview } from "./whoami";
 
 const ALL = (h: RouteHandler) => ({ GET: h, POST: h, PUT: h, PATCH: h, DELETE: h });
 
@@ -31,6 +32,7 @@ export const KUBE_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/apis", methods: { GET: getApis }, kube: true },
   { template: "/apis/{group}", methods: { GET: getApiGroup }, kube: true },
   { template: "/apis/{group}/{version}", methods: { GET: getApiResources }, kube: true },
+  { template: "/apis/authentication.k8s.io/v1/selfsubjectreviews", methods: { POST: selfSubjectReview }, kube: true },
   { template: "/apis/{group}/{version}/namespaces/{namespace}/{plural}", methods: ALL(collection), kube: true },
   { template: "/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}", methods: ALL(item), kube: true },
   { template: "/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}/status", methods: ALL(itemStatus), kube: true },

@@ -120,7 +120,7 @@ describe("kube: server-side apply and field owners", () => {
     assert.equal(shared.managedFields.length, 2);
     assert.throws(
       () => serverSideApply({ current: second.object, managedFields: second.managedFields, applied: { spec: { size: "large" } }, manager: "b", apiVersion: "g/v1", force: false }),
-      (e: KubeError) => e.status === 409 && /conflict with "a": \.spec\.size/.test(e.message) && e.kubeStatus.details?.causes?.[0].field === ".spec.size",
+      (e: KubeError) => e.status === 409 && /conflict with "a" using g\/v1: \.spec\.size/.test(e.message) && e.kubeStatus.details?.causes?.[0].field === ".spec.size",
     );
     const forced = serverSideApply({ current: second.object, managedFields: second.managedFields, applied: { spec: { size: "large" } }, manager: "b", apiVersion: "g/v1", force: true, time: "t" });
     assert.deepEqual(forced.object.spec, { size: "large" });
