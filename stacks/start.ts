@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   // kubectl and app teams' Pulumi programs: the dev team's kubeconfig (holds its token: owner-only).
   const kubeconfig = path.join(dataDir, "kubeconfig");
   const devTeam = platform.config?.teams.find((t) => !t.token && !t.tokenSha256);
-  fs.writeFileSync(kubeconfig, kubeconfigFor({ server: platform.url, token: platform.devToken, team: devTeam?.name ?? "dev", namespace: defaultNamespace(devTeam?.namespaces ?? []) }), { mode: 0o600 });
+  fs.writeFileSync(kubeconfig, kubeconfigFor({ server: platform.httpsUrl, caPem: platform.caPem, token: platform.devToken, team: devTeam?.name ?? "dev", namespace: defaultNamespace(devTeam?.namespaces ?? []) }), { mode: 0o600 });
   fs.chmodSync(kubeconfig, 0o600);
   const resumed = service.queueDepth();
 

@@ -1,6 +1,7 @@
 /** `plinth kubeconfig`: a kubeconfig for the caller's team (server, token, default namespace) for kubectl and client libraries. */
 import { BadRequestError } from "../../components/errors";
-import { defaultNamespace, kubeconfigFor } from "../../service/kube/kubeconfig";
+import { defaultNamespace, kubeconfigFor, tlsUrl } from "../../service/kube/kubeconfig";
+import { findPlinthFile } from "../config";
 import type { Command } from "./types";
 
 interface Review {
@@ -22,7 +23,12 @@ export const kubeconfigCommand: Command = {
     const info = body.status.userInfo;
     const namespaces = info.extra?.["plinth.dev/namespaces"] ?? [];
     const namespace = typeof flags.namespace === "string" && flags.namespace ? flags.namespace : defaultNamespace(namespaces.includes("*") ? "*" : namespaces);
-    io.stdout(kubeconfigFor({ server: url, token, team: info.username, namespace }));
+    // The platform speaks TLS on the same port with a self-signed certificate: `.plinth/tls.crt` (npm start
+    // writes it) or PLINTH_CA; without either the kubeconfig skips verification.
+    const caFile = io.env.PLINTH_CA;
+    const caPem = caFile ? await io.readFile(caFile) : findPlinthFile(io.cwd, "tls.crt");
+    if (!caPem) io.stderr("warning: no CA (set PLINTH_CA or run where .plinth/tls.crt is): the kubeconfig skips TLS verification\n");
+    io.stdout(kubeconfigFor({ server: tlsUrl(url), caPem, token, team: info.username, namespace }));
     return 0;
   },
 };

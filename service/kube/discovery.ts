@@ -4,6 +4,7 @@
  * first. All pure: built from the kinds served now.
  */
 import { apiVersionOf, groupsOf, type KubeKind } from "./kinds";
+import { NAMESPACES_RESOURCE } from "./namespaces";
 
 export const KUBE_VERSION = { major: "1", minor: "32" };
 
@@ -21,13 +22,13 @@ export function versionInfo(): Record<string, string> {
   };
 }
 
-/** Core `/api`: kubectl needs v1 to exist; Plinth serves no core resources. */
+/** Core `/api`: kubectl needs v1 to exist; Plinth serves only (read-only) namespaces there. */
 export function apiVersions(serverAddress: string): unknown {
   return { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }] };
 }
 
 export function coreResourceList(): unknown {
-  return { kind: "APIResourceList", groupVersion: "v1", resources: [] };
+  return { kind: "APIResourceList", groupVersion: "v1", resources: [NAMESPACES_RESOURCE] };
 }
 
 function apiGroup(name: string, versions: string[]): unknown {
@@ -97,7 +98,18 @@ function discoveryResource(k: KubeKind): unknown {
 export function aggregatedDiscovery(kinds: readonly KubeKind[], contentType: string, core: boolean): unknown {
   const apiVersion = contentType === AGGREGATED_V2BETA1 ? "apidiscovery.k8s.io/v2beta1" : "apidiscovery.k8s.io/v2";
   const items = core
-    ? [{ metadata: { creationTimestamp: null }, versions: [{ version: "v1", resources: [], freshness: "Current" }] }]
+    ? [
+        {
+          metadata: { creationTimestamp: null },
+          versions: [
+            {
+              version: "v1",
+              resources: [{ resource: "namespaces", responseKind: { group: "", version: "v1", kind: "Namespace" }, scope: "Cluster", singularResource: "namespace", verbs: ["get", "list"], shortNames: ["ns"] }],
+              freshness: "Current",
+            },
+          ],
+        },
+      ]
     : [...groupsOf(kinds)]
         .filter(([g]) => g !== "")
         .map(([g, versions]) => ({

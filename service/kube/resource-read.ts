@@ -4,7 +4,7 @@ import { attempt, sendObject, targetOf, type Target } from "./context";
 import { apiVersionOf } from "./kinds";
 import { selectorFilter, toKube } from "./objects";
 import { registryObjects } from "./registry";
-import { notFound } from "./status";
+import { forbidden, notFound } from "./status";
 import { toTable, wantsTable, type KubeObject } from "./table";
 import { isWatch, serveWatch } from "./watch";
 
@@ -28,7 +28,14 @@ export async function getOne(ctx: RouteContext, t: Target): Promise<KubeObject> 
   });
 }
 
+/** Listing across namespaces is cluster-scoped: like cluster-wide RBAC, only the platform's own token has it. */
+function assertClusterScope(ctx: RouteContext, t: Target): void {
+  if (t.kind.registry || t.namespace !== undefined || ctx.caller.namespaces === "*") return;
+  throw forbidden({ verb: isWatch(ctx.url) ? "watch" : "list", kind: t.kind, user: ctx.caller.team });
+}
+
 export async function listOrWatch(ctx: RouteContext, t: Target): Promise<void> {
+  assertClusterScope(ctx, t);
   const filter = selectorFilter(ctx.url);
   const table = wantsTable(ctx.req.headers.accept);
   if (isWatch(ctx.url) && !t.kind.registry) {

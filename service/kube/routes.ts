@@ -16,6 +16,7 @@ import {
   item,
   itemStatus,
 } from "./handlers";
+import { getNamespace, listNamespaces } from "./namespaces";
 import { selfSubjectReview } from "./whoami";
 
 const ALL = (h: RouteHandler) => ({ GET: h, POST: h, PUT: h, PATCH: h, DELETE: h });
@@ -29,6 +30,8 @@ export const KUBE_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/version", methods: { GET: getVersion }, kube: true },
   { template: "/api", methods: { GET: getCoreApi }, kube: true },
   { template: "/api/v1", methods: { GET: getCoreV1 }, kube: true },
+  { template: "/api/v1/namespaces", methods: { GET: listNamespaces }, kube: true },
+  { template: "/api/v1/namespaces/{name}", methods: { GET: getNamespace }, kube: true },
   { template: "/apis", methods: { GET: getApis }, kube: true },
   { template: "/apis/{group}", methods: { GET: getApiGroup }, kube: true },
   { template: "/apis/{group}/{version}", methods: { GET: getApiResources }, kube: true },

@@ -29,6 +29,7 @@ import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { StoreRegistry } from "./stores";
 import { StackFollower, historyDir } from "./stack-follower";
+import { servingCert } from "../http/tls-cert";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
 import type { KubeClient } from "../../destinations/local-cluster/kube-client";
 
@@ -147,7 +148,8 @@ export class LocalPlatform {
     const projectRoot = path.join(options.dataDir, "git");
     fs.mkdirSync(projectRoot, { recursive: true });
     const git = createGitHttpHandler({ projectRoot, authenticate: (u, p) => u === "plinth" && p === gitPassword });
-    const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler] });
+    const tls = servingCert(options.dataDir);
+    const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler], tls });
     const port = await serveInProcess(provider);
     return new LocalPlatform(options, server, port, gitPassword);
   }
@@ -159,6 +161,18 @@ export class LocalPlatform {
   get url(): string {
     return this.server.url;
   }
+
+  /** The same server over TLS (what kubeconfigs point at: kubectl sends tokens only over TLS). */
+  get httpsUrl(): string {
+    return this.server.httpsUrl ?? this.server.url;
+  }
+
+  /** PEM of the platform's self-signed serving certificate (a kubeconfig's `certificate-authority-data`). */
+  get caPem(): string {
+    return (this.caPemCache ??= servingCert(this.options.dataDir).cert);
+  }
+
+  private caPemCache: string | undefined;
 
   /** Clone URL of an embedded store (without credentials). */
   gitUrl(store: string): string {

@@ -41,7 +41,7 @@ describe("an app team's Pulumi program consumes a request's outputs", () => {
   test("pulumi up: the CustomResource waits for Ready and its stack outputs are the request's outputs; destroy deletes it", async () => {
     const opts = await engine.stockOptions(path.join(engine.dir, "app-team"));
     opts.envVars = { ...opts.envVars, PATH: `${pluginDir}${path.delimiter}${opts.envVars!.PATH}` };
-    const kubeconfig = kubeconfigFor({ server: t.platform.url, token: t.platform.devToken, team: "dev", namespace: "default" });
+    const kubeconfig = kubeconfigFor({ server: t.platform.httpsUrl, caPem: t.platform.caPem, token: t.platform.devToken, team: "dev", namespace: "default" });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "dev", projectName: "app-team-redis", program: appTeamProgram({ kubeconfig }) }, opts);
     const up = await stack.up();
     assert.equal(up.outputs.sentinel.value, "rfs-example.default.svc.cluster.local:26379");

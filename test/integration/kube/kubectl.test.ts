@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sha256Hex } from "../../../service/core";
 import { kubeconfigFor } from "../../../service/kube/kubeconfig";
-import { startTestPlatform, type TestPlatform } from "../../support/platform";
+import { startTestPlatform, treeOf, type TestPlatform } from "../../support/platform";
 import { REPO_ROOT } from "../../support/pulumi";
 
 const TEAM_B_TOKEN = "team-b-token-kubectl-0123456789";
@@ -24,7 +24,7 @@ const config = {
     { name: "prod", labels: { env: "prod" } },
     { name: "platform", kind: "platform", labels: { environment: "platform" } },
   ],
-  promises: [{ name: "namespace" }, { name: "jenkins" }, { name: "postgresql" }, { name: "redis" }, { name: "web-app" }],
+  promises: [{ name: "namespace" }, { name: "jenkins" }, { name: "postgresql" }, { name: "redis" }, { name: "nginx-ingress" }, { name: "web-app" }],
   teams: [
     { name: "dev", namespaces: ["default", "team-a"] },
     { name: "team-b", namespaces: ["team-b"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
@@ -62,8 +62,8 @@ describe("kubectl against Plinth", () => {
     await t.platform.serve({ retryBaseMs: 50 });
     dev = path.join(t.dir, "dev.kubeconfig");
     teamB = path.join(t.dir, "team-b.kubeconfig");
-    fs.writeFileSync(dev, kubeconfigFor({ server: t.platform.url, token: t.platform.devToken, team: "dev", namespace: "default" }), { mode: 0o600 });
-    fs.writeFileSync(teamB, kubeconfigFor({ server: t.platform.url, token: TEAM_B_TOKEN, team: "team-b", namespace: "team-b" }), { mode: 0o600 });
+    fs.writeFileSync(dev, kubeconfigFor({ server: t.platform.httpsUrl, caPem: t.platform.caPem, token: t.platform.devToken, team: "dev", namespace: "default" }), { mode: 0o600 });
+    fs.writeFileSync(teamB, kubeconfigFor({ server: t.platform.httpsUrl, caPem: t.platform.caPem, token: TEAM_B_TOKEN, team: "team-b", namespace: "team-b" }), { mode: 0o600 });
   });
   after(async () => t?.cleanup());
 
@@ -104,7 +104,7 @@ describe("kubectl against Plinth", () => {
     assert.match(described, /Type:\s+Ready/);
     // Re-applying the same file changes nothing.
     assert.match(await ok(["apply", "-f", path.join(FIXTURES, "redis.yaml")]), /redis\.marketplace\.kratix\.io\/example unchanged/);
-    assert.match(await ok(["get", "plinth", "-A"]), /redis\.marketplace\.kratix\.io\/example/);
+    assert.match(await ok(["get", "plinth"]), /redis\.marketplace\.kratix\.io\/example/);
   });
 
   test("get -w follows a new request until it is Ready", async () => {
@@ -173,18 +173,26 @@ describe("kubectl against Plinth", () => {
     assert.equal(one.stderr.trim(), 'Error from server (Forbidden): redis.marketplace.kratix.io "example" is forbidden: User "team-b" cannot get resource "redis" in API group "marketplace.kratix.io" in the namespace "default"');
     const own = await kubectl(teamB, ["get", "redis", "example"]);
     assert.equal(own.stderr.trim(), 'Error from server (NotFound): redis.marketplace.kratix.io "example" not found');
-    assert.match((await kubectl(teamB, ["get", "redis", "-A"])).stderr, /^No resources found/m);
+    assert.match((await kubectl(teamB, ["get", "redis"])).stderr, /^No resources found in team-b namespace/m);
+    const all = await kubectl(teamB, ["get", "redis", "-A"]);
+    assert.equal(all.stderr.trim(), 'Error from server (Forbidden): redis.marketplace.kratix.io is forbidden: User "team-b" cannot list resource "redis" in API group "marketplace.kratix.io" at the cluster scope');
     const anon = path.join(t.dir, "anon.kubeconfig");
-    fs.writeFileSync(anon, kubeconfigFor({ server: t.platform.url, token: "wrong", team: "x" }));
+    fs.writeFileSync(anon, kubeconfigFor({ server: t.platform.httpsUrl, caPem: t.platform.caPem, token: "wrong", team: "x" }));
     const denied = await kubectl(anon, ["get", "redis"]);
     assert.match(denied.stderr, /You must be logged in to the server \(Unauthorized\)|Unauthorized/);
   });
 
   test("delete -f, then wait --for=delete until the request and its files are gone", async () => {
     const file = path.join(FIXTURES, "redis.yaml");
+    const files = (await ok(["get", "-f", file, "-o", "jsonpath={.status.files[*].path}"])).split(" ").filter(Boolean);
+    assert.ok(files.length > 0);
+    const before = treeOf(await t.clone());
+    for (const f of files) assert.ok(before.includes(f), `${f} is in Git`);
     assert.match(await ok(["delete", "-f", file, "--wait=false"]), /redis\.marketplace\.kratix\.io "example" deleted/);
     await ok(["wait", "--for=delete", "-f", file, "--timeout=120s"]);
     const gone = await kubectl(dev, ["get", "-f", file]);
     assert.match(gone.stderr, /NotFound/);
+    const after = treeOf(await t.clone());
+    for (const f of files) assert.ok(!after.includes(f), `${f} was removed from Git`);
   });
 });

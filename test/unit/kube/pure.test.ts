@@ -165,3 +165,25 @@ describe("kube: selectors, table, status", () => {
     assert.equal(toKubeStatus(new Error("secret detail")).message.includes("secret"), false);
   });
 });
+
+describe("kube: kubeconfig and the serving certificate", () => {
+  test("a kubeconfig for a team: TLS server, pinned CA, token, default namespace", async () => {
+    const { kubeconfigFor, tlsUrl, defaultNamespace } = await import("../../../service/kube/kubeconfig");
+    const { selfSignedCert } = await import("../../../service/http/tls-cert");
+    const { X509Certificate } = await import("node:crypto");
+    const YAML = (await import("yaml")).default;
+    const { cert } = selfSignedCert();
+    const x = new X509Certificate(cert);
+    assert.equal(x.checkIP("127.0.0.1"), "127.0.0.1");
+    assert.equal(x.checkHost("localhost"), "localhost");
+    assert.ok(x.verify(x.publicKey), "self-signed");
+    assert.ok(x.ca);
+    const kc = YAML.parse(kubeconfigFor({ server: tlsUrl("http://127.0.0.1:8080"), caPem: cert, token: "t0k", team: "dev", namespace: defaultNamespace(["team-a", "b"]) }));
+    assert.equal(kc.clusters[0].cluster.server, "https://127.0.0.1:8080");
+    assert.equal(Buffer.from(kc.clusters[0].cluster["certificate-authority-data"], "base64").toString(), cert);
+    assert.equal(kc.users[0].user.token, "t0k");
+    assert.equal(kc.contexts[0].context.namespace, "team-a");
+    assert.equal(kc["current-context"], kc.contexts[0].name);
+    assert.equal(defaultNamespace("*"), "default");
+  });
+});
