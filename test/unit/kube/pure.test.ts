@@ -13,6 +13,10 @@ import { KubeError, toKubeStatus } from "../../../service/kube/status";
 import { humanDuration, toTable, wantsTable } from "../../../service/kube/table";
 import { ValidationError, ForbiddenError } from "../../../components/errors";
 import type { RegistryEntry } from "../../../components/promise/types";
+import { X509Certificate } from "node:crypto";
+import YAML from "yaml";
+import { defaultNamespace, kubeconfigFor, tlsUrl } from "../../../service/kube/kubeconfig";
+import { selfSignedCert } from "../../../service/http/tls-cert";
 
 const entry = (p: typeof redisPromise | typeof jenkinsPromise): RegistryEntry => ({
   name: p.name,
@@ -167,11 +171,7 @@ describe("kube: selectors, table, status", () => {
 });
 
 describe("kube: kubeconfig and the serving certificate", () => {
-  test("a kubeconfig for a team: TLS server, pinned CA, token, default namespace", async () => {
-    const { kubeconfigFor, tlsUrl, defaultNamespace } = await import("../../../service/kube/kubeconfig");
-    const { selfSignedCert } = await import("../../../service/http/tls-cert");
-    const { X509Certificate } = await import("node:crypto");
-    const YAML = (await import("yaml")).default;
+  test("a kubeconfig for a team: TLS server, pinned CA, token, default namespace", () => {
     const { cert } = selfSignedCert();
     const x = new X509Certificate(cert);
     assert.equal(x.checkIP("127.0.0.1"), "127.0.0.1");
