@@ -4,8 +4,8 @@
  * from a resource version it saw (Kubernetes `?watch=true&resourceVersion=`). Older ones answer 410
  * `Expired`, as a Kubernetes API server does once etcd compacted them: the client lists again.
  *
- * Resource versions are decimal strings of one counter seeded with the start time (µs), so they only grow,
- * also across restarts (objects loaded on start get a fresh one).
+ * Resource versions are the store's (decimal strings that only grow, also across restarts); the feed
+ * records each write with the version the store gave it.
  */
 import { EventEmitter } from "node:events";
 import { PlinthError } from "../../components/errors";
@@ -29,28 +29,29 @@ export class ExpiredError extends PlinthError {
 }
 
 export class ChangeFeed {
-  private seq: number;
+  private latest = 0;
   private readonly history: Change[] = [];
   private readonly emitter = new EventEmitter();
 
-  constructor(private readonly limit = 1000, start = Date.now() * 1000) {
-    this.seq = start;
+  constructor(private readonly limit = 1000) {
     this.emitter.setMaxListeners(0);
   }
 
-  /** The resource version of the latest change (a list's `metadata.resourceVersion`). */
+  /** The resource version of the latest write (a list's `metadata.resourceVersion`). */
   current(): string {
-    return String(this.seq);
+    return String(this.latest);
   }
 
-  /** The next resource version, without recording a change (objects loaded on start). */
-  next(): string {
-    return String(++this.seq);
+  /** A version seen without a change to record (objects loaded on start). */
+  observe(resourceVersion: string): void {
+    const v = Number(resourceVersion);
+    if (Number.isSafeInteger(v) && v > this.latest) this.latest = v;
   }
 
-  /** Records a change made with resource version `revision` (from `next()`) and tells the listeners. */
-  record(type: ChangeType, object: RequestObject, revision: string): void {
-    const change: Change = { revision: Number(revision), type, object };
+  /** Records a write; `object.metadata.resourceVersion` is the version it produced. Tells the listeners. */
+  record(type: ChangeType, object: RequestObject): void {
+    const change: Change = { revision: Number(object.metadata.resourceVersion), type, object };
+    this.observe(object.metadata.resourceVersion);
     this.history.push(change);
     if (this.history.length > this.limit) this.history.splice(0, this.history.length - this.limit);
     this.emitter.emit("change", change);
@@ -71,8 +72,8 @@ export class ChangeFeed {
       if (oldest && from < oldest.revision - 1 && !complete) {
         throw new ExpiredError(`too old resource version: ${since} (${oldest.revision - 1})`, { resourceVersion: since });
       }
-      if (from > this.seq) {
-        throw new ExpiredError(`too large resource version: ${since}, current: ${this.seq}`, { resourceVersion: since });
+      if (from > this.latest) {
+        throw new ExpiredError(`too large resource version: ${since}, current: ${this.latest}`, { resourceVersion: since });
       }
       for (const c of this.history) if (c.revision > from) listener(c);
     }

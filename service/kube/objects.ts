@@ -2,6 +2,7 @@
  * Requests as Kubernetes objects, and back: what a client may send the service (server-set metadata and
  * `plinth.dev/*` annotations dropped), label and field selectors on lists.
  */
+import { isReserved } from "../core/admission";
 import type { RequestObject } from "../core/types";
 import { kubeError } from "./status";
 import type { KubeObject } from "./table";
@@ -22,7 +23,7 @@ export function toKube(o: RequestObject): KubeObject {
 export function clientPart(o: unknown): { apiVersion?: unknown; kind?: unknown; metadata: { name?: unknown; namespace?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> } {
   const obj = isRecord(o) ? o : {};
   const md = isRecord(obj.metadata) ? obj.metadata : {};
-  const annotations = isRecord(md.annotations) ? Object.fromEntries(Object.entries(md.annotations).filter(([k]) => !k.startsWith("plinth.dev/"))) : undefined;
+  const annotations = isRecord(md.annotations) ? Object.fromEntries(Object.entries(md.annotations).filter(([k]) => !isReserved(k))) : undefined;
   return {
     ...(obj.apiVersion !== undefined ? { apiVersion: obj.apiVersion } : {}),
     ...(obj.kind !== undefined ? { kind: obj.kind } : {}),

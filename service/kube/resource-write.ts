@@ -4,6 +4,7 @@
  * validation path. Field owners are tracked in `metadata.managedFields`; `dryRun=All` previews.
  */
 import { isDeepStrictEqual } from "node:util";
+import { isReserved } from "../core/admission";
 import type { ManagedFieldsEntry, RequestKey } from "../core/types";
 import type { RouteContext } from "../http/routes/context";
 import { fieldManagerOf, isDryRunAll, patchTypeOf, readKubeBody } from "./body";
@@ -38,7 +39,7 @@ function checked(body: unknown, t: Target, name?: string): Part {
 function owned(o: Part | KubeObject | undefined): Owned {
   if (!o) return {};
   const md = o.metadata as { labels?: Record<string, string>; annotations?: Record<string, string> };
-  const annotations = md.annotations ? Object.fromEntries(Object.entries(md.annotations).filter(([k]) => !k.startsWith("plinth.dev/"))) : undefined;
+  const annotations = md.annotations ? Object.fromEntries(Object.entries(md.annotations).filter(([k]) => !isReserved(k))) : undefined;
   return { metadata: { labels: md.labels, annotations }, spec: o.spec as Record<string, unknown> | undefined };
 }
 
