@@ -30,6 +30,10 @@ export class ExpiredError extends PlinthError {
 
 export class ChangeFeed {
   private latest = 0;
+  /** The version before the first recorded change (changes before it, e.g. of a previous process, are unknown). */
+  private start: number | undefined;
+  /** Whether old changes were dropped from the history. */
+  private dropped = false;
   private readonly history: Change[] = [];
   private readonly emitter = new EventEmitter();
 
@@ -51,9 +55,13 @@ export class ChangeFeed {
   /** Records a write; `object.metadata.resourceVersion` is the version it produced. Tells the listeners. */
   record(type: ChangeType, object: RequestObject): void {
     const change: Change = { revision: Number(object.metadata.resourceVersion), type, object };
+    this.start ??= this.latest;
     this.observe(object.metadata.resourceVersion);
     this.history.push(change);
-    if (this.history.length > this.limit) this.history.splice(0, this.history.length - this.limit);
+    if (this.history.length > this.limit) {
+      this.history.splice(0, this.history.length - this.limit);
+      this.dropped = true;
+    }
     this.emitter.emit("change", change);
   }
 
@@ -67,11 +75,8 @@ export class ChangeFeed {
       if (!Number.isSafeInteger(from) || from < 0) {
         throw new PlinthError("BadRequest", `resourceVersion "${since}" is not a valid resource version`, { resourceVersion: since }, 400);
       }
-      const oldest = this.history[0];
-      const complete = this.history.length < this.limit;
-      if (oldest && from < oldest.revision - 1 && !complete) {
-        throw new ExpiredError(`too old resource version: ${since} (${oldest.revision - 1})`, { resourceVersion: since });
-      }
+      const floor = this.dropped ? this.history[0].revision - 1 : (this.start ?? this.latest);
+      if (from < floor) throw new ExpiredError(`too old resource version: ${since} (${floor})`, { resourceVersion: since });
       if (from > this.latest) {
         throw new ExpiredError(`too large resource version: ${since}, current: ${this.latest}`, { resourceVersion: since });
       }

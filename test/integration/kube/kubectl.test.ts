@@ -157,6 +157,19 @@ describe("kubectl against Plinth", () => {
     assert.match(stale.stderr, /Operation cannot be fulfilled on redis\.marketplace\.kratix\.io "example": the object has been modified/);
   });
 
+  test("watch resumes after a resourceVersion it was given; one from before the history is 410 Expired", async () => {
+    const base = "/apis/marketplace.kratix.io/v1alpha1/namespaces/default/redis";
+    const list = JSON.parse(await ok(["get", "--raw", base])) as { kind: string; metadata: { resourceVersion: string } };
+    assert.equal(list.kind, "redisList");
+    await ok(["label", "redis", "ssa", "tier=cache"]);
+    const stream = await ok(["get", "--raw", `${base}?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=2`]);
+    const events = stream.trim().split("\n").map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string; labels?: Record<string, string> } } });
+    assert.ok(events.some((e) => e.type === "MODIFIED" && e.object.metadata.name === "ssa" && e.object.metadata.labels?.tier === "cache"), stream);
+    assert.ok(!events.some((e) => e.object.metadata.name === "example" && e.type === "ADDED"), "nothing from before the version given");
+    const old = await kubectl(dev, ["get", "--raw", `${base}?watch=true&resourceVersion=1`]);
+    assert.match(old.stderr, /Expired.*too old resource version/);
+  });
+
   test("bad specs: kubectl's usual error lines with the field paths", async () => {
     const bad = await kubectl(dev, ["apply", "-f", "-"], "apiVersion: marketplace.kratix.io/v1alpha1\nkind: redis\nmetadata:\n  name: bad\nspec:\n  size: huge\n");
     assert.notEqual(bad.code, 0);

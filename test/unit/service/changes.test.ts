@@ -19,6 +19,7 @@ describe("change feed", () => {
     feed.record("DELETED", obj("a", next()));
     assert.deepEqual(seen.map((c) => `${c.type}:${c.object.metadata.name}`), ["ADDED:b", "ADDED:c", "DELETED:a"]);
     stop();
+    assert.throws(() => feed.subscribe("99", () => undefined), (e: { status: number }) => e.status === 410, "older than what this process saw");
     feed.record("MODIFIED", obj("b", next()));
     assert.equal(seen.length, 3, "unsubscribed");
   });
