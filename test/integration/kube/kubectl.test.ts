@@ -92,7 +92,7 @@ describe("kubectl against Plinth", () => {
     for (const f of EXAMPLES) await ok(["wait", "--for=condition=Ready", "-f", path.join(FIXTURES, f), "--timeout=180s"]);
     const table = await ok(["get", "redis"]);
     assert.match(table, /^NAME\s+READY\s+APPLIED\s+DESTINATIONS\s+AGE\s*$/m, table);
-    assert.match(table, /^example\s+True\s+\S+\s+\d+s\s*$/m, table);
+    assert.match(table, /^example\s+True\s+(dev|prod)\s+\d+[smhd]\S*\s*$/m, table);
     const yaml = await ok(["get", "redis", "example", "-o", "yaml"]);
     assert.match(yaml, /resourceVersion: "\d+"/);
     assert.match(yaml, /kubectl\.kubernetes\.io\/last-applied-configuration/);
