@@ -18,7 +18,8 @@ import { getItem, listOrWatch } from "./resource-read";
 import { createItem, deleteItem, patchItem, updateItem } from "./resource-write";
 import { kubeError } from "./status";
 
-const PROTOBUF_V2 = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+// Parseable by Go's mime.ParseMediaType (client-go checks it; the `@v1.0` form of the request is not).
+const PROTOBUF_V2 = "application/octet-stream";
 
 const notFound = () => kubeError(404, "the server could not find the requested resource", "NotFound", {});
 
