@@ -40,6 +40,11 @@ export class ApiClient {
       if (typeof body.code === "string" && typeof body.message === "string") {
         throw new ApiError(body.code, body.message, body.details ?? undefined, res.status);
       }
+      // A Kubernetes-style answer (`/apis/...`): a metav1.Status.
+      const status = body as { kind?: unknown; reason?: unknown };
+      if (status.kind === "Status" && typeof status.reason === "string" && typeof body.message === "string") {
+        throw new ApiError(status.reason, body.message, body.details ?? undefined, res.status);
+      }
     } catch (e) {
       if (e instanceof ApiError) throw e;
     }

@@ -13,6 +13,7 @@ import { ensureClusterBinaries } from "../tools/cluster/binaries";
 import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
 import { ensureUiBuilt } from "../service/ui/build";
+import { defaultNamespace, kubeconfigFor } from "../service/kube/kubeconfig";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -119,6 +120,11 @@ async function main(): Promise<void> {
   // A `pulumi up --stack local` from the command line changes the registry of this running service.
   platform.follow({ log: (line) => log(`plinth: ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
+  // kubectl and app teams' Pulumi programs: the dev team's kubeconfig (holds its token: owner-only).
+  const kubeconfig = path.join(dataDir, "kubeconfig");
+  const devTeam = platform.config?.teams.find((t) => !t.token && !t.tokenSha256);
+  fs.writeFileSync(kubeconfig, kubeconfigFor({ server: platform.httpsUrl, caPem: platform.caPem, token: platform.devToken, team: devTeam?.name ?? "dev", namespace: defaultNamespace(devTeam?.namespaces ?? []) }), { mode: 0o600 });
+  fs.chmodSync(kubeconfig, 0o600);
   const resumed = service.queueDepth();
 
   const out = process.stdout;
@@ -137,7 +143,10 @@ async function main(): Promise<void> {
   const portal = platform.portalLink();
   out.write(`Web portal    ${portal ?? `${platform.url}/ui/`}\n`);
   out.write(`  (${portal ? "a one-time sign-in link for the dev token's team; " : ""}\`npx plinth ui\` prints a sign-in link for your token)\n`);
+  const kubeRel = path.relative(process.cwd(), kubeconfig) || kubeconfig;
+  out.write(`Kubeconfig    ${kubeRel} (team ${devTeam?.name ?? "dev"})\n`);
   out.write(`\nTry it (token in .plinth/token):\n`);
+  out.write(`  KUBECONFIG=${kubeRel} kubectl apply -f test/fixtures/kratix/redis.yaml && KUBECONFIG=${kubeRel} kubectl get redis\n`);
   out.write(`  npx plinth promises\n`);
   out.write(`  curl -H "Authorization: Bearer $(cat .plinth/token)" -H 'content-type: application/yaml' \\\n`);
   out.write(`       --data-binary @test/fixtures/requests/team-namespace.yaml ${platform.url}/v1/requests\n`);

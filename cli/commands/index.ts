@@ -5,6 +5,7 @@ import { describeCommand } from "./describe";
 import { get } from "./get";
 import { initPromiseCommand } from "./init-promise";
 import { logsCommand } from "./logs";
+import { kubeconfigCommand } from "./kubeconfig";
 import { preview } from "./preview";
 import { reconcileCommand } from "./reconcile";
 import { destinations, marketplace, promises } from "./registry";
@@ -13,7 +14,7 @@ import { uiCommand } from "./ui";
 
 export type { Command, CommandContext, OptionSpec } from "./types";
 
-export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, initPromiseCommand, uiCommand];
+export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, kubeconfigCommand, initPromiseCommand, uiCommand];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

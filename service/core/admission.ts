@@ -11,7 +11,7 @@ import { assertMayUse } from "./auth";
 import { OWNER_KIND, OWNER_NAME, OWNER_NAMESPACE, ownerOf } from "./platform-agent";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";
-import type { Caller, RequestKey, RequestObject } from "./types";
+import type { Caller, ManagedFieldsEntry, RequestKey, RequestObject } from "./types";
 
 const RESERVED = /^([a-z0-9-]+\.)*plinth\.dev\//i;
 
@@ -55,7 +55,18 @@ export function admit(promises: readonly InstalledPromise[], object: unknown, ca
   const obj: Omit<RequestObject, "status"> = {
     apiVersion: p.entry.apiVersion,
     kind: p.entry.kind,
-    metadata: { name: valid.metadata.name, namespace, ...(valid.metadata.labels ? { labels: valid.metadata.labels } : {}), ...(valid.metadata.annotations ? { annotations: valid.metadata.annotations } : {}), generation: 1, uid: "", creationTimestamp: "", resourceVersion: "" },
+    metadata: {
+      name: valid.metadata.name,
+      namespace,
+      ...(valid.metadata.labels ? { labels: valid.metadata.labels } : {}),
+      ...(valid.metadata.annotations ? { annotations: valid.metadata.annotations } : {}),
+      // Server-side apply's field owners (the Kubernetes-compatible API computes them), kept as given.
+      ...(Array.isArray(meta.managedFields) ? { managedFields: meta.managedFields as ManagedFieldsEntry[] } : {}),
+      generation: 1,
+      uid: "",
+      creationTimestamp: "",
+      resourceVersion: "",
+    },
     spec: valid.spec as Record<string, unknown>,
   };
   return { p, obj, key: { namespace, kind: p.entry.kind, name: valid.metadata.name } };
@@ -82,6 +93,11 @@ export function admittedLabels(obj: Omit<RequestObject, "status">, existing: Sto
 /** A compound child's labels: the rendered ones without reserved keys, plus the owner link. */
 export function childLabels(obj: Omit<RequestObject, "status">, owner: RequestKey): Record<string, string> {
   return mergeLabels(obj.metadata.labels, { [OWNER_NAMESPACE]: owner.namespace, [OWNER_KIND]: owner.kind, [OWNER_NAME]: owner.name })!;
+}
+
+/** The annotations to store: the body's own (not reserved) plus the reserved ones given (the team). */
+export function admittedAnnotations(obj: Omit<RequestObject, "status">, reservedFrom: Record<string, string> | undefined): Record<string, string> | undefined {
+  return mergeLabels(obj.metadata.annotations, reservedFrom);
 }
 
 function mergeLabels(own: Record<string, string> | undefined, reservedFrom: Record<string, string> | undefined): Record<string, string> | undefined {

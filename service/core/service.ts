@@ -14,7 +14,7 @@ import type { DestinationSpec } from "../../destinations/types";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";
-import { admit, admittedLabels, assertChildOf, childLabels, promiseFor } from "./admission";
+import { admit, admittedAnnotations, admittedLabels, assertChildOf, childLabels, promiseFor } from "./admission";
 import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
 import { PlatformAgent } from "./platform-agent";
@@ -22,6 +22,7 @@ import { previewRequest } from "./preview";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
 import { AppliedTracker, type ClusterStatusSource } from "./applied";
+import { ChangeFeed } from "./changes";
 import { conditionOf } from "./conditions";
 import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
 import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
@@ -37,6 +38,7 @@ import type {
   PreviewResult,
   MarketplaceItem,
   PromiseView,
+  RequestChange,
   RequestEvent,
   RequestKey,
   RequestObject,
@@ -91,6 +93,8 @@ export class PlinthService implements PlatformService {
   readonly store: RequestStore;
   readonly queue: WorkQueue;
   private readonly events = new EventEmitter();
+  /** Every write of every request, for watchers of many (the Kubernetes-compatible API's watch). */
+  readonly feed = new ChangeFeed();
   private readonly reconciler: Reconciler;
   readonly agent: PlatformAgent;
   readonly applied: AppliedTracker | undefined;
@@ -98,7 +102,7 @@ export class PlinthService implements PlatformService {
 
   private constructor(readonly options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
-    this.store = new RequestStore(options.workspace, options.log);
+    this.store = new RequestStore(options.workspace, options.log, this.feed);
     this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
     const promiseOf = (name: string) => options.promises.find((p) => p.definition.name === name);
     const sink = (stack: string, gen: number, phase: string, begin?: boolean) => stepLogSink(this.stepLogs, (e) => this.emit(stack, e), stack, gen, phase, begin);
@@ -345,14 +349,25 @@ export class PlinthService implements PlatformService {
       if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(key, opts.resourceVersion, version);
       if (existing.object.metadata.deletionTimestamp) throw new ConflictError(`${key.kind} "${key.name}" is being deleted`, key, "BeingDeleted");
       const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, existing);
-      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(existing.object.metadata.labels, labels);
+      const stored = existing.object.metadata;
+      const annotations = owner ? stored.annotations : admittedAnnotations(obj, stored.annotations);
+      const managedFields = owner ? stored.managedFields : obj.metadata.managedFields;
+      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(stored.labels, labels);
+      // Annotations and field owners alone make a new resource version, not a new generation.
+      const metaChanged = !isDeepStrictEqual(stored.annotations, annotations) || !isDeepStrictEqual(stored.managedFields, managedFields);
       let gen = existing.object.metadata.generation;
-      if (changed) {
-        this.admitWork(key, opts.caller);
-        gen += 1;
-        const metadata = { ...existing.object.metadata, labels, generation: gen };
+      if (changed || metaChanged) {
+        if (changed) {
+          this.admitWork(key, opts.caller);
+          gen += 1;
+        }
+        const metadata = { ...stored, labels, annotations, managedFields, generation: gen };
         if (!labels) delete metadata.labels;
+        if (!annotations) delete metadata.annotations;
+        if (!managedFields) delete metadata.managedFields;
         this.store.write({ ...existing, object: { ...existing.object, metadata, spec: obj.spec } }, version);
+      }
+      if (changed) {
         this.emit(stackNameOf(key), { type: "queued", message: `generation ${gen} queued` });
         this.queue.add(stackNameOf(key));
       }
@@ -371,7 +386,8 @@ export class PlinthService implements PlatformService {
           generation: 1,
           uid: crypto.randomUUID(),
           creationTimestamp: new Date().toISOString(),
-          annotations: { [TEAM_ANNOTATION]: this.teamFor(owner, opts.caller) },
+          annotations: { ...admittedAnnotations(obj, undefined), [TEAM_ANNOTATION]: this.teamFor(owner, opts.caller) },
+          ...(obj.metadata.managedFields && !owner ? { managedFields: obj.metadata.managedFields } : {}),
           resourceVersion: "",
         },
       },
@@ -501,6 +517,21 @@ export class PlinthService implements PlatformService {
     if (!current || current.object.metadata.deletionTimestamp) return;
     this.store.write({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } }, current.object.metadata.resourceVersion);
     this.queue.add(stackNameOf(k));
+  }
+
+  resourceVersion(): string {
+    return this.feed.current();
+  }
+
+  changes(filter: { namespace?: string; kind?: string; resourceVersion?: string }, listener: (c: RequestChange) => void, opts: { caller: Caller }): () => void {
+    const kind = filter.kind ? this.promiseFor(filter.kind).entry.kind : undefined;
+    if (filter.namespace) assertMayUse(opts.caller, filter.namespace);
+    return this.feed.subscribe(filter.resourceVersion, (c) => {
+      const m = c.object.metadata;
+      if ((filter.namespace && m.namespace !== filter.namespace) || (kind && c.object.kind !== kind)) return;
+      if (!visible({ object: c.object }, opts.caller)) return;
+      listener({ type: c.type, object: c.object });
+    });
   }
 
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void {

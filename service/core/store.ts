@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConflictError } from "../../components/errors";
 import type { EngineWorkspace } from "../engine";
+import type { ChangeFeed } from "./changes";
 import { stackNameOf } from "./keys";
 import type { RequestKey, RequestObject, RequestStatus } from "./types";
 
@@ -68,6 +69,8 @@ export class RequestStore {
   constructor(
     private readonly workspace: EngineWorkspace,
     private readonly log: (line: string) => void = () => undefined,
+    /** Told every write with its new resource version (watchers of many requests). */
+    private readonly feed?: ChangeFeed,
   ) {
     this.statusDir = path.join(workspace.options.workDir, "status");
     fs.mkdirSync(this.statusDir, { recursive: true });
@@ -91,6 +94,7 @@ export class RequestStore {
       const versions = [object.metadata.resourceVersion, saved?.resourceVersion].map((v) => Number(v ?? 0)).filter((v) => Number.isSafeInteger(v));
       const newest = Math.max(0, ...versions);
       this.version = Math.max(this.version, newest);
+      this.feed?.observe(String(this.version));
       this.byStack.set(
         m[1],
         freeze({
@@ -145,6 +149,7 @@ export class RequestStore {
     const stored = freeze({ ...rec, object: { ...rec.object, metadata: { ...rec.object.metadata, resourceVersion: this.nextVersion() } } });
     this.writeObjectFile(stack, stored);
     this.byStack.set(stack, stored);
+    this.feed?.record("ADDED", { ...stored.object, status: stored.status });
     return stored;
   }
 
@@ -162,6 +167,7 @@ export class RequestStore {
     if (objectChanged) this.writeObjectFile(stack, stored);
     if (!objectChanged || rec.status !== current.status || rec.stackCreated !== current.stackCreated) this.writeStatusFile(stack, stored);
     this.byStack.set(stack, stored);
+    this.feed?.record("MODIFIED", { ...stored.object, status: stored.status });
     return stored;
   }
 
@@ -187,8 +193,10 @@ export class RequestStore {
   /** Forgets a request whose stack was removed (only the record with this uid). */
   remove(key: RequestKey, uid: string): void {
     const stack = stackNameOf(key);
-    if (this.byStack.get(stack)?.object.metadata.uid !== uid) return;
+    const gone = this.byStack.get(stack);
+    if (gone?.object.metadata.uid !== uid) return;
     this.byStack.delete(stack);
+    this.feed?.record("DELETED", { ...gone.object, metadata: { ...gone.object.metadata, resourceVersion: this.nextVersion() }, status: gone.status });
     fs.rmSync(path.join(this.statusDir, `${stack}.json`), { force: true });
     fs.rmSync(this.workspace.settingsFile(stack), { force: true });
   }

@@ -73,11 +73,29 @@ export interface RequestObject {
      * `resourceVersion`, `metadata.resourceVersion` on `PUT`) to write only if nothing changed since.
      */
     resourceVersion: string;
-    /** Team that owns the request. */
+    /** `plinth.dev/team` (the team that owns the request), plus the caller's own annotations. */
     annotations?: Record<string, string>;
+    /** Server-side apply's field owners (Kubernetes `metav1.ManagedFieldsEntry`), kept as given. */
+    managedFields?: ManagedFieldsEntry[];
   };
   spec: Record<string, unknown>;
   status: RequestStatus;
+}
+
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: "Apply" | "Update";
+  apiVersion: string;
+  time?: string;
+  fieldsType: "FieldsV1";
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
+}
+
+/** One change of a request, as a watch of many requests sees it. */
+export interface RequestChange {
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  object: RequestObject;
 }
 
 export interface ApplyOptions {
@@ -182,6 +200,18 @@ export interface PlatformService {
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void;
   /** Live progress of every request the caller may see; returns an unsubscribe function. */
   watchAll?(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void;
+  /** The resource version of the latest write of any request (a list's resource version). */
+  resourceVersion?(): string;
+  /**
+   * Changes of the requests the caller may see (optionally one namespace and/or kind): those after
+   * `resourceVersion` first (410 `Expired` when older than the history kept), then live ones, until the
+   * returned function is called.
+   */
+  changes?(
+    filter: { namespace?: string; kind?: string; resourceVersion?: string },
+    listener: (c: RequestChange) => void,
+    opts: { caller: Caller },
+  ): () => void;
   /** Queue depth now, for /metrics. */
   queueDepth(): number;
   /** One Promise with how many requests are on which version (upgrade progress). */

@@ -10,11 +10,11 @@ import type { Caller, RequestKey } from "./types";
 
 export const TEAM_ANNOTATION = "plinth.dev/team";
 
-export function teamOf(rec: StoredRequest): string | undefined {
+export function teamOf(rec: Pick<StoredRequest, "object">): string | undefined {
   return rec.object.metadata.annotations?.[TEAM_ANNOTATION];
 }
 
-export function visible(rec: StoredRequest, caller: Caller): boolean {
+export function visible(rec: Pick<StoredRequest, "object">, caller: Caller): boolean {
   if (caller.namespaces === "*") return true;
   return mayUse(caller, rec.object.metadata.namespace) && (teamOf(rec) ?? caller.team) === caller.team;
 }

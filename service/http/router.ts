@@ -7,6 +7,8 @@ export interface Route<H> {
   methods: Partial<Record<string, H>>;
   /** Served without authentication (the handler checks what it needs, e.g. signing in). */
   public?: boolean;
+  /** A Kubernetes-compatible route: errors are answered as `metav1.Status`. */
+  kube?: boolean;
 }
 
 export interface RouteMatch<H> {

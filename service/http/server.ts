@@ -15,7 +15,8 @@ import { Metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics";
 import { sendError, sendJson } from "./respond";
 import { matchRoute } from "./router";
 import type { SessionStore } from "./sessions";
-import { V1_ROUTES } from "./routes";
+import { ROUTES, isKubePath } from "./routes";
+import { sendStatus, toKubeStatus } from "../kube/status";
 
 export interface ApiHandlerOptions {
   service: PlatformService;
@@ -42,7 +43,7 @@ export interface ApiHandler extends RequestHandler {
 const ANONYMOUS = { team: "", namespaces: [] as string[] };
 
 function owns(pathname: string): boolean {
-  return pathname === "/healthz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/");
+  return pathname === "/healthz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/") || isKubePath(pathname);
 }
 
 /** Records the metric and the access-log line once the answer is finished (or the stream closed). */
@@ -83,16 +84,24 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Content-Length": String(Buffer.byteLength(text)) });
         res.end(text);
       } else {
-        const match = matchRoute(V1_ROUTES, url.pathname);
+        const match = matchRoute(ROUTES, url.pathname);
         if (match) route = match.route.template;
-        // Before 404/405: nothing about routes leaks unauthenticated. Public routes (signing in) check their own.
-        const { caller, session } = match?.route.public ? { caller: ANONYMOUS, session: undefined } : authenticate(req, service, options.sessions);
+        // Before 404/405: nothing about routes leaks unauthenticated. Public routes (signing in) check their own;
+        // `/version` is public, as on Kubernetes.
+        const { caller, session } = match?.route.public
+          ? { caller: ANONYMOUS, session: undefined }
+          : url.pathname === "/version"
+            ? { caller: { team: "system:anonymous", namespaces: [] as string[] }, session: undefined }
+            : authenticate(req, service, options.sessions);
+        if (!match && isKubePath(url.pathname)) throw new NotFoundError("the server could not find the requested resource");
         if (!match) throw new NotFoundError(`no API route ${url.pathname}: see GET /v1/promises, /v1/destinations, /v1/statestores, /v1/requests`);
         const method = req.method ?? "GET";
         const h = match.route.methods[method];
         if (!h) {
           const allow = Object.keys(match.route.methods).join(", ");
-          sendError(res, new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405), { Allow: allow });
+          const err = new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405);
+          if (match.route.kube) sendStatus(res, toKubeStatus(err), { Allow: allow });
+          else sendError(res, err, { Allow: allow });
           return true;
         }
         const openStream = (): (() => void) => streams.open(bearerToken(req.headers.authorization) ?? session?.id ?? "", caller.team);
@@ -119,7 +128,9 @@ function answerError(req: http.IncomingMessage, res: http.ServerResponse, err: u
   // The body was not (fully) read: close the connection instead of reading the rest.
   const unread = !req.complete;
   if (unread) headers.Connection = "close";
-  sendError(res, err, headers);
+  const path = new URL(req.url ?? "/", "http://x").pathname;
+  if (isKubePath(path)) sendStatus(res, status === 401 ? { ...toKubeStatus(err), message: "Unauthorized" } : toKubeStatus(err), headers);
+  else sendError(res, err, headers);
   if (unread) res.on("finish", () => req.socket.destroySoon?.());
 }
 

@@ -31,6 +31,7 @@ import { MemorySessionStore } from "../http/sessions";
 import { createUiHandler } from "../ui/serve";
 import { StoreRegistry } from "./stores";
 import { StackFollower, historyDir } from "./stack-follower";
+import { servingCert } from "../http/tls-cert";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
 import type { KubeClient } from "../../destinations/local-cluster/kube-client";
 
@@ -169,7 +170,8 @@ export class LocalPlatform {
       return platform ? "write" : flux ? "read" : false;
     };
     const git = createGitHttpHandler({ projectRoot, authenticate });
-    const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler] });
+    const tls = servingCert(options.dataDir);
+    const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler], tls });
     const port = await serveInProcess(provider);
     return new LocalPlatform(options, server, port, gitPassword, fluxPassword);
   }
@@ -186,6 +188,18 @@ export class LocalPlatform {
   fluxCredentials(): { username: string; password: string } {
     return { username: this.fluxUser, password: this.fluxPassword };
   }
+
+  /** The same server over TLS (what kubeconfigs point at: kubectl sends tokens only over TLS). */
+  get httpsUrl(): string {
+    return this.server.httpsUrl ?? this.server.url;
+  }
+
+  /** PEM of the platform's self-signed serving certificate (a kubeconfig's `certificate-authority-data`). */
+  get caPem(): string {
+    return (this.caPemCache ??= servingCert(this.options.dataDir).cert);
+  }
+
+  private caPemCache: string | undefined;
 
   /** Clone URL of an embedded store (without credentials). */
   gitUrl(store: string): string {

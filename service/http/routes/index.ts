@@ -1,4 +1,4 @@
-/** The `/v1` route table. */
+/** The route table: `/v1` and the Kubernetes-compatible API (`service/kube/`). */
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
 import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
@@ -6,6 +6,7 @@ import { deleteRequest, getRequest, listRequests, reconcileRequest, watchAllRequ
 import { createRequests, putRequest } from "./requests-write";
 import { getRequestLogs } from "./request-logs";
 import { createSignInLink, getSession, signIn, signOut } from "./session";
+import { KUBE_ROUTES } from "../../kube/routes";
 
 export type { RouteContext, RouteHandler } from "./context";
 
@@ -26,3 +27,8 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/session/signin", methods: { POST: signIn }, public: true },
   { template: "/v1/session/links", methods: { POST: createSignInLink } },
 ];
+
+export { isKubePath } from "../../kube/routes";
+
+/** Every route the API serves. */
+export const ROUTES: readonly Route<RouteHandler>[] = [...V1_ROUTES, ...KUBE_ROUTES];
