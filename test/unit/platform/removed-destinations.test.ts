@@ -7,7 +7,7 @@ import type { StoredRequest } from "../../../service/core/store";
 
 const rec = (name: string, destinations: string[], deleting = false): StoredRequest =>
   ({
-    object: { apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name, namespace: "default", generation: 1, uid: "u", creationTimestamp: "", ...(deleting ? { deletionTimestamp: "t" } : {}) }, spec: {} },
+    object: { apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name, namespace: "default", generation: 1, uid: "u", creationTimestamp: "", resourceVersion: "1", ...(deleting ? { deletionTimestamp: "t" } : {}) }, spec: {} },
     promise: "namespace",
     status: { conditions: [], observedGeneration: 1, message: "", destinations, files: [], outputs: {} },
     stackCreated: true,
