@@ -3,6 +3,8 @@
  * - Dependencies (and promise workflow output) go to every matching destination.
  * - A request's default group goes to ONE matching destination and stays there while it still matches;
  *   otherwise a deterministic choice by a hash of the request id spreads requests over the candidates.
+ *   A group whose destination was removed (or no longer matches) moves to another candidate; with none
+ *   left, it is unscheduled and the message names the destination it had.
  * - Workflow selectors with a `directory` form their own group, scheduled the same way.
  * - Promise selectors win over workflow selectors on conflicting keys (and apply to every group).
  * - A strict destination (`strictMatchLabels`) refuses work that has no selectors; an empty selector set
@@ -110,22 +112,24 @@ export function scheduleResource(args: {
     const candidates = args.destinations.filter((d) => accepts(d, selector)).map((d) => d.name).sort();
     const where = directory === undefined ? "default group" : `directory "${directory}"`;
     const base = directory === undefined ? {} : { directory };
+    const prev = args.previous?.find((p) => p.directory === directory)?.destination;
     if (candidates.length === 0) {
+      const gone = prev === undefined ? "" : args.destinations.some((d) => d.name === prev) ? `destination "${prev}" no longer matches and ` : `destination "${prev}" was removed and `;
       return {
         ...base, selector, overridden, candidates, reason: "unscheduled",
-        message: `${where}: no destination matches selectors ${describe(selector)}${
+        message: `${where}: ${gone}no destination matches selectors ${describe(selector)}${
           Object.keys(selector).length === 0 ? " (every destination is strict)" : ""
         }`,
       };
     }
-    const prev = args.previous?.find((p) => p.directory === directory)?.destination;
     if (prev !== undefined && candidates.includes(prev)) {
       return { ...base, selector, overridden, candidates, destination: prev, reason: "previous", message: `${where}: stays on "${prev}"` };
     }
     const destination = pickByHash(args.id, candidates);
+    const moved = prev === undefined ? "" : `, moved from "${prev}" (${args.destinations.some((d) => d.name === prev) ? "no longer matching" : "removed"})`;
     return {
       ...base, selector, overridden, candidates, destination, reason: "hashed",
-      message: `${where}: scheduled to "${destination}" (of ${candidates.length} matching ${describe(selector)})`,
+      message: `${where}: scheduled to "${destination}" (of ${candidates.length} matching ${describe(selector)})${moved}`,
     };
   });
   return { groups, unscheduled: groups.filter((g) => g.destination === undefined) };

@@ -19,7 +19,10 @@ function cond(type: string, ok: boolean, reason: string, message: string): Condi
   return { type, status: ok ? "True" : "False", reason, message };
 }
 
-/** Workflow status fields and conditions, plus Plinth's `ConfigureWorkflowCompleted`, `Scheduled` and `Ready`. */
+/**
+ * Workflow status fields and conditions, plus Plinth's `ConfigureWorkflowCompleted`, `Scheduled` and `Ready`;
+ * `Stalled` (reason `NoDestination`) when a group has no matching destination.
+ */
 export function requestStatus(workflow: WorkflowResult, schedule: GroupSchedule[], placements: PlacementSpec[]): RequestStatus {
   const unscheduled = schedule.filter((s) => s.destination === undefined);
   const controlMessage = workflow.pipelines.map((p) => p.workflowControl.message).filter(Boolean).pop();
@@ -32,6 +35,8 @@ export function requestStatus(workflow: WorkflowResult, schedule: GroupSchedule[
     cond("Scheduled", unscheduled.length === 0, unscheduled.length ? "Unscheduled" : "Scheduled", schedMsg),
     cond("Ready", ready, ready ? "Ready" : workflow.suspended ? "Suspended" : "Unscheduled", ready ? "resource is written to its destinations" : workflow.suspended ? wfMsg : schedMsg),
   ];
+  // Nothing is written for an unscheduled group: the request cannot progress until a destination matches.
+  if (unscheduled.length) plinth.push(cond("Stalled", true, "NoDestination", schedMsg));
   const status: RequestStatus = {
     ...workflow.status,
     conditions: mergeConditions(conditionsOf(workflow.status), plinth),

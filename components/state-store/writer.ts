@@ -344,11 +344,12 @@ export class GitWriter {
       const isRoot = allRoots || i === 0;
       const segs = [...this.base, ...dirs[i].split("/")];
       const subdirs = await editor.subdirectories(segs, dirs[i]);
-      if (!isRoot && (!subdirs || subdirs.length === 0)) {
+      // Gone (e.g. its destination was removed before this placement): nothing to index, nothing to recreate.
+      if (!allRoots && subdirs === undefined) continue;
+      if (!isRoot && subdirs!.length === 0) {
         changed = (await editor.removeDirectory(segs, dirs[i])) || changed;
         continue;
       }
-      if (!isRoot && subdirs === undefined) continue;
       changed = (await editor.setFile([...segs, "kustomization.yaml"], indexKustomization(subdirs ?? []), dirs[i])) || changed;
     }
     return changed;

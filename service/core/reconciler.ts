@@ -53,6 +53,8 @@ export class Reconciler {
   readonly forced = new Set<string>();
   /** Stacks whose next reconcile runs the workflow again although nothing changed (a step's `retryAfter`). */
   private readonly rerun = new Set<string>();
+  /** Stacks whose next reconcile runs even when nothing changed: their destination went away (reschedule). */
+  readonly rescheduled = new Set<string>();
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -70,7 +72,8 @@ export class Reconciler {
         const unlabelled = withoutManualReconciliation(rec.object);
         const snapshot = unlabelled ? this.o.store.write({ ...rec, object: unlabelled }, rec.object.metadata.resourceVersion) : rec;
         const force = this.forced.delete(stack) || unlabelled !== undefined;
-        const rerun = this.rerun.delete(stack);
+        const rescheduled = this.rescheduled.delete(stack);
+        const rerun = this.rerun.delete(stack) || rescheduled;
         if (!force && !rerun && upToDate && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
         await this.apply(stack, snapshot, force);
       }
@@ -175,12 +178,12 @@ export class Reconciler {
     cur: RequestStatus,
     r: { gen: number; plan: PlanStatus; files: WrittenFile[]; repaired: string[]; installed: InstalledPromise; outputs: unknown },
   ): RequestStatus {
-    let conditions = cur.conditions;
+    // A previous Stalled is over once `up` succeeded; the plan may report a new one (NoDestination).
+    let conditions = cur.conditions.filter((c) => c.type !== "Stalled");
     for (const c of r.plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
     const written = conditionOf(conditions, "Ready")!;
     conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
     conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Reconciled", message: `generation ${r.gen} reconciled` });
-    conditions = conditions.filter((c) => c.type !== "Stalled");
     const status: RequestStatus & { groups?: PlanStatus["destinations"] } = {
       conditions,
       observedGeneration: r.gen,
@@ -190,7 +193,7 @@ export class Reconciler {
       outputs: (r.outputs as Record<string, unknown>) ?? {},
       promiseVersion: r.installed.definition.version,
       promiseRevision: r.installed.revision,
-      groups: r.plan.destinations,
+      groups: withUnscheduled(r.plan.destinations ?? [], (cur as RequestStatus & { groups?: PlanStatus["destinations"] }).groups ?? []),
       ...(r.repaired.length
         ? { drift: { repairedAt: new Date().toISOString(), dirs: r.repaired, count: (cur.drift?.count ?? 0) + r.repaired.length } }
         : cur.drift
@@ -250,4 +253,13 @@ export class Reconciler {
     this.o.hooks?.statusChanged(rec);
     this.o.emit(stack, { type: n >= limit ? "status" : "error", message: clean, data: rec.status });
   }
+}
+
+/**
+ * The groups to keep as `previousDestinations`: where each group is now, plus where a group that has no
+ * destination now was before, so a later run (a restart) still names the destination it lost.
+ */
+export function withUnscheduled(now: PlanStatus["destinations"], previous: PlanStatus["destinations"]): PlanStatus["destinations"] {
+  const placed = (p: PlanStatus["destinations"][number]) => now.some((d) => d.pipeline === p.pipeline && d.directory === p.directory);
+  return [...now, ...previous.filter((p) => !placed(p))];
 }

@@ -195,7 +195,12 @@ export class PlinthService implements PlatformService {
       const revision = options.promises.find((p) => p.definition.name === rec.promise)?.revision;
       const unfinished =
         rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation || (revision !== undefined && rec.status.promiseRevision !== revision);
-      if (unfinished) {
+      // Placed on a destination that is gone, or waiting for one: schedule again on today's destinations.
+      const unplaced =
+        !rec.object.metadata.deletionTimestamp &&
+        ((rec.status.destinations ?? []).some((d) => !options.destinations.some((x) => x.name === d)) || conditionOf(rec.status.conditions, "Scheduled")?.status === "False");
+      if (unplaced) svc.reconciler.rescheduled.add(stackNameOf(keyOf(rec)));
+      if (unfinished || unplaced) {
         const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
         if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
         svc.queue.add(stackNameOf(keyOf(rec)));

@@ -25,6 +25,9 @@ import type { AnyPromise } from "../../components/promise/types";
 import { planPreflight } from "./preflight";
 import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
 import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
+import { planDestinationRemoval } from "./removed-destinations";
+import { destinationSpecs } from "../../stacks/config";
+import { resolvedDestination } from "../../destinations/types";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { MemorySessionStore } from "../http/sessions";
@@ -384,12 +387,7 @@ export class LocalPlatform {
       }
     }
     if (plan.cascade.length) {
-      if (!this.service) {
-        await this.configure(prev!);
-        const out = await this.workspace.runCli(["stack", "output", "--json", "--show-secrets", "--stack", this.stack]);
-        this.outputs = JSON.parse(out.stdout) as PlatformOutputs;
-        await this.serve();
-      }
+      await this.servePrevious(prev!);
       for (const rec of plan.cascade) this.service!.forceDelete(rec);
       await waitForCascade(this.service!.store, plan.cascade);
     }
@@ -403,6 +401,35 @@ export class LocalPlatform {
       }),
       this.options.log ?? (() => undefined),
     );
+    if (prevCfg) await this.rescheduleRemoved(prevCfg, next, prev!);
+  }
+
+  /** A service on the config the platform was last brought up with (when none runs yet, e.g. at start). */
+  private async servePrevious(prev: Record<string, unknown>): Promise<void> {
+    if (this.service) return;
+    await this.configure(prev);
+    const out = await this.workspace.runCli(["stack", "output", "--json", "--show-secrets", "--stack", this.stack]);
+    this.outputs = JSON.parse(out.stdout) as PlatformOutputs;
+    await this.serve();
+  }
+
+  /**
+   * Destinations removed by this `up` lose their directory: their requests run again first on the
+   * destinations of the new config (the move is their own `up`), or go Stalled with NoDestination.
+   */
+  private async rescheduleRemoved(prevCfg: PlatformConfig, next: PlatformConfig, prev: Record<string, unknown>): Promise<void> {
+    const stores = new Set(prevCfg.stateStores.map((s) => s.name));
+    const nextDests = destinationSpecs(next).map(resolvedDestination);
+    const requests = this.service ? this.service.store.all() : new RequestStore(this.requestsWorkspace()).load();
+    const plan = planDestinationRemoval({ requests, previous: destinationSpecs(prevCfg).map((d) => d.name), next: nextDests.map((d) => d.name) });
+    if (plan.affected.length === 0) return;
+    this.options.log?.(`destination(s) ${plan.removed.join(", ")} removed: rescheduling ${plan.affected.length} request(s)`);
+    await this.servePrevious(prev);
+    // The service opens on the new destinations and runs again every request placed on one that is gone.
+    // Destinations of a store this platform does not serve yet join at the next start.
+    this.outputs = { ...this.outputs!, destinations: nextDests.filter((d) => stores.has(d.stateStore)) as PlatformOutputs["destinations"] };
+    await this.serve();
+    await this.service!.idle();
   }
 
   /**

@@ -36,11 +36,11 @@ export function failedFigure(figure: string, target: string, err: unknown): Figu
 const verdict = (ok: boolean | null): string => (ok === null ? "info" : ok ? "yes" : "NO");
 
 /** A plain-text table: figure | result | judged by | ok, columns padded to their widest cell. */
-export function formatTable(figures: readonly Figure[], m?: Machine): string {
+export function formatTable(figures: readonly Figure[], m?: Machine, name = "Plinth bench"): string {
   const rows = [["figure", "result", "judged by", "ok"], ...figures.map((f) => [f.figure, f.summary, f.target, verdict(f.ok)])];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r: string[]) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]))).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
-  const title = m ? `Plinth bench (${m.cores} cores${m.load1 === undefined ? "" : `, load ${m.load1} at the end`})` : "Plinth bench";
+  const title = m ? `${name} (${m.cores} cores${m.load1 === undefined ? "" : `, load ${m.load1} at the end`})` : name;
   return [title, line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
 }

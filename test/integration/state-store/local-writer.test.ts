@@ -43,4 +43,22 @@ describe("GitWriter on a local bare repository", () => {
     const after = await cloneWithCli(url, server.username, server.password);
     assert.equal(Object.keys(after.files).filter((f) => f.includes("/c0/")).length, 0);
   });
+
+  test("removing a placement after its destination's directory is gone recreates nothing there", async () => {
+    const url = await server.createRepo("gone");
+    const w = new GitWriter({ url, localRepo: path.join(server.projectRoot, "gone.git"), cacheDir: "/nonexistent", indexKustomizations: true });
+    await w.ensureDestinationRoot({ dir: "dev" });
+    await w.ensureDestinationRoot({ dir: "prod" });
+    await w.writeDirectory({ dir: "dev/dependencies/ns/configure/aaaaa", files: { "x.yaml": "a: 1\n" } });
+    await w.writeDirectory({ dir: "prod/dependencies/ns/configure/aaaaa", files: { "x.yaml": "a: 1\n" } });
+    await w.removeDirectory({ dir: "dev" });
+    const r = await w.removeDirectory({ dir: "dev/dependencies/ns/configure/aaaaa" });
+    assert.equal(r.changed, false);
+    const view = await cloneWithCli(url, server.username, server.password);
+    assert.deepEqual(Object.keys(view.files).filter((f) => f.startsWith("dev/")), []);
+    assert.ok(view.files["prod/dependencies/ns/configure/aaaaa/x.yaml"]);
+    await w.removeDirectory({ dir: "prod/dependencies/ns/configure/aaaaa" });
+    const emptied = await cloneWithCli(url, server.username, server.password);
+    assert.ok(emptied.files["prod/dependencies/kustomization.yaml"], "a destination that is still there keeps its (empty) index");
+  });
 });

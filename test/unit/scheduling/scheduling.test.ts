@@ -121,3 +121,20 @@ describe("validateDestinations", () => {
     assert.match(at([6, "stateStore"])[0].message, /must name the State Store/);
   });
 });
+
+describe("a removed destination", () => {
+  const sel = [{ matchLabels: { env: "dev" } }];
+  test("a group whose destination is gone moves to a matching one, and says from where", () => {
+    const r = scheduleResource({ destinations: [dev2, prod], promiseSelectors: sel, previous: [{ destination: "dev-1" }], id: "ns/p/a" });
+    assert.equal(r.groups[0].destination, "dev-2");
+    assert.equal(r.groups[0].reason, "hashed");
+    assert.match(r.groups[0].message, /moved from "dev-1" \(removed\)/);
+  });
+  test("with no matching destination left the group is unscheduled, naming the removed destination and the selectors", () => {
+    const r = scheduleResource({ destinations: [prod], promiseSelectors: sel, previous: [{ destination: "dev-1" }], id: "ns/p/a" });
+    assert.equal(r.unscheduled.length, 1);
+    assert.match(r.groups[0].message, /destination "dev-1" was removed and no destination matches selectors env=dev/);
+    const relabelled = scheduleResource({ destinations: [d("dev-1", { env: "test" })], promiseSelectors: sel, previous: [{ destination: "dev-1" }], id: "ns/p/a" });
+    assert.match(relabelled.groups[0].message, /destination "dev-1" no longer matches/);
+  });
+});

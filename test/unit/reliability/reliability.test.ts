@@ -1,0 +1,109 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { parseAllDocuments } from "yaml";
+import { aliasBomb, deepNesting, generateBodies, mutate, otherType, paths, rng } from "../../../tools/reliability/mutate";
+import { parseArgs } from "../../../tools/reliability/args";
+import { crashFigure, fuzzFigure, racesFigure, tenancyFigure } from "../../../tools/reliability/figures";
+import { acknowledged, randomOps } from "../../../tools/reliability/races";
+import { endpoints } from "../../../tools/reliability/tenancy";
+import { formatTable, jsonLine } from "../../../tools/bench/report";
+
+const seed = { apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name: "team-a" }, spec: { team: "a", quota: { cpu: "1" } } };
+
+describe("mutation generator", () => {
+  test("is deterministic for a seed and varies across seeds", () => {
+    const a = generateBodies(50, [{ name: "s", doc: seed }], 7);
+    const b = generateBodies(50, [{ name: "s", doc: seed }], 7);
+    const c = generateBodies(50, [{ name: "s", doc: seed }], 8);
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.map((x) => x.body), c.map((x) => x.body));
+  });
+  test("covers every kind of mutation and never mutates its seed", () => {
+    const before = JSON.stringify(seed);
+    const kinds = new Set(generateBodies(600, [{ name: "s", doc: seed }], 1).map((b) => b.kind.split(":")[0]));
+    for (const k of ["wrong-type", "missing", "huge-string", "unicode", "deep", "aliases", "multi-doc", "bad-name", "truncated", "namespace", "syntax", "labels"]) assert.ok(kinds.has(k), `${k} in ${[...kinds]}`);
+    assert.equal(JSON.stringify(seed), before);
+  });
+  test("wrong types change the JSON type; paths reach every value", () => {
+    const r = rng(3);
+    for (const v of [null, 1, "s", [], {}, true]) {
+      const kind = (x: unknown) => (x === null ? "null" : Array.isArray(x) ? "array" : typeof x);
+      assert.notEqual(kind(otherType(r, v as never)), kind(v));
+    }
+    assert.deepEqual(paths({ a: [1, { b: 2 }] }), [["a"], ["a", 0], ["a", 1], ["a", 1, "b"]]);
+  });
+  test("deep nesting is built without recursion, at 50 000 levels", () => {
+    assert.equal(deepNesting(50_000, "json-array").length, 100_000);
+    assert.equal(deepNesting(3, "json-object"), '{"a":{"a":{"a":1}}}');
+    assert.equal(deepNesting(2, "yaml-block"), "k0:\n k1:\n  v");
+  });
+  test("the alias bomb is valid YAML whose expansion is exponential", () => {
+    const doc = parseAllDocuments(aliasBomb(3, 3))[0];
+    assert.equal(doc.errors.length, 0);
+    assert.equal(JSON.stringify(doc.toJS({ maxAliasCount: -1 }).spec).match(/lol/g)?.length, 9);
+  });
+  test("a mutated body is text with a content type", () => {
+    const r = rng(11);
+    for (let i = 0; i < 100; i++) {
+      const b = mutate(r, seed, "s");
+      assert.equal(typeof b.body, "string");
+      assert.match(b.contentType, /^application\/(json|yaml)$/);
+    }
+  });
+});
+
+describe("races bookkeeping", () => {
+  test("only 2xx writes are acknowledged; reconcile changes nothing", () => {
+    assert.deepEqual(acknowledged("POST", 202, "t"), { exists: true, team: "t" });
+    assert.deepEqual(acknowledged("PUT", 201, "t"), { exists: true, team: "t" });
+    assert.deepEqual(acknowledged("PUT", 200, "t"), { exists: true, team: "t" });
+    assert.deepEqual(acknowledged("DELETE", 202, "t"), { exists: false });
+    assert.equal(acknowledged("POST", 409, "t"), undefined);
+    assert.equal(acknowledged("DELETE", 404, "t"), undefined);
+    assert.equal(acknowledged("reconcile", 202, "t"), undefined);
+  });
+  test("interleavings are 2 to 6 operations", () => {
+    const r = rng(5);
+    for (let i = 0; i < 200; i++) {
+      const ops = randomOps(r);
+      assert.ok(ops.length >= 2 && ops.length <= 6);
+    }
+  });
+  test("tenancy covers every route of the API", () => {
+    const e = endpoints("alpha", "x");
+    for (const p of ["/v1/requests", "/v1/requests/alpha/TeamNamespace/x", "/v1/requests/alpha/TeamNamespace/x/events", "/v1/requests/alpha/TeamNamespace/x/reconcile", "/v1/promises/namespace", "/v1/statestores/default/unowned"]) assert.ok(e.includes(p), p);
+  });
+});
+
+describe("arguments and figures", () => {
+  test("quick mode, --only and env overrides", () => {
+    const o = parseArgs(["--quick", "--only", "fuzz,races"], { PLINTH_RELIABILITY_FUZZ_BODIES: "50" });
+    assert.equal(o.quick, true);
+    assert.deepEqual([...o.only], ["fuzz", "races"]);
+    assert.equal(o.sizes.fuzzBodies, 50);
+    assert.equal(parseArgs([]).sizes.fuzzBodies, 2000);
+    assert.ok(parseArgs([]).sizes.races >= 100 && parseArgs([]).sizes.kills >= 20);
+    assert.throws(() => parseArgs(["--only", "nope"]), /unknown figure "nope"/);
+    assert.throws(() => parseArgs([], { PLINTH_RELIABILITY_KILLS: "x" }), /PLINTH_RELIABILITY_KILLS=x/);
+  });
+  test("a figure is ok only when its invariant holds and it ran its size", () => {
+    const base = { bodies: 2000, byStatus: { "400": 1500, "422": 500 }, accepted: 0, rejectedBatches: 40, rejectedBatchCommits: 0, rejectedBatchRequests: 0, failures: [] };
+    assert.equal(fuzzFigure(base, 2000).ok, true);
+    assert.equal(fuzzFigure({ ...base, byStatus: { ...base.byStatus, "500": 1 } }, 2000).ok, false);
+    assert.equal(fuzzFigure({ ...base, rejectedBatchCommits: 1 }, 2000).ok, false);
+    assert.equal(fuzzFigure(base, 3000).ok, false, "fewer bodies than asked");
+    assert.equal(racesFigure({ interleavings: 100, operations: 400, acknowledged: 300, lost: [], unsettled: [], responses5xx: 0 }, 100).ok, true);
+    assert.equal(racesFigure({ interleavings: 100, operations: 400, acknowledged: 300, lost: ["x"], unsettled: [], responses5xx: 0 }, 100).ok, false);
+    assert.equal(tenancyFigure({ probes: 10, crossReads: [], crossWrites: [], escapes: 3, escapesCommitted: ["e"], responses5xx: 0 }).ok, false);
+    assert.equal(crashFigure({ kills: 20, acknowledged: 50, unconverged: [], sideEffects: 0, duplicateOrMissing: [], lockedStacks: [] }, 20).ok, true);
+  });
+  test("one JSON line per figure with ok, and a table titled for the suite", () => {
+    const f = racesFigure({ interleavings: 1, operations: 2, acknowledged: 2, lost: [], unsettled: [], responses5xx: 0 }, 1);
+    const line = JSON.parse(jsonLine(f, { cores: 2, load1: 1 })) as Record<string, unknown>;
+    assert.equal(line.figure, "races");
+    assert.equal(line.ok, true);
+    const table = formatTable([f], { cores: 2 }, "Plinth reliability");
+    assert.match(table, /^Plinth reliability \(2 cores\)/);
+    assert.match(table, /races\s+1 interleavings/);
+  });
+});
