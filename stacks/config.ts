@@ -69,7 +69,7 @@ export const promiseEntrySchema = z.object({
 });
 
 export const teamSchema = z.object({
-  name: dns,
+  name: dns.refine((n) => n !== "platform", { message: '"platform" is reserved for the platform itself (compound Promises\' children); choose another team name' }),
   namespaces: z.array(z.union([dns, z.literal("*")])).min(1, { message: "must list at least one namespace the team may use" }),
   /** Bearer token of the team (a Pulumi secret in real stacks). */
   token: z.string().min(16, { message: "must be at least 16 characters" }).optional(),

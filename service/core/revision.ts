@@ -25,6 +25,7 @@ export function promiseRevision(definition: AnyPromise, config: unknown): string
     dependencies: describe(definition.dependencies),
     selectors: definition.destinationSelectors ?? [],
     config,
+    ...(definition.clusterScoped ? { clusterScoped: definition.clusterScoped } : {}),
   });
   return `${definition.version}-${crypto.createHash("sha256").update(body).digest("hex").slice(0, 12)}`;
 }
