@@ -7,7 +7,7 @@ import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
 import { requestStatus, type RequestStatus } from "./request-status";
 import { parseConfig, validateRequest } from "./schema";
-import { assertTenancy, type Tenant } from "./tenancy";
+import { assertTenancy, fluxServiceAccount, type Tenant } from "./tenancy";
 import type { AnyPromise, ResourceRequestObject } from "./types";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StepLogSink } from "../workflow/types";
@@ -74,6 +74,10 @@ export async function planRequest(
   const { placements, schedule } = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
   });
+  if (args.tenant) {
+    const serviceAccountName = fluxServiceAccount(args.tenant);
+    for (const p of placements) p.serviceAccountName = serviceAccountName;
+  }
   const status = requestStatus(workflow, schedule, placements);
   const actions = actionResources(name, workflow);
   if (actions.length) status.actions = actionSummaries(actions);

@@ -5,6 +5,7 @@
  */
 import { parseAllDocuments } from "yaml";
 import { ForbiddenError } from "../errors";
+import { PLATFORM_RECONCILER, teamServiceAccountName } from "../state-store/flux-index";
 
 /** Who a request is reconciled for: its team and that team's namespaces (`"*"` = the platform / an admin team). */
 export interface Tenant {
@@ -201,4 +202,12 @@ export function clusterScopedIssues(list: unknown): { path: (string | number)[];
     }
   });
   return issues;
+}
+
+/**
+ * The account a tenant's requests are applied as by Flux on cluster destinations: the team's own
+ * ServiceAccount, or the platform's for unrestricted (`"*"`) teams.
+ */
+export function fluxServiceAccount(tenant: Tenant): string {
+  return tenant.namespaces === "*" ? PLATFORM_RECONCILER : teamServiceAccountName(tenant.team);
 }
