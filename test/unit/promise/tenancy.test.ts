@@ -4,6 +4,8 @@ import { stringify } from "yaml";
 import { checkRequest, definePromise, planRequest } from "../../../components/promise";
 import { ForbiddenPlacementError, clusterScopedIssues, tenancyViolations, type Tenant } from "../../../components/promise/tenancy";
 import { namespacePromise } from "../../../promises/namespace";
+import { parsePlatformConfig } from "../../../stacks/config";
+import { TeamDirectory } from "../../../service/core/auth";
 
 const dev: Tenant = { team: "dev", namespaces: ["default", "team-a"] };
 const y = (...objs: unknown[]) => objs.map((o) => stringify(o)).join("---\n");
@@ -104,4 +106,24 @@ describe("planRequest with a tenant", () => {
       });
     });
   }
+});
+
+describe("teams config and tenants", () => {
+  const cfg = (teams: unknown[]) => parsePlatformConfig({ stateStores: [{ name: "default", embedded: true }], teams }, { promises: [] });
+
+  test("flux-system, kube-* and the team name platform are refused naming the key", () => {
+    assert.throws(() => cfg([{ name: "dev", namespaces: ["default", "flux-system"] }]), /plinth:teams\[0\]\.namespaces\[1\]: flux-system and kube-\* are the platform's namespaces/);
+    assert.throws(() => cfg([{ name: "dev", namespaces: ["kube-system"] }]), /plinth:teams\[0\]\.namespaces\[0\]/);
+    assert.throws(() => cfg([{ name: "platform", namespaces: ["default"] }]), /plinth:teams\[0\]\.name: "platform" is reserved/);
+    assert.equal(cfg([{ name: "dev", namespaces: ["default", "team-a"] }]).teams.length, 1);
+  });
+
+  test("a request's tenant: its team's namespaces (with or without a token); the platform unrestricted; an unknown team owns nothing", () => {
+    const d = new TeamDirectory([{ name: "dev", namespaces: ["default"], token: "t".repeat(20) }, { name: "ops", namespaces: ["*"] }, { name: "quiet", namespaces: ["q"] }]);
+    assert.deepEqual(d.tenant("dev"), { team: "dev", namespaces: ["default"] });
+    assert.deepEqual(d.tenant("quiet"), { team: "quiet", namespaces: ["q"] });
+    assert.deepEqual(d.tenant("ops"), { team: "ops", namespaces: "*" });
+    assert.deepEqual(d.tenant("platform"), { team: "platform", namespaces: "*" });
+    assert.deepEqual(d.tenant("gone"), { team: "gone", namespaces: [] });
+  });
 });
