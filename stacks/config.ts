@@ -72,8 +72,16 @@ export const promiseEntrySchema = z.object({
 });
 
 export const teamSchema = z.object({
-  name: dns,
-  namespaces: z.array(z.union([dns, z.literal("*")])).min(1, { message: "must list at least one namespace the team may use" }),
+  name: dns.refine((n) => n !== "platform", { message: '"platform" is reserved for the platform itself (compound Promises\' children); choose another team name' }),
+  namespaces: z
+    .array(
+      z.union([
+        // The platform's own namespaces are never a team's: owning them would undo the Flux lockdown.
+        dns.refine((n) => n !== "flux-system" && !n.startsWith("kube-"), { message: "flux-system and kube-* are the platform's namespaces, never a team's" }),
+        z.literal("*"),
+      ]),
+    )
+    .min(1, { message: "must list at least one namespace the team may use" }),
   /** Bearer token of the team (a Pulumi secret in real stacks). */
   token: z.string().min(16, { message: "must be at least 16 characters" }).optional(),
   /** Or only the token's SHA-256 (hex), so the config never holds the token itself. */

@@ -125,6 +125,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
             stateStore: { url: options.storeUrls?.[store.name] ?? store.url ?? "", branch: store.branch, path: store.path, username: auth.username, password: auth.password },
             crds,
             interval,
+            teams: cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })),
           },
           opts,
         );

@@ -72,7 +72,9 @@ async function platformFigures(o: BenchArgs, emit: (f: Figure) => void): Promise
   const platform = await LocalPlatform.start({ dataDir, toolchain, port: 0 });
   cleanups.push(() => platform.stop());
   log("platform: up of the local stack (setup, not timed)");
-  const outputs = await platform.up(readStackConfig(path.join(root, "Pulumi.local.yaml")));
+  // Every bench request is a TeamNamespace of its own name: the bench's team may own any namespace.
+  const stack = readStackConfig(path.join(root, "Pulumi.local.yaml"));
+  const outputs = await platform.up({ ...stack, teams: [{ name: "dev", namespaces: ["*"] }] });
   const store = outputs.stateStore.name;
   const commits = commitProbe(platform.stores.writer(store));
   const rlog = reconcileLog();

@@ -18,6 +18,8 @@ export interface AttachFluxArgs {
   crds: readonly CrdObject[];
   controllers?: FluxControllersMode;
   perRequest?: boolean;
+  /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
+  teams?: readonly { name: string; namespaces: readonly string[] }[];
   /**
    * When this resource is deleted, the Flux objects are not deleted one by one (e.g. a local cluster that
    * is no longer running when its destination is removed from config).
@@ -46,6 +48,7 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       crds: args.crds,
       controllers: args.controllers,
       perRequest: args.perRequest,
+      teams: args.teams,
     },
     { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
   );

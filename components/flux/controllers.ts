@@ -4,6 +4,7 @@
  * Service that serves artifacts, and the RBAC the controllers need.
  */
 import { FLUX_NAMESPACE, type K8sObject } from "./sync";
+import { KUSTOMIZE_LOCKDOWN_ARGS } from "./tenancy";
 
 /** Pinned controller releases (Flux v2.9 line; the CRDs come from the matching `api` modules). */
 export const FLUX_CONTROLLERS = {
@@ -84,6 +85,7 @@ export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPA
     "--log-level=info",
     "--log-encoding=json",
     "--enable-leader-election",
+    ...(c === "kustomize-controller" ? KUSTOMIZE_LOCKDOWN_ARGS : []),
     ...(isSource ? ["--storage-path=/data", "--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local."] : []),
   ];
   const ports = [

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
 import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
+import { restrictedTeams, teamReconcilerObjects } from "./tenancy";
 import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, type FluxSyncSpec, type K8sObject } from "./sync";
 
 export interface FluxStateStoreArgs {
@@ -35,6 +36,11 @@ export interface FluxBootstrapArgs {
   controllers?: FluxControllersMode;
   /** Reconcile each request with its own Kustomization (the destination's `flux/` index). */
   perRequest?: boolean;
+  /**
+   * With `perRequest`: the teams (`plinth:teams`) whose requests are applied as their own ServiceAccount
+   * (Flux multi-tenancy lockdown, see tenancy.ts): their namespaces, accounts and RBAC are created here.
+   */
+  teams?: readonly { name: string; namespaces: readonly string[] }[];
 }
 
 /** The sync spec FluxBootstrap builds its objects from. */
@@ -82,6 +88,8 @@ function objectResource(name: string, obj: K8sObject, opts: pulumi.CustomResourc
       return new k8s.apps.v1.Deployment(name, a, opts);
     case "rbac.authorization.k8s.io/v1/ClusterRole":
       return new k8s.rbac.v1.ClusterRole(name, a, opts);
+    case "rbac.authorization.k8s.io/v1/RoleBinding":
+      return new k8s.rbac.v1.RoleBinding(name, a as k8s.rbac.v1.RoleBindingArgs, opts);
     case "rbac.authorization.k8s.io/v1/ClusterRoleBinding":
       return new k8s.rbac.v1.ClusterRoleBinding(name, a as k8s.rbac.v1.ClusterRoleBindingArgs, opts);
     case "apiextensions.k8s.io/v1/CustomResourceDefinition":
@@ -119,9 +127,20 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const secret = objectResource(`${name}-git-auth`, secretObj, after);
     const repoObj = gitRepository(spec);
     const repo = objectResource(`${name}-gitrepository`, repoObj, { ...after, dependsOn: [namespace, ...crds, secret, ...controllers] });
+    // Each team's requests are applied as its own account (perRequest index entries name it).
+    const tenancy = args.perRequest
+      ? teamReconcilerObjects(restrictedTeams(args.teams ?? []), ns).map((o) =>
+          objectResource(
+            `${name}-tenancy-${o.kind.toLowerCase()}-${o.metadata.namespace && o.kind === "RoleBinding" ? `${o.metadata.namespace}-` : ""}${o.metadata.name}`,
+            o,
+            // A team namespace outlives its team's removal from config (its objects are the team's).
+            o.kind === "Namespace" ? { ...after, retainOnDelete: true } : after,
+          ),
+        )
+      : [];
     const [deps, res] = kustomizations(spec);
     const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo] });
-    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes] });
+    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes, ...tenancy] });
 
     this.namespace = ns;
     this.gitRepositoryName = repoObj.metadata.name;

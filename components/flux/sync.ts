@@ -4,6 +4,7 @@
  * `<dest>-dependencies` then `<dest>-resources` (dependsOn the first, prune: true) — the Kratix layout.
  */
 import { ValidationError, type FieldIssue } from "../errors";
+import { PLATFORM_RECONCILER } from "../state-store/flux-index";
 
 export const FLUX_NAMESPACE = "flux-system";
 export const GIT_REPOSITORY_API = "source.toolkit.fluxcd.io/v1";
@@ -117,6 +118,9 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
       sourceRef: { kind: "GitRepository", name: sourceName(s) },
       path: kustomizationPath(s.storePath, s.destinationPath, sub === "resources" && s.perRequest ? "flux" : sub),
       prune: true,
+      // The platform's own account: kustomize-controller runs locked down (tenancy.ts), so a
+      // Kustomization that names no account may do nothing.
+      serviceAccountName: PLATFORM_RECONCILER,
       // Per request, `<dest>-resources` only applies Kustomization objects (each of which depends on
       // `<dest>-dependencies` itself), so it need not wait for the dependencies to be applied first.
       ...(sub === "resources" && !s.perRequest ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),

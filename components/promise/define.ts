@@ -4,6 +4,7 @@ import { ValidationError, formatIssues, type FieldIssue } from "../errors";
 import { isDns1123Label } from "../state-store/layout";
 import { labelIssues } from "../../destinations/types";
 import type { PromiseDefinition } from "./types";
+import { clusterScopedIssues } from "./tenancy";
 
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -94,6 +95,7 @@ export function validatePromiseDefinition(def: unknown): FieldIssue[] {
       }
     });
   }
+  issues.push(...clusterScopedIssues(d.clusterScoped));
   const wf = d.workflows;
   if (wf !== undefined) {
     if (typeof wf !== "object" || wf === null) issues.push({ path: ["workflows"], message: "must be { promise?, resource? }" });

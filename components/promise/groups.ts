@@ -12,6 +12,8 @@ export interface PlacementSpec {
   destination: string;
   /** Relative path → content. */
   files: Record<string, string>;
+  /** Request placements: the account Flux applies them as on cluster destinations (their team's). */
+  serviceAccountName?: string;
 }
 
 export interface FileGroup {

@@ -7,6 +7,7 @@ import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
 import { requestStatus, type RequestStatus } from "./request-status";
 import { parseConfig, validateRequest } from "./schema";
+import { assertTenancy, fluxServiceAccount, type Tenant } from "./tenancy";
 import type { AnyPromise, ResourceRequestObject } from "./types";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StepLogSink } from "../workflow/types";
@@ -24,6 +25,12 @@ export interface RequestInput {
   previousDestinations?: PreviousDestination[];
   /** Receives the configure workflow's step output (secrets redacted). */
   log?: StepLogSink;
+  /**
+   * The requesting team: what the workflow renders is checked against its namespaces and the Promise's
+   * `clusterScoped` declarations before anything is planned for writing (ForbiddenPlacementError).
+   * Omitted only by platform-level callers (a Pulumi program using ResourceRequest directly).
+   */
+  tenant?: Tenant;
 }
 
 export interface RequestPlan {
@@ -63,9 +70,14 @@ export async function planRequest(
     plural: pluralOf(args.promise),
     log: args.log,
   });
+  if (args.tenant) assertTenancy({ tenant: args.tenant, clusterScoped: args.promise.clusterScoped, pipelines: workflow.pipelines });
   const { placements, schedule } = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
   });
+  if (args.tenant) {
+    const serviceAccountName = fluxServiceAccount(args.tenant);
+    for (const p of placements) p.serviceAccountName = serviceAccountName;
+  }
   const status = requestStatus(workflow, schedule, placements);
   const actions = actionResources(name, workflow);
   if (actions.length) status.actions = actionSummaries(actions);

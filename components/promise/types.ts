@@ -2,6 +2,7 @@
 import type { z } from "zod";
 import type { Pipeline, WorkflowObject } from "../workflow/types";
 import type { DestinationSelector } from "../../destinations/scheduling";
+import type { ClusterScopedGrant } from "./tenancy";
 
 /** A plain Kubernetes object (a Dependency, or what a workflow renders). */
 export interface K8sObject {
@@ -66,6 +67,13 @@ export interface PromiseDefinition<S extends z.ZodType = z.ZodType, C extends z.
   /** Kratix `destinationSelectors`: ANDed; apply to dependencies and every request. */
   destinationSelectors?: DestinationSelector[];
   requiredPromises?: RequiredPromise[];
+  /**
+   * Cluster-scoped kinds a request's workflow may render (tenancy, DESIGN.md §6), e.g.
+   * `[{ kind: "Namespace", names: "owned" }]`: Namespaces named after one of the requesting team's
+   * namespaces. Without a declaration a team's request may render only namespaced objects in its own
+   * namespaces. A kind not in the built-in table is namespaced unless declared here.
+   */
+  clusterScoped?: ClusterScopedGrant[];
   workflows?: {
     promise?: WorkflowSet<PromiseObject, z.output<C>>;
     resource?: WorkflowSet<ResourceRequestObject<z.output<S>>, z.output<C>>;

@@ -14,6 +14,16 @@ import { createHash } from "node:crypto";
 import { stringify } from "yaml";
 
 export const FLUX_INDEX_DIR = "flux";
+/**
+ * The platform's own account on a destination (Flux's kustomize-controller): the destination's
+ * `-dependencies` and `-resources` Kustomizations and requests of unrestricted (`"*"`) teams run as it.
+ */
+export const PLATFORM_RECONCILER = "kustomize-controller";
+
+/** The ServiceAccount (in the Flux namespace) a team's requests are applied as: `plinth-team-<team>`. */
+export function teamServiceAccountName(team: string): string {
+  return `plinth-team-${team}`;
+}
 /** The GitRepository every per-request Kustomization reads (FluxBootstrap's default source name). */
 export const FLUX_INDEX_SOURCE = "plinth-state-store";
 
@@ -57,8 +67,11 @@ export function requestKustomizationName(destination: string, r: Pick<RequestDir
   return `${full.slice(0, 52).replace(/-+$/, "")}-${hash}`;
 }
 
-/** The Kustomization object (YAML) that reconciles one request's directory. */
-export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string }): string {
+/**
+ * The Kustomization object (YAML) that reconciles one request's directory, as `serviceAccountName` (its
+ * team's account; without one, kustomize-controller's locked-down `--default-service-account`).
+ */
+export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string }): string {
   const path = ["", ...o.basePath.split("/"), ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name].filter((p, i) => i === 0 || p).join("/");
   return stringify({
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -79,8 +92,14 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
       path: `.${path}`,
       prune: true,
       dependsOn: [{ name: dependenciesKustomizationName(o.destination) }],
+      ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
     },
   });
+}
+
+/** The `serviceAccountName` of a request Kustomization written by `requestKustomization`. */
+export function serviceAccountOf(kustomization: string | undefined): string | undefined {
+  return kustomization === undefined ? undefined : /^ {2}serviceAccountName: (\S+)$/m.exec(kustomization)?.[1];
 }
 
 /**

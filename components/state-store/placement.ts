@@ -10,6 +10,12 @@ export interface PlacementArgs {
   dir: pulumi.Input<string>;
   /** Files of the directory: relative path → content. The directory is rewritten to exactly these. */
   files: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * A request's placement: the ServiceAccount (in the destination's Flux namespace) its Kustomization
+   * applies the request's directory as, on destinations with a per-request flux index — the request's
+   * team's (tenancy). Omitted for Dependencies.
+   */
+  serviceAccountName?: pulumi.Input<string>;
 }
 
 /**

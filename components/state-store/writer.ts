@@ -16,7 +16,7 @@ import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./rem
 import { readLocalBranch, updateLocalBranch } from "./local-remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
 import { indexKustomization, kustomizationIndexDirs } from "./layout";
-import { FLUX_INDEX_DIR, fluxIndexKustomization, fluxIndexOptions, requestDirOf, requestKustomization, requestKustomizationName, type FluxIndexOptions } from "./flux-index";
+import { FLUX_INDEX_DIR, fluxIndexKustomization, fluxIndexOptions, requestDirOf, requestKustomization, requestKustomizationName, serviceAccountOf, type FluxIndexOptions } from "./flux-index";
 
 export interface GitWriterOptions {
   /** Smart-HTTP(S) URL of the repository, without credentials. */
@@ -52,7 +52,7 @@ export interface WriteResult {
 }
 
 type Op =
-  | { kind: "write"; dir: string; segments: string[]; files: FileTree }
+  | { kind: "write"; dir: string; segments: string[]; files: FileTree; serviceAccountName?: string }
   | { kind: "remove"; dir: string; segments: string[] }
   | { kind: "root"; dir: string; segments: string[]; flux?: FluxIndexOptions };
 
@@ -108,7 +108,11 @@ export class GitWriter {
   }
 
   /** The directory `basePath/dir` becomes exactly `files` (relative paths, nested allowed). */
-  async writeDirectory(args: { dir: string; files: Record<string, string> }): Promise<WriteResult> {
+  /**
+   * `serviceAccountName`: for a request's directory on a destination with a flux index, the account its
+   * Kustomization applies as (the request's team; see flux-index.ts).
+   */
+  async writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string }): Promise<WriteResult> {
     const segments = splitSafePath("dir", args.dir);
     for (const [path, content] of Object.entries(args.files ?? {})) {
       splitSafePath(`files[${JSON.stringify(path)}]`, path);
@@ -117,8 +121,12 @@ export class GitWriter {
         throw new ValidationError(`files: ${message}`, [{ path: ["files", path], message }]);
       }
     }
+    if (args.serviceAccountName !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(args.serviceAccountName)) {
+      const message = `${JSON.stringify(args.serviceAccountName)} must be a ServiceAccount name (DNS-1123 subdomain)`;
+      throw new ValidationError(`serviceAccountName: ${message}`, [{ path: ["serviceAccountName"], message }]);
+    }
     const files = toFileTree(args.files ?? {}, (p) => p.split("/"));
-    return this.enqueue({ kind: "write", dir: args.dir, segments, files });
+    return this.enqueue({ kind: "write", dir: args.dir, segments, files, ...(args.serviceAccountName ? { serviceAccountName: args.serviceAccountName } : {}) });
   }
 
   /** Removes exactly `basePath/dir` (and parents left empty). */
@@ -284,7 +292,7 @@ export class GitWriter {
           }
           if (p.op.kind !== "root" && this.indexKustomizations) {
             changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
-            changed = (await this.updateFluxIndex(editor, p.op.dir)) || changed;
+            changed = (await this.updateFluxIndex(editor, p.op.dir, p.op.kind === "write" ? p.op.serviceAccountName : undefined)) || changed;
           }
           outcomes.push({ p, changed });
         } catch (error) {
@@ -368,7 +376,10 @@ export class GitWriter {
       for (const promise of (await editor.subdirectories([...res, ns], `${dest}/resources/${ns}`)) ?? []) {
         for (const name of (await editor.subdirectories([...res, ns, promise], `${dest}/resources/${ns}/${promise}`)) ?? []) {
           const r = { destinationPath: dest, namespace: ns, promise, name };
-          files[`${requestKustomizationName(flux.destination, r)}.yaml`] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination });
+          const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
+          // Keep each request's account (its team), recorded in its current entry.
+          const serviceAccountName = serviceAccountOf(await editor.readFile([...segs, file], `${dest}/${FLUX_INDEX_DIR}`));
+          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName });
         }
       }
     }
@@ -379,8 +390,9 @@ export class GitWriter {
   /**
    * After a write or removal under a request's directory: its Kustomization follows, if the destination
    * has a flux index. Touches only that file and the index's kustomization.yaml (never reads the others).
+   * The Kustomization runs as `serviceAccountName` when given, else as the account its entry names.
    */
-  private async updateFluxIndex(editor: TreeEditor, dir: string): Promise<boolean> {
+  private async updateFluxIndex(editor: TreeEditor, dir: string, serviceAccountName?: string): Promise<boolean> {
     const r = requestDirOf(dir);
     if (!r) return false;
     const fluxDir = `${r.destinationPath}/${FLUX_INDEX_DIR}`;
@@ -391,8 +403,9 @@ export class GitWriter {
     const file = [...segs, `${requestKustomizationName(flux.destination, r)}.yaml`];
     const reqSegs = [...this.base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];
     const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
+    const account = serviceAccountName ?? (present ? serviceAccountOf(await editor.readFile(file, fluxDir)) : undefined);
     const changed = present
-      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination }), fluxDir)
+      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account }), fluxDir)
       : await editor.removeFile(file, fluxDir);
     if (!changed) return false;
     const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");

@@ -15,6 +15,7 @@ import { randomBytes, randomUUID, generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlinthError } from "../../components/errors";
+import { KUSTOMIZE_LOCKDOWN_ARGS } from "../../components/flux/tenancy";
 import { ensureClusterBinaries } from "../../tools/cluster";
 import { ChildGroup, httpGet } from "./processes";
 import { KubeClient } from "./kube-client";
@@ -227,7 +228,7 @@ export class LocalCluster {
     const kus = this.group.spawn(
       "kustomize-controller",
       bins["kustomize-controller"],
-      [...common, `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=500ms"],
+      [...common, ...KUSTOMIZE_LOCKDOWN_ARGS, `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=500ms"],
       env("kustomize-controller"),
     );
     const started = Date.now();

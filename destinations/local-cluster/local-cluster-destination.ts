@@ -16,6 +16,8 @@ export interface LocalClusterDestinationArgs {
   crds: readonly CrdObject[];
   /** Flux's poll interval (default `1m`; Plinth also asks Flux to reconcile after every commit). */
   interval?: string;
+  /** `plinth:teams`: each team's requests are applied as its own ServiceAccount (Flux lockdown). */
+  teams?: readonly { name: string; namespaces: readonly string[] }[];
 }
 
 /**
@@ -47,6 +49,7 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       crds: args.crds,
       controllers: "external",
       perRequest: true,
+      teams: args.teams,
       dependsOn: [root],
       // Switching `dev` back to a path-only destination (npm start without --cluster) must not need the
       // cluster running: its objects are left in the cluster's own data dir.

@@ -33,6 +33,8 @@ export const namespacePromise = definePromise({
   description: "A namespace per team, with a resource quota and the team's admin role",
   api: { group: "plinth.dev", version: "v1alpha1", kind: "TeamNamespace", plural: "teamnamespaces", spec: namespaceSpec },
   config: namespaceConfig,
+  // A team may create the Namespace only under a name that is one of its own namespaces.
+  clusterScoped: [{ kind: "Namespace", names: "owned" }],
   dependencies: ({ config }): K8sObject[] => [
     {
       apiVersion: "rbac.authorization.k8s.io/v1",

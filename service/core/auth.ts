@@ -1,6 +1,7 @@
 /** Bearer tokens → teams. Tokens are compared by SHA-256 in constant time; the token itself is never kept. */
 import * as crypto from "node:crypto";
 import { ForbiddenError } from "../../components/errors";
+import type { Tenant } from "../../components/promise/tenancy";
 import type { Caller } from "./types";
 
 export interface TeamConfig {
@@ -16,8 +17,11 @@ export function sha256Hex(s: string): string {
 
 export class TeamDirectory {
   private readonly teams: { caller: Caller; hash: Buffer }[];
+  /** Every configured team's namespaces, with or without a token (tenancy of its requests). */
+  private readonly namespaces = new Map<string, readonly string[] | "*">();
 
   constructor(teams: readonly TeamConfig[]) {
+    for (const t of teams) this.namespaces.set(t.name, t.namespaces.includes("*") ? "*" : [...t.namespaces]);
     this.teams = teams
       .filter((t) => t.token || t.tokenSha256)
       .map((t) => ({
@@ -31,6 +35,16 @@ export class TeamDirectory {
     let found: Caller | undefined;
     for (const t of this.teams) if (crypto.timingSafeEqual(t.hash, h)) found = t.caller;
     return found;
+  }
+
+  /**
+   * What a request of `team` may render into (DESIGN.md §6): the team's configured namespaces; the
+   * platform itself is unrestricted; a team no longer configured owns nothing.
+   */
+  tenant(team: string): Tenant {
+    const configured = this.namespaces.get(team);
+    if (configured !== undefined) return { team, namespaces: configured };
+    return { team, namespaces: team === PLATFORM_CALLER.team ? "*" : [] };
   }
 }
 

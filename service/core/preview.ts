@@ -1,5 +1,6 @@
 /** Preview of a request: the files that applying would write (diffed against Git) — changes nothing. */
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
+import type { Tenant } from "../../components/promise/tenancy";
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
 import type { DestinationSpec } from "../../destinations/types";
 import type { StoreRegistry } from "../platform/stores";
@@ -16,6 +17,8 @@ export interface PreviewArgs {
   destinations: Required<DestinationSpec>[];
   defaultStore: string;
   stores: StoreRegistry;
+  /** The caller: a preview refuses what the reconcile would (ForbiddenPlacement, 403). */
+  tenant: Tenant;
 }
 
 export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
@@ -26,6 +29,7 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
     destinations: a.destinations,
     store: a.defaultStore,
     previousDestinations: (a.existing?.status as { groups?: PlanStatus["destinations"] } | undefined)?.groups,
+    tenant: a.tenant,
   };
   const plan = await planRequest(a.key.name, args, checkRequest(args));
   const files: PreviewFile[] = [];

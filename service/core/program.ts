@@ -3,6 +3,7 @@ import { ResourceRequest } from "../../components/promise/request";
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
 import type { AnyPromise } from "../../components/promise/types";
 import type { PreviousDestination } from "../../components/promise/request-placements";
+import type { Tenant } from "../../components/promise/tenancy";
 import type { DestinationSpec } from "../../destinations/types";
 import type { StepLogSink } from "../../components/workflow/types";
 
@@ -15,6 +16,8 @@ export interface RequestProgramArgs {
   previousDestinations?: PreviousDestination[];
   /** Where the configure workflow's step output goes (step logs). */
   log?: StepLogSink;
+  /** The requesting team: what the workflow renders must stay in its namespaces (ForbiddenPlacement). */
+  tenant: Tenant;
 }
 
 export function requestProgram(name: string, args: RequestProgramArgs): () => Promise<Record<string, unknown>> {
@@ -27,6 +30,7 @@ export function requestProgram(name: string, args: RequestProgramArgs): () => Pr
       store: args.store,
       previousDestinations: args.previousDestinations,
       log: args.log,
+      tenant: args.tenant,
     };
     // Run the configure workflow first: a failing step fails the program (so the engine deletes nothing)
     // with the step's own message. Do not turn this into `pulumi.log.error` + return: the engine would

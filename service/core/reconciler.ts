@@ -4,6 +4,7 @@
  * retried with backoff; after `maxAttempts` failures the request is `Stalled` with the error.
  */
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
+import type { Tenant } from "../../components/promise/tenancy";
 import type { DestinationSpec } from "../../destinations/types";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
@@ -21,6 +22,8 @@ export interface ReconcilerOptions {
   destinations: Required<DestinationSpec>[];
   defaultStore: string;
   promise: (name: string) => InstalledPromise | undefined;
+  /** The team a request is reconciled for (its tenancy: where its workflow may render objects). */
+  tenant: (rec: StoredRequest) => Tenant;
   emit: (stack: string, e: Omit<RequestEvent, "time">) => void;
   requeue: (stack: string, delayMs: number) => void;
   maxAttempts: number;
@@ -128,6 +131,7 @@ export class Reconciler {
         store: this.o.defaultStore,
         previousDestinations: previous,
         log: this.o.stepLog?.(stack, gen, "configure", true),
+        tenant: this.o.tenant(rec),
       }),
       onEvent: this.engineListener(stack),
       message: `reconcile generation ${gen}`,
@@ -224,7 +228,9 @@ export class Reconciler {
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!this.o.store.getByStack(stack)) return;
-    const transient = TRANSIENT.test(message);
+    // Tenancy (components/promise/tenancy.ts): retrying cannot help, and nothing was written.
+    const forbidden = /ForbiddenPlacement: /.exec(clean);
+    const transient = !forbidden && TRANSIENT.test(message);
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
     if (err instanceof DeleteWorkflowError) {
@@ -236,14 +242,16 @@ export class Reconciler {
       return;
     }
     const maxAttempts = backoff?.limit ?? this.o.maxAttempts;
-    const limit = transient ? maxAttempts * 2 : maxAttempts;
+    const limit = forbidden ? 1 : transient ? maxAttempts * 2 : maxAttempts;
+    const reason = forbidden ? "ForbiddenPlacement" : "ReconcileFailed";
+    const shown = forbidden ? clean.slice(forbidden.index) : clean;
     if (n >= limit) this.attempts.delete(stack);
     else this.o.requeue(stack, backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
     const rec = this.o.store.patch(stack, (cur) => {
       let conditions = cur.status.conditions;
       if (n >= limit) {
-        conditions = setCondition(conditions, { type: "Stalled", status: "True", reason: "ReconcileFailed", message: clean });
-        conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "ReconcileFailed", message: clean });
+        conditions = setCondition(conditions, { type: "Stalled", status: "True", reason, message: shown });
+        conditions = setCondition(conditions, { type: "Ready", status: "False", reason, message: shown });
         conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
       } else {
         conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });

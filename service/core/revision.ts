@@ -25,6 +25,10 @@ export function promiseRevision(definition: AnyPromise, config: unknown): string
     dependencies: describe(definition.dependencies),
     selectors: definition.destinationSelectors ?? [],
     config,
+    clusterScoped: definition.clusterScoped ?? [],
+    // Bumped when how every request is placed changes, so each is re-run once: 1 = tenancy checked
+    // and each placement names its team's Flux account.
+    placement: 1,
   });
   return `${definition.version}-${crypto.createHash("sha256").update(body).digest("hex").slice(0, 12)}`;
 }

@@ -10,6 +10,7 @@ import * as os from "node:os";
 import { isDeepStrictEqual } from "node:util";
 import { ConflictError, NotFoundError, TooManyRequestsError } from "../../components/errors";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
+import type { Tenant } from "../../components/promise/tenancy";
 import type { DestinationSpec } from "../../destinations/types";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
@@ -122,6 +123,7 @@ export class PlinthService implements PlatformService {
       destinations: options.destinations,
       defaultStore: options.stateStores[0]?.name ?? "default",
       promise: (name) => options.promises.find((p) => p.definition.name === name),
+      tenant: (rec) => this.tenantOf(rec),
       emit: (stack, e) => this.emit(stack, e),
       requeue: (stack, delay) => this.queue.add(stack, delay),
       maxAttempts: options.maxAttempts ?? 4,
@@ -442,6 +444,7 @@ export class PlinthService implements PlatformService {
       destinations: this.options.destinations,
       defaultStore: this.options.stateStores[0]?.name ?? "default",
       stores: this.options.stores,
+      tenant: opts.caller,
     });
   }
 
@@ -564,6 +567,15 @@ export class PlinthService implements PlatformService {
     };
     this.events.on(ALL_EVENTS, onEvent);
     return () => this.events.off(ALL_EVENTS, onEvent);
+  }
+
+  /**
+   * The team a request is reconciled for: the owner recorded at creation (a compound child's is its
+   * parent's). A record without one is confined to its own namespace.
+   */
+  private tenantOf(rec: StoredRequest): Tenant {
+    const team = rec.object.metadata.annotations?.[TEAM_ANNOTATION];
+    return team ? this.options.teams.tenant(team) : { team: "(unknown)", namespaces: [rec.object.metadata.namespace] };
   }
 
   /** A compound child belongs to its parent's team; anything else to the caller's. */

@@ -16,6 +16,11 @@ function filesOf(v: unknown): Record<string, string> {
   return out;
 }
 
+/** The account a request's Kustomization applies its directory as (cluster destinations with a flux index). */
+function accountOf(props: Record<string, unknown>): string | undefined {
+  return typeof props.serviceAccountName === "string" && props.serviceAccountName ? props.serviceAccountName : undefined;
+}
+
 export function placementHandler(resolve: StoreResolver): ResourceHandler {
   return {
     check(news) {
@@ -29,24 +34,26 @@ export function placementHandler(resolve: StoreResolver): ResourceHandler {
     },
     diff(olds, news) {
       const replaces = ["store", "dir"].filter((k) => olds[k] !== news[k]);
-      const changes = replaces.length > 0 || !isDeepStrictEqual(filesOf(olds.files), filesOf(news.files));
+      const changes = replaces.length > 0 || !isDeepStrictEqual(filesOf(olds.files), filesOf(news.files)) || accountOf(olds) !== accountOf(news);
       return { changes, replaces };
     },
     async create(inputs) {
       const store = String(inputs.store);
       const dir = String(inputs.dir);
       const files = filesOf(inputs.files);
+      const serviceAccountName = accountOf(inputs);
       const writer = await resolve(store);
-      const res = await writer.writeDirectory({ dir, files });
-      return { id: `${store}:${dir}`, outs: { store, dir, files, commit: res.commit, fileCount: Object.keys(files).length } };
+      const res = await writer.writeDirectory({ dir, files, ...(serviceAccountName ? { serviceAccountName } : {}) });
+      return { id: `${store}:${dir}`, outs: { store, dir, files, ...(serviceAccountName ? { serviceAccountName } : {}), commit: res.commit, fileCount: Object.keys(files).length } };
     },
     async update(_id, _olds, news) {
       const store = String(news.store);
       const dir = String(news.dir);
       const files = filesOf(news.files);
+      const serviceAccountName = accountOf(news);
       const writer = await resolve(store);
-      const res = await writer.writeDirectory({ dir, files });
-      return { outs: { store, dir, files, commit: res.commit, fileCount: Object.keys(files).length } };
+      const res = await writer.writeDirectory({ dir, files, ...(serviceAccountName ? { serviceAccountName } : {}) });
+      return { outs: { store, dir, files, ...(serviceAccountName ? { serviceAccountName } : {}), commit: res.commit, fileCount: Object.keys(files).length } };
     },
     async read(id, props) {
       // What Git holds now: a hand edit or deletion shows up as different files, which the next diff rewrites.

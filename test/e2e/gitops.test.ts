@@ -7,9 +7,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { configMapProbePromise } from "../../destinations/local-cluster/probe-promise";
 import { nginxIngressPromise } from "../../promises/nginx-ingress";
-import { startTestPlatform, type TestPlatform } from "../support/platform";
+import { startTestPlatform, treeOf, type TestPlatform } from "../support/platform";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
 
 const config = {
@@ -137,5 +141,46 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.equal(fixed.status, "True", fixed.message);
     const cm2 = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/default/configmaps/broken");
     assert.deepEqual(cm2?.data, { value: "fixed" });
+  });
+
+  test("tenancy lockdown: a hand edit moving a team's object into kube-system is refused by the API server when Flux applies it as the team", async () => {
+    const name = "tenant-probe";
+    const body = { apiVersion: "plinth.dev/v1alpha1", kind: "ConfigMapProbe", metadata: { name }, spec: { value: "mine" } };
+    assert.equal((await call("POST", "/v1/requests", body)).status, 202);
+    assert.equal((await appliedOf("ConfigMapProbe", name)).status, "True");
+    const ksPath = `/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-configmap-probe-${name}`;
+    const ks = await kube().get<{ spec: { serviceAccountName?: string } }>(ksPath);
+    assert.equal(ks?.spec.serviceAccountName, "plinth-team-dev", "the request's Kustomization runs as its team");
+    assert.ok(await kube().get("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/plinth-team-dev"));
+    assert.equal(await kube().get("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/plinth-team-dev"), undefined);
+
+    // A hand edit pushed straight to the State Store: the object now claims kube-system.
+    const git = promisify(execFile);
+    const clone = await t.clone();
+    const file = treeOf(clone).find((f) => f.startsWith(`dev/resources/default/configmap-probe/${name}/`) && !f.endsWith("kustomization.yaml"))!;
+    const abs = path.join(clone, file);
+    const edited = fs.readFileSync(abs, "utf8").replace(/namespace: default/, "namespace: kube-system");
+    assert.match(edited, /namespace: kube-system/);
+    fs.writeFileSync(abs, edited);
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+    await git("git", ["-c", "user.name=intruder", "-c", "user.email=intruder@example.com", "commit", "-qam", "move into kube-system"], { cwd: clone, env });
+    await git("git", ["push", "-q", "origin", "HEAD:main"], { cwd: clone, env });
+    t.platform.service!.applied!.nudge(["dev"]);
+
+    const failed = await eventually("the team's Kustomization refused", async () => {
+      const k = await kube().get<{ status?: { conditions?: Condition[] } }>(ksPath);
+      const ready = k?.status?.conditions?.find((x) => x.type === "Ready");
+      return ready?.status === "False" && /forbidden/i.test(ready.message) ? ready : undefined;
+    });
+    assert.match(failed.message, /kube-system/, failed.message);
+    assert.match(failed.message, /plinth-team-dev/, failed.message);
+    assert.equal(await kube().get(`/api/v1/namespaces/kube-system/configmaps/${name}`), undefined, "nothing reached kube-system");
+
+    // Reconciling the request restores its files (drift repair), and Flux applies them again as the team.
+    assert.equal((await call("POST", `/v1/requests/default/ConfigMapProbe/${name}/reconcile`)).status, 202);
+    await eventually("the team's Kustomization Ready again", async () => {
+      const k = await kube().get<{ status?: { conditions?: Condition[] } }>(ksPath);
+      return k?.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? true : undefined;
+    });
   });
 });

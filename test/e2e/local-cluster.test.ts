@@ -249,7 +249,9 @@ describe("LocalCluster (etcd + kube-apiserver + Flux on loopback)", () => {
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",
       metadata: { name: "apps", namespace: "flux-system" },
-      spec: { interval: "1m", path: "./apps", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" } },
+      // kustomize-controller runs locked down (--default-service-account=default, bound to nothing):
+      // a Kustomization applies only as an account it names.
+      spec: { interval: "1m", path: "./apps", prune: true, sourceRef: { kind: "GitRepository", name: "fleet" }, serviceAccountName: "kustomize-controller" },
     });
     const cm = await kube.waitFor<any>("/api/v1/namespaces/default/configmaps/from-git", (o) => o !== undefined, { timeoutMs: 60_000, intervalMs: 100 });
     const ksSeconds = (Date.now() - tKs) / 1000;

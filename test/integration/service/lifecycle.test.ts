@@ -12,7 +12,7 @@ const config = (cpu: string) => ({
   stateStores: [{ name: "default", embedded: true }],
   destinations: [{ name: "dev", labels: { env: "dev" } }],
   promises: [{ name: "namespace", config: { defaultQuota: { cpu, memory: "4Gi" } } }],
-  teams: [{ name: "dev", namespaces: ["default"] }],
+  teams: [{ name: "dev", namespaces: ["default", "one", "two"] }],
 });
 
 type Got = { status: { files: { path: string }[]; drift?: { count: number }; promiseRevision?: string; promiseVersion?: string; conditions: { type: string; status: string }[] } };

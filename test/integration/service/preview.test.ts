@@ -36,6 +36,7 @@ describe("preview", () => {
       ],
       defaultStore: "default",
       stores,
+      tenant: { team: "dev", namespaces: ["default"] },
     });
     assert.deepEqual(res.actions, [{ name: "configure/notify-slack", kind: "slack", change: "create" }]);
     assert.ok(res.files.length > 0 && res.files.every((f) => f.change === "create"));

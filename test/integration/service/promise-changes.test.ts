@@ -12,7 +12,7 @@ const config = (promises: unknown[]) => ({
   stateStores: [{ name: "default", embedded: true }],
   destinations: [{ name: "dev", labels: { env: "dev" } }],
   promises,
-  teams: [{ name: "dev", namespaces: ["default"] }],
+  teams: [{ name: "dev", namespaces: ["default", "alpha", "beta"] }],
 });
 
 describe("promise changes against existing requests", () => {

@@ -17,9 +17,10 @@ const config = {
   stateStores: [{ name: "default", embedded: true }],
   destinations: [{ name: "dev", labels: { env: "dev" } }],
   promises: [{ name: "namespace" }],
+  // A TeamNamespace creates a Namespace of its own name: the team must own it (tenancy).
   teams: [
-    { name: "dev", namespaces: ["default"] },
-    { name: "ops", namespaces: ["default"], tokenSha256: sha256Hex(OPS_TOKEN) },
+    { name: "dev", namespaces: ["default", "gone", "kept", "mid", "private"] },
+    { name: "ops", namespaces: ["default", "ops-own"], tokenSha256: sha256Hex(OPS_TOKEN) },
   ],
 };
 

@@ -15,8 +15,9 @@ const config = {
   ],
   promises: [{ name: "namespace" }],
   teams: [
-    { name: "dev", namespaces: ["default", "team-a"] },
-    { name: "team-b", namespaces: ["team-b"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
+    // A TeamNamespace creates a Namespace of its own name: the team must own that name (tenancy).
+    { name: "dev", namespaces: ["default", "team-a", "preview-me", "dup", ...Array.from({ length: 20 }, (_, i) => `burst-${i}`)] },
+    { name: "team-b", namespaces: ["team-b", "b-ns"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
   ],
 };
 

@@ -40,8 +40,8 @@ describe("per-request Flux index", () => {
     await w.writeDirectory({ dir: "dev/resources/default/redis/early/configure/aaaaa", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n" }) });
     await w.ensureDestinationRoot({ dir: "dev", flux: { namespace: "flux-system", destination: "dev" } });
     await w.ensureDestinationRoot({ dir: "prod" });
-    await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n" }) });
-    await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/notify/ccccc", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm2\n" }) });
+    await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n" }), serviceAccountName: "plinth-team-a" });
+    await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/notify/ccccc", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm2\n" }), serviceAccountName: "plinth-team-a" });
     await w.writeDirectory({ dir: "prod/resources/default/redis/other/configure/ddddd", files: withKustomization({ "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n" }) });
 
     let view = await cloneWithCli(url, server.username, server.password);
@@ -66,6 +66,8 @@ describe("per-request Flux index", () => {
       assert.equal(cache.spec.prune, true);
       assert.deepEqual(cache.spec.dependsOn, [{ name: "dev-dependencies" }]);
       assert.deepEqual(cache.spec.sourceRef, { kind: "GitRepository", name: "plinth-state-store" });
+      assert.equal(cache.spec.serviceAccountName, "plinth-team-a", "applied as the request's team");
+      assert.equal(built.find((o) => o.metadata.name === "dev-default-redis-early").spec.serviceAccountName, undefined, "no team: Flux's locked-down default account");
       // The path it points at builds too (the request's own index).
       const objs = execFileSync("kubectl", ["kustomize", path.join(dir, "state/dev/resources/team-a/redis/cache")], { encoding: "utf8" });
       assert.match(objs, /ConfigMap/);
@@ -76,7 +78,12 @@ describe("per-request Flux index", () => {
     // Removing one of two pipelines keeps the request's Kustomization; removing the last drops it.
     await w.removeDirectory({ dir: "dev/resources/team-a/redis/cache/notify/ccccc" });
     view = await cloneWithCli(url, server.username, server.password);
-    assert.ok(view.files["state/dev/flux/dev-team-a-redis-cache.yaml"]);
+    assert.match(view.files["state/dev/flux/dev-team-a-redis-cache.yaml"], /^ {2}serviceAccountName: plinth-team-a$/m, "keeps its account");
+    // Re-registering the destination rebuilds the index and keeps each request's account.
+    await w.ensureDestinationRoot({ dir: "dev", flux: { namespace: "flux-system", destination: "dev" } });
+    view = await cloneWithCli(url, server.username, server.password);
+    assert.match(view.files["state/dev/flux/dev-team-a-redis-cache.yaml"], /^ {2}serviceAccountName: plinth-team-a$/m);
+    await assert.rejects(w.writeDirectory({ dir: "dev/resources/x/y/z/configure/eeeee", files: {}, serviceAccountName: "Bad Name" }), /serviceAccountName/);
     await w.removeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb" });
     view = await cloneWithCli(url, server.username, server.password);
     assert.equal(view.files["state/dev/flux/dev-team-a-redis-cache.yaml"], undefined);

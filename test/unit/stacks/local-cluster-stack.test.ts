@@ -53,8 +53,15 @@ describe("platform program with a local-cluster destination", () => {
     const provider = rec.ofType("pulumi:providers:kubernetes");
     assert.equal(provider.length, 1);
     assert.equal(rec.ofType("kubernetes:apps/v1:Deployment").length, 0, "the controllers run outside the cluster");
-    assert.deepEqual(rec.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.inputs.metadata.name).sort(), ["helm-controller", "kustomize-controller", "source-controller"]);
+    assert.deepEqual(rec.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.inputs.metadata.name).sort(), ["helm-controller", "kustomize-controller", "plinth-team-dev", "source-controller"]);
+    // Flux lockdown: team dev's requests are applied as plinth-team-dev, admin only in its namespaces.
+    const rb = rec.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((r) => r.inputs);
+    assert.deepEqual(rb.map((r) => [r.metadata.namespace, r.metadata.name, r.roleRef.name, r.subjects[0].name]), [["default", "plinth-team-dev", "cluster-admin", "plinth-team-dev"]]);
+    const nsRole = rec.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.name === "plinth-team-dev-namespaces")!;
+    assert.deepEqual(nsRole.inputs.rules, [{ apiGroups: [""], resources: ["namespaces"], resourceNames: ["default"], verbs: ["get", "patch", "update", "delete"] }]);
+    assert.ok(rec.ofType("kubernetes:core/v1:Namespace").some((n) => n.inputs.metadata.name === "default"), "the team's namespaces exist for its RoleBindings");
     const ks = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
+    assert.ok(ks.every((k) => k.inputs.spec.serviceAccountName === "kustomize-controller"), "the platform's Kustomizations name the platform's account");
     const paths = Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.path]));
     assert.deepEqual(paths, { "dev-dependencies": "./dev/dependencies", "dev-resources": "./dev/flux" });
     assert.ok(ks.every((k) => k.inputs.spec.interval === "30s"));
