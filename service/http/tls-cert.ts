@@ -57,7 +57,8 @@ export function selfSignedCert(opts: { commonName?: string; days?: number; now?:
   const notBefore = new Date(now.getTime() - 3600_000);
   const notAfter = new Date(now.getTime() + (opts.days ?? 3650) * 86400_000);
   const serial = crypto.randomBytes(16);
-  serial[0] &= 0x7f;
+  // Positive and minimal in DER: a first byte of 0x00 (then a redundant leading zero) is refused by OpenSSL.
+  serial[0] = (serial[0] & 0x7f) | 0x40;
   const san = seq(tlv(0x87, Buffer.from([127, 0, 0, 1])), tlv(0x87, Buffer.alloc(16, 0).fill(1, 15)), tlv(0x82, Buffer.from("localhost")));
   const extensions = seq(
     extension("2.5.29.19", true, seq(tlv(0x01, Buffer.from([0xff])))), // basicConstraints: CA
