@@ -66,12 +66,12 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
       const r = await kube().get<{ spec: { url: string; secretRef: { name: string } }; status?: { conditions?: Condition[]; artifact?: { revision: string } } }>(
         "/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/plinth-state-store",
       );
-      return r?.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? r : undefined;
+      return r?.status?.artifact && r.status.conditions?.some((x) => x.type === "Ready" && x.status === "True") ? r : undefined;
     });
     assert.equal(repo.spec.url, t.platform.gitUrl("default"));
     assert.match(repo.status!.artifact!.revision, /^main@sha1:[0-9a-f]{40}$/);
     const secret = await kube().get<{ data: Record<string, string> }>("/api/v1/namespaces/flux-system/secrets/plinth-state-store-auth");
-    assert.equal(Buffer.from(secret!.data.username, "base64").toString(), t.platform.gitUser);
+    assert.equal(Buffer.from(secret!.data.username, "base64").toString(), t.platform.fluxUser, "Flux clones as its read-only user");
     const ks = await kube().list<{ metadata: { name: string }; spec: { path: string } }>("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations");
     const paths = Object.fromEntries(ks.map((k) => [k.metadata.name, k.spec.path]));
     assert.equal(paths["dev-dependencies"], "./dev/dependencies");
