@@ -14,7 +14,7 @@ const config = (destinations: { name: string; labels: Record<string, string> }[]
   stateStores: [{ name: "default", embedded: true }],
   destinations,
   promises: [{ name: "namespace", destinationSelectors: [{ matchLabels: { env: "dev" } }] }],
-  teams: [{ name: "dev", namespaces: ["default"] }],
+  teams: [{ name: "dev", namespaces: ["default", "r1", "r2", "r3", "r4", "r5", "r6"] }], // it owns the namespaces its TeamNamespaces create
 });
 const NAMES = ["r1", "r2", "r3", "r4", "r5", "r6"];
 

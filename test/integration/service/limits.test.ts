@@ -9,8 +9,8 @@ const config = {
   destinations: [{ name: "dev", labels: { env: "dev" } }],
   promises: [{ name: "namespace" }],
   teams: [
-    { name: "dev", namespaces: ["default"] },
-    { name: "team-b", namespaces: ["team-b"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
+    { name: "dev", namespaces: ["default", "one", "two", "three"] }, // owns what its TeamNamespaces create
+    { name: "team-b", namespaces: ["team-b", "b1"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
   ],
   limits: { maxInFlightPerTeam: 2 },
 };
