@@ -115,6 +115,9 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
     metadata: { name: `${s.destination}-${sub}`, namespace: ns, labels: { ...LABELS, "plinth.dev/destination": s.destination } },
     spec: {
       interval: s.interval ?? "1m",
+      // A failed attempt (e.g. a CRD applied in the same revision not served yet) is retried in seconds, not
+      // after a whole interval, as each request's own Kustomization is (flux-index.ts).
+      retryInterval: "5s",
       sourceRef: { kind: "GitRepository", name: sourceName(s) },
       path: kustomizationPath(s.storePath, s.destinationPath, sub === "resources" && s.perRequest ? "flux" : sub),
       prune: true,

@@ -27,6 +27,7 @@ describe("Flux sync builders", () => {
     assert.equal((deps.spec as any).dependsOn, undefined);
     for (const o of [deps, res]) {
       assert.equal((o.spec as any).prune, true);
+      assert.equal((o.spec as any).retryInterval, "5s", "a failed attempt is retried in seconds, not after the 5m interval");
       assert.deepEqual((o.spec as any).sourceRef, { kind: "GitRepository", name: "plinth-state-store" });
     }
     for (const o of [repo, deps, res]) assert.deepEqual(validateCustomResource(crds, o), [], `${o.kind} ${o.metadata.name}`);
