@@ -25,6 +25,7 @@ import { KIND } from "./bench/client";
 import { runJsonScript } from "./bench/children";
 import { appliedFigure, burstFigure, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
 import { appliedValues, measureApplied, APPLIED_N_ENV } from "./bench/applied";
+import { runMain } from "./bench/run-main";
 import { commitProbe, reconcileLog, stackInitProbe } from "./bench/probes";
 import { failedFigure, formatTable, jsonLine, type Figure } from "./bench/report";
 import { burst, sequential, type Session, type Timed } from "./bench/requests";
@@ -207,22 +208,4 @@ async function main(): Promise<number> {
   return figures.some((f) => f.values.error !== undefined) ? 1 : 0;
 }
 
-if (require.main === module) {
-  const interrupted = (signal: string) => {
-    log(`${signal}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  };
-  process.on("SIGINT", () => interrupted("SIGINT"));
-  process.on("SIGTERM", () => interrupted("SIGTERM"));
-  main().then(
-    async (code) => {
-      await cleanup();
-      process.exit(code);
-    },
-    async (err: unknown) => {
-      log(`failed: ${(err as Error).stack ?? err}`);
-      await cleanup();
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main, cleanup, log);

@@ -25,6 +25,7 @@ import { fuzzFigureRun } from "./reliability/fuzz";
 import { racesFigureRun } from "./reliability/races";
 import { tenancyFigureRun } from "./reliability/tenancy";
 import { crashFigureRun } from "./reliability/crash";
+import { runMain } from "./bench/run-main";
 
 const root = path.resolve(__dirname, "..");
 const started = Date.now();
@@ -135,22 +136,4 @@ async function main(): Promise<number> {
   return figures.every((f) => f.ok === true) ? 0 : 1;
 }
 
-if (require.main === module) {
-  const interrupted = (signal: string) => {
-    log(`${signal}: cleaning up`);
-    void cleanup().then(() => process.exit(130));
-  };
-  process.on("SIGINT", () => interrupted("SIGINT"));
-  process.on("SIGTERM", () => interrupted("SIGTERM"));
-  main().then(
-    async (code) => {
-      await cleanup();
-      process.exit(code);
-    },
-    async (err: unknown) => {
-      log(`failed: ${(err as Error).stack ?? err}`);
-      await cleanup();
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(main, cleanup, log);
