@@ -2,6 +2,8 @@
  * Errors are data: every error Plinth raises carries a stable `code`, a human `message` naming the field
  * and the fix, and `details` (e.g. zod issue paths). The service maps each class to an HTTP status.
  */
+import type { FieldIssue } from "../vocabulary/names";
+
 export interface ErrorData {
   code: string;
   message: string;
@@ -29,11 +31,8 @@ export class PlinthError extends Error {
   }
 }
 
-/** One failed check of an input: `path` is the field path, e.g. ["spec", "size"]. */
-export interface FieldIssue {
-  path: (string | number)[];
-  message: string;
-}
+/** One failed check of an input (defined in the shared vocabulary). */
+export type { FieldIssue };
 
 export class BadRequestError extends PlinthError {
   constructor(message: string, details?: unknown, code = "BadRequest") {

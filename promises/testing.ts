@@ -13,7 +13,7 @@ import {
   checkInstallation, checkRequest, planInstallation, planRequest, validateRequest,
   type AnyPromise, type InstalledPromise, type K8sObject, type PlacementSpec, type PreviousDestination, type RegistryEntry, type RequestStatus, type ResourceRequestObject,
 } from "../components/promise";
-import { destinationPath, type DestinationSpec } from "../destinations/types";
+import { destinationPath, type DestinationSpec } from "../vocabulary/destination";
 
 /** One unlabelled destination `dev` in store `test`: takes any non-strict work. */
 export const TEST_DESTINATIONS: DestinationSpec[] = [{ name: "dev", labels: { env: "dev" }, stateStore: "test" }];

@@ -11,10 +11,8 @@ import { PlatformDestination } from "../destinations/platform";
 import { LocalClusterDestination } from "../destinations/local-cluster/local-cluster-destination";
 import type { AnyPromise } from "../components/promise/types";
 import { marketplace } from "../promises";
-import * as path from "node:path";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology } from "../destinations/topology";
-import { locateFluxCrds } from "../tools/cluster/flux-crds";
 import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
 import { checkStoredRequests } from "./stored-requests";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
@@ -26,8 +24,14 @@ export interface PlatformProgramOptions {
   endpoint?: string;
   /** Promises that may be installed, by name (default: the Marketplace). */
   catalogue?: Readonly<Record<string, AnyPromise>>;
-  /** Parsed Flux CRDs (tests); otherwise read from the toolchain step's build (`npm run toolchain`). */
+  /** Parsed Flux CRDs (tests); otherwise read from `fluxCrdDir`. */
   fluxCrds?: CrdObject[];
+  /**
+   * The directory of Flux's generated CRDs, built by the toolchain step (`npm run toolchain`); throws naming
+   * the command when they are not built. Passed in by the entry point (tools/cluster `locateFluxCrds`), so
+   * programs import no build tooling.
+   */
+  fluxCrdDir?: () => string;
   /** The running local cluster of each `kind: local-cluster` destination, by destination name. */
   localClusters?: Record<string, { kubeconfig: string }>;
   /**
@@ -101,7 +105,9 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
     let crds: CrdObject[] = [];
     if (topology || localClusterNames.size) {
       try {
-        crds = options.fluxCrds ?? loadCrdDir(locateFluxCrds(path.resolve(__dirname, "..")));
+        if (options.fluxCrds) crds = options.fluxCrds;
+        else if (options.fluxCrdDir) crds = loadCrdDir(options.fluxCrdDir());
+        else throw new Error("Flux's CRDs were not passed to the platform program (fluxCrds or fluxCrdDir)");
       } catch (err) {
         throw new pulumi.RunError((err as Error).message);
       }

@@ -9,7 +9,7 @@ import { ensureToolchain } from "../tools/pulumi/ensure";
 import { readStackConfig } from "./stack-config";
 import { LocalPlatform, type PlatformOutputs } from "../service/platform/local-platform";
 import type { EngineEvent } from "../service/engine";
-import { ensureClusterBinaries } from "../tools/cluster/binaries";
+import { clusterBinaryResolver, ensureClusterBinaries } from "../tools/cluster/binaries";
 import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
 import { ensureUiBuilt } from "../service/ui/build";
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     // `dev` becomes a real local cluster: etcd + kube-apiserver + Flux's controllers as local processes.
     pluginDir = path.dirname((await ensureClusterBinaries({ root, log }))["kubernetes-provider"]);
     log("plinth: starting the local cluster for destination dev (logs in .plinth/cluster/dev/logs)");
-    cluster = await LocalCluster.start({ root, dir: path.join(dataDir, "cluster", "dev"), name: "dev", log: (l) => log(`  ${l}`) });
+    cluster = await LocalCluster.start({ binaries: clusterBinaryResolver(root), dir: path.join(dataDir, "cluster", "dev"), name: "dev", log: (l) => log(`  ${l}`) });
     kubeconfigFile = path.join(dataDir, "dev.kubeconfig");
     fs.writeFileSync(kubeconfigFile, cluster.kubeconfig, { mode: 0o600 });
     raw = withLocalCluster(raw, "dev");

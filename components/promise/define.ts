@@ -1,8 +1,7 @@
 /** `definePromise`: a typed Promise, checked once where it is declared. */
 import type { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
-import { isDns1123Label } from "../state-store/layout";
-import { labelIssues } from "../../destinations/types";
+import { isDns1123Label, labelIssues } from "../../vocabulary/names";
 import type { PromiseDefinition } from "./types";
 import { clusterScopedIssues } from "./tenancy";
 

@@ -1,7 +1,7 @@
 /** A Promise (DESIGN.md §4): a typed API, Dependencies, Workflows and placement rules — data plus functions. */
 import type { z } from "zod";
 import type { Pipeline, WorkflowObject } from "../workflow/types";
-import type { DestinationSelector } from "../../destinations/scheduling";
+import type { DestinationSelector } from "../../vocabulary/scheduling";
 import type { ClusterScopedGrant } from "./tenancy";
 
 /** A plain Kubernetes object (a Dependency, or what a workflow renders). */

@@ -7,13 +7,9 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../errors";
 import { splitSafePath } from "./paths";
+import { isDns1123Label } from "../../vocabulary/names";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
-/** True when `s` is a DNS-1123 label: 1–63 chars of a-z, 0-9 and "-", starting and ending alphanumeric. */
-export function isDns1123Label(s: unknown): s is string {
-  return typeof s === "string" && s.length <= 63 && DNS1123_LABEL.test(s);
-}
+export { isDns1123Label };
 
 /** Throws a ValidationError naming `field` unless `value` is a DNS-1123 label. */
 export function assertDns1123Label(field: string, value: unknown): asserts value is string {

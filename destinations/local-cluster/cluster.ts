@@ -6,7 +6,7 @@
  * reconciles; nothing schedules pods, namespaces are not finalized on delete and ownerReference garbage
  * collection does not run.
  *
- *   const c = await LocalCluster.start({ root, dir: ".plinth/cluster/dev", log: console.error });
+ *   const c = await LocalCluster.start({ binaries: clusterBinaryResolver(root), dir: ".plinth/cluster/dev", log: console.error });
  *   await c.client.create(...);          // admin (system:masters)
  *   await c.startFlux();                 // after Flux's CRDs and RBAC exist
  *   await c.stop();
@@ -16,7 +16,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlinthError } from "../../components/errors";
 import { KUSTOMIZE_LOCKDOWN_ARGS } from "../../components/flux/tenancy";
-import { ensureClusterBinaries } from "../../tools/cluster";
 import { ChildGroup, httpGet } from "./processes";
 import { KubeClient } from "./kube-client";
 import { buildKubeconfig } from "./kubeconfig";
@@ -28,9 +27,15 @@ export type FluxController = (typeof FLUX_CONTROLLERS)[number];
 export const FLUX_IDENTITY_NAMESPACE = "flux-system";
 export const ADMIN_USER = "plinth-admin";
 
+/**
+ * Paths of the named cluster binaries (etcd, kube-apiserver, the Flux controllers), built or fetched as
+ * needed. The toolchain is passed in (tools/cluster `clusterBinaryResolver`): destinations import no tools.
+ */
+export type ClusterBinaryResolver = (names: readonly string[], log: (line: string) => void) => Promise<Record<string, string>>;
+
 export interface LocalClusterOptions {
-  /** Repository root (for ensureClusterBinaries). */
-  root: string;
+  /** Resolves the binaries to run. */
+  binaries: ClusterBinaryResolver;
   /** Working directory: etcd data, certs, logs/<proc>.log, kubeconfigs, tokens. Reused across starts. */
   dir: string;
   /** Cluster/context name, default "plinth-local". */
@@ -97,7 +102,7 @@ export class LocalCluster {
     const dir = path.resolve(o.dir);
     const log = o.log ?? (() => undefined);
     for (const d of [dir, path.join(dir, "logs"), path.join(dir, "certs"), path.join(dir, "etcd")]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
-    const bins = await ensureClusterBinaries({ root: o.root, log, only: ["etcd", "kube-apiserver"] });
+    const bins = await o.binaries(["etcd", "kube-apiserver"], log);
     const group = new ChildGroup({ logDir: path.join(dir, "logs"), prefix: `cluster ${name}`, log, signal: o.signal });
     try {
       const [etcdClient, etcdPeer, freshApiPort] = await freePorts(3);
@@ -213,7 +218,7 @@ export class LocalCluster {
   }
 
   private async runFlux(namespace: string): Promise<void> {
-    const bins = await ensureClusterBinaries({ root: this.o.root, log: this.o.log, only: [...FLUX_CONTROLLERS] });
+    const bins = await this.o.binaries(FLUX_CONTROLLERS, this.o.log ?? (() => undefined));
     const storage = path.join(this.dir, "source-storage");
     fs.mkdirSync(storage, { recursive: true, mode: 0o700 });
     const [srcMetrics, srcHealth, srcStorage, kusMetrics, kusHealth] = await freePorts(5);

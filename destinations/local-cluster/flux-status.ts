@@ -5,7 +5,7 @@
  */
 import { requestKustomizationName } from "../../components/state-store/flux-index";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
-import type { ClusterStatusSource, FluxKustomizationState } from "../../service/core/applied";
+import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
 import type { KubeClient } from "./kube-client";
 
 export interface FluxStatusSourceOptions {

@@ -2,21 +2,10 @@
 import type { K8sObject } from "../../components/promise";
 import { clusterName, credentialsSecret } from "../postgresql/promise";
 import type { WebAppConfig, WebAppSpec } from "./promise";
+import { ownerLabels, type Owner } from "../../vocabulary/owner-labels";
 
-/** Labels linking a child request to the request that made it (the platform agent reads them). */
-export const OWNER_NAMESPACE = "plinth.dev/owner-namespace";
-export const OWNER_KIND = "plinth.dev/owner-kind";
-export const OWNER_NAME = "plinth.dev/owner-name";
-
-export interface Parent {
-  kind: string;
-  name: string;
-  namespace: string;
-}
-
-export function ownerLabels(p: Parent): Record<string, string> {
-  return { [OWNER_NAMESPACE]: p.namespace, [OWNER_KIND]: p.kind, [OWNER_NAME]: p.name };
-}
+/** The request a child belongs to. */
+export type Parent = Owner;
 
 function child(apiVersion: string, kind: string, parent: Parent, spec: Record<string, unknown>): K8sObject {
   return { apiVersion, kind, metadata: { name: parent.name, namespace: parent.namespace, labels: ownerLabels(parent) }, spec };

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
-import { isDns1123Label } from "../../components/state-store/layout";
+import { isDns1123Label } from "../../vocabulary/names";
 import { jenkinsPlugin } from "../jenkins/promise";
 import { databaseOf, ingressRequest, jenkinsRequest, postgresqlRequest, type Parent } from "./children";
 import { notificationSteps, notificationsConfig } from "./notifications";

@@ -8,7 +8,8 @@
 import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../../components/errors";
 import { validateRequest } from "../../components/promise/schema";
 import { assertMayUse } from "./auth";
-import { OWNER_KIND, OWNER_NAME, OWNER_NAMESPACE, ownerOf } from "./platform-agent";
+import { ownerLabels } from "../../vocabulary/owner-labels";
+import { ownerOf } from "./platform-agent";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";
 import type { Caller, ManagedFieldsEntry, RequestKey, RequestObject } from "./types";
@@ -92,7 +93,7 @@ export function admittedLabels(obj: Omit<RequestObject, "status">, existing: Sto
 
 /** A compound child's labels: the rendered ones without reserved keys, plus the owner link. */
 export function childLabels(obj: Omit<RequestObject, "status">, owner: RequestKey): Record<string, string> {
-  return mergeLabels(obj.metadata.labels, { [OWNER_NAMESPACE]: owner.namespace, [OWNER_KIND]: owner.kind, [OWNER_NAME]: owner.name })!;
+  return mergeLabels(obj.metadata.labels, ownerLabels(owner))!;
 }
 
 /** The annotations to store: the body's own (not reserved) plus the reserved ones given (the team). */

@@ -6,24 +6,9 @@
  */
 import { conditionOf, setCondition } from "./conditions";
 import type { Condition } from "./types";
+import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
 
-/** What Flux reports for one Kustomization (`status` of kustomize.toolkit.fluxcd.io/v1). */
-export interface FluxKustomizationState {
-  ready?: { status: string; reason: string; message: string };
-  lastAppliedRevision?: string;
-  lastAttemptedRevision?: string;
-}
-
-/** One cluster destination as the tracker sees it. */
-export interface ClusterStatusSource {
-  destination: string;
-  /** Name of the Flux Kustomization reconciling a request's directory on this destination. */
-  kustomizationName(request: { namespace: string; promise: string; name: string }): string;
-  /** The Kustomization's state, or undefined while it does not exist yet. */
-  readKustomization(name: string): Promise<FluxKustomizationState | undefined>;
-  /** Asks Flux to fetch the State Store now (`reconcile.fluxcd.io/requestedAt`). */
-  requestReconcile(): Promise<void>;
-}
+export type { ClusterStatusSource, FluxKustomizationState };
 
 /** Kustomization `Ready=False` reasons that mean "not yet" rather than "failed". */
 const WAITING_REASONS = new Set(["DependencyNotReady", "Progressing", "ProgressingWithRetry", "ArtifactFailed", "SourceNotReady"]);

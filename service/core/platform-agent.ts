@@ -8,15 +8,13 @@
  */
 import YAML from "yaml";
 import { PlinthError } from "../../components/errors";
-import type { DestinationSpec } from "../../destinations/types";
+import type { DestinationSpec } from "../../vocabulary/destination";
+import { ownerFromLabels } from "../../vocabulary/owner-labels";
 import type { StoreRegistry } from "../platform/stores";
 import { conditionOf, setCondition } from "./conditions";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { ApplyResult, Condition, RequestKey, RequestStatus } from "./types";
 
-export const OWNER_NAMESPACE = "plinth.dev/owner-namespace";
-export const OWNER_KIND = "plinth.dev/owner-kind";
-export const OWNER_NAME = "plinth.dev/owner-name";
 
 export interface PlatformAgentOptions {
   store: RequestStore;
@@ -34,8 +32,7 @@ export interface PlatformAgentOptions {
 }
 
 export function ownerOf(rec: StoredRequest): RequestKey | undefined {
-  const l = rec.object.metadata.labels ?? {};
-  return l[OWNER_NAME] && l[OWNER_NAMESPACE] && l[OWNER_KIND] ? { namespace: l[OWNER_NAMESPACE], kind: l[OWNER_KIND], name: l[OWNER_NAME] } : undefined;
+  return ownerFromLabels(rec.object.metadata.labels);
 }
 
 function sameKey(a: RequestKey, b: RequestKey): boolean {

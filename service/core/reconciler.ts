@@ -5,7 +5,7 @@
  */
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../destinations/types";
+import type { DestinationSpec } from "../../vocabulary/destination";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from "node:util";
 import { ConflictError, NotFoundError, TooManyRequestsError } from "../../components/errors";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../destinations/types";
+import type { DestinationSpec } from "../../vocabulary/destination";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "../platform/stores";

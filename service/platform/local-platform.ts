@@ -14,6 +14,7 @@ import { PlinthProvider, serveInProcess, stopInProcess } from "../provider";
 import { validatePlatformConfig, platformProgram } from "../../stacks/platform";
 import type { PlatformConfig } from "../../stacks/config";
 import type { Toolchain } from "../../tools/pulumi/ensure";
+import { locateFluxCrds } from "../../tools/cluster/flux-crds";
 import { platformHandlers } from "./handlers";
 import { parseConfig } from "../../components/promise/schema";
 import { marketplace } from "../../promises";
@@ -27,7 +28,7 @@ import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
 import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
 import { planDestinationRemoval } from "./removed-destinations";
 import { destinationSpecs } from "../../stacks/config";
-import { resolvedDestination } from "../../destinations/types";
+import { resolvedDestination } from "../../vocabulary/destination";
 import { createTransitHandler } from "./transit";
 import { createApiHandler, Metrics } from "../http";
 import { MemorySessionStore } from "../http/sessions";
@@ -277,6 +278,7 @@ export class LocalPlatform {
           catalogue: this.catalogue,
           localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
           storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, this.fluxCredentials()])),
+          fluxCrdDir: () => locateFluxCrds(path.resolve(__dirname, "..", "..")),
         }),
         onEvent: opts.onEvent,
         signal: opts.signal,

@@ -17,6 +17,7 @@ import { ValidationError } from "../../components/errors";
 import { loadCrdDir } from "../../components/flux/crd-validate";
 import { cleanGitEnv } from "../../components/state-store/bare-repo";
 import { ensureFluxCrds } from "../../tools/cluster/flux-crds";
+import { clusterBinaryResolver } from "../../tools/cluster";
 import { startGitServer, type GitServer } from "../support/git-server";
 
 const run = promisify(execFile);
@@ -82,7 +83,7 @@ describe("LocalCluster (etcd + kube-apiserver + Flux on loopback)", () => {
     async () => {
       tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-cluster-"));
       const t0 = Date.now();
-      cluster = await LocalCluster.start({ root, dir: path.join(tmp, "cluster"), name: "e2e", log });
+      cluster = await LocalCluster.start({ binaries: clusterBinaryResolver(root), dir: path.join(tmp, "cluster"), name: "e2e", log });
       startSeconds = (Date.now() - t0) / 1000;
       log(`LocalCluster.start resolved in ${startSeconds.toFixed(1)} s (apiserver ready ${cluster.timings["kube-apiserver"]?.toFixed(1)} s after spawn)`);
     },
@@ -302,7 +303,8 @@ describe("LocalCluster (etcd + kube-apiserver + Flux on loopback)", () => {
     fs.writeFileSync(
       script,
       `import { LocalCluster } from ${JSON.stringify(path.join(root, "destinations", "local-cluster", "cluster"))};
-LocalCluster.start({ root: ${JSON.stringify(root)}, dir: ${JSON.stringify(path.join(tmp, "crash"))} }).then((c) => {
+import { clusterBinaryResolver } from ${JSON.stringify(path.join(root, "tools", "cluster"))};
+LocalCluster.start({ binaries: clusterBinaryResolver(${JSON.stringify(root)}), dir: ${JSON.stringify(path.join(tmp, "crash"))} }).then((c) => {
   process.stdout.write(JSON.stringify(c.pids()) + "\\n");
   throw new Error("simulated crash");
 });
@@ -327,7 +329,7 @@ LocalCluster.start({ root: ${JSON.stringify(root)}, dir: ${JSON.stringify(path.j
     let etcdPid = 0;
     const lines: string[] = [];
     const started = LocalCluster.start({
-      root,
+      binaries: clusterBinaryResolver(root),
       dir: path.join(tmp, "aborted"),
       name: "aborted",
       signal: ac.signal,

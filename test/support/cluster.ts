@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ensureClusterBinaries } from "../../tools/cluster";
+import { clusterBinaryResolver, ensureClusterBinaries } from "../../tools/cluster";
 import { LocalCluster } from "../../destinations/local-cluster/cluster";
 import { REPO_ROOT } from "./pulumi";
 
@@ -23,7 +23,7 @@ export async function startTestCluster(): Promise<TestCluster> {
   const log = (l: string) => void process.stderr.write(`# ${l}\n`);
   const bins = await ensureClusterBinaries({ root: REPO_ROOT, log });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-cluster-"));
-  const cluster = await LocalCluster.start({ root: REPO_ROOT, dir, name: "e2e", log });
+  const cluster = await LocalCluster.start({ binaries: clusterBinaryResolver(REPO_ROOT), dir, name: "e2e", log });
   return {
     cluster,
     dir,

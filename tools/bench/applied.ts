@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalCluster } from "../../destinations/local-cluster/cluster";
 import { LocalPlatform } from "../../service/platform/local-platform";
-import { ensureClusterBinaries } from "../cluster";
+import { clusterBinaryResolver, ensureClusterBinaries } from "../cluster";
 import { ensureToolchain } from "../pulumi/ensure";
 import { configMapProbePromise, PROBE_API_VERSION, PROBE_KIND } from "../../destinations/local-cluster/probe-promise";
 import { commitProbe } from "./probes";
@@ -83,7 +83,7 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
   const clusterDir = path.join(dir, "cluster");
   fs.mkdirSync(clusterDir);
   o.log("request_to_applied_ms: starting kube-apiserver (setup, not timed)");
-  const cluster = await LocalCluster.start({ root: o.root, dir: clusterDir, name: "bench", log: o.log });
+  const cluster = await LocalCluster.start({ binaries: clusterBinaryResolver(o.root), dir: clusterDir, name: "bench", log: o.log });
   o.cleanups.push(async () => {
     const pids = cluster.pids();
     await cluster.stop();

@@ -199,6 +199,11 @@ export async function ensureClusterBinaries(opts: EnsureClusterBinariesOptions):
   return result;
 }
 
+/** The resolver a LocalCluster takes: `ensureClusterBinaries` for the repository at `root`. */
+export function clusterBinaryResolver(root: string): (names: readonly string[], log: (line: string) => void) => Promise<Record<string, string>> {
+  return (names, log) => ensureClusterBinaries({ root, log, only: [...names] });
+}
+
 if (require.main === module) {
   const only = process.argv.slice(2);
   ensureClusterBinaries({

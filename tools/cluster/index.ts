@@ -1,6 +1,7 @@
 export { ensureFluxCrds, fluxCrdsKey, FLUX_API_MODULES, type EnsureFluxCrdsOptions } from "./flux-crds";
 export {
   ensureClusterBinaries,
+  clusterBinaryResolver,
   ensureClusterBinary,
   clusterBinaryKey,
   clusterBinaryPath,

@@ -12,6 +12,7 @@ import YAML from "yaml";
 import { recordResources, runProgram } from "../../support/mocks";
 import { platformProgram, validatePlatformConfig } from "../../../stacks/platform";
 import { REPO_ROOT } from "../../support/pulumi";
+import { locateFluxCrds } from "../../../tools/cluster/flux-crds";
 import { fluxCrds } from "../flux/crds";
 import { cloudState } from "../destinations/cloud-state";
 
@@ -52,7 +53,7 @@ describe("Pulumi.easyeaty.yaml", () => {
     const saved = process.env.PLINTH_FLUX_CRDS_DIR;
     process.env.PLINTH_FLUX_CRDS_DIR = empty;
     try {
-      await assert.rejects(runProgram(() => platformProgram({ storeUrls: {} })()), /Flux's CRDs are not built .*run `npm run toolchain` once/);
+      await assert.rejects(runProgram(() => platformProgram({ storeUrls: {}, fluxCrdDir: () => locateFluxCrds(REPO_ROOT) })()), /Flux's CRDs are not built .*run `npm run toolchain` once/);
     } finally {
       if (saved === undefined) delete process.env.PLINTH_FLUX_CRDS_DIR;
       else process.env.PLINTH_FLUX_CRDS_DIR = saved;

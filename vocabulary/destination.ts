@@ -1,8 +1,5 @@
 /** What scheduling needs to know about a Destination, however it was provisioned (DESIGN.md §4). */
-import type { FieldIssue } from "../components/errors";
-import { isDns1123Label } from "../components/state-store/layout";
-
-export { isDns1123Label };
+import { isDns1123Label, labelIssues, type FieldIssue } from "./names";
 
 export interface DestinationSpec {
   /** DNS-1123 label, unique among destinations. */
@@ -29,25 +26,6 @@ export function resolvedDestination(d: DestinationSpec): Required<DestinationSpe
 /** A path made of DNS-1123 labels joined by '/' (e.g. `eu/edge-1`): cannot escape the store. */
 export function isSafeDestinationPath(p: unknown): p is string {
   return typeof p === "string" && p.length > 0 && p.length <= 253 && p.split("/").every(isDns1123Label);
-}
-
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
-
-/** Kubernetes label key/value syntax (name part ≤ 63, value ≤ 63). */
-export function labelIssues(labels: unknown, path: (string | number)[]): FieldIssue[] {
-  if (typeof labels !== "object" || labels === null || Array.isArray(labels)) {
-    return [{ path, message: "must be a map of label key to string value" }];
-  }
-  const issues: FieldIssue[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    const name = k.includes("/") ? k.slice(k.indexOf("/") + 1) : k;
-    if (!LABEL_KEY.test(k) || name.length > 63) issues.push({ path: [...path, k], message: `"${k}" is not a valid label key` });
-    else if (typeof v !== "string" || v.length > 63 || !LABEL_VALUE.test(v)) {
-      issues.push({ path: [...path, k], message: "must be a label value: ≤ 63 alphanumerics, '-', '_' or '.', starting and ending alphanumeric" });
-    }
-  }
-  return issues;
 }
 
 /**

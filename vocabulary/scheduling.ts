@@ -11,7 +11,7 @@
  *   matches every non-strict destination.
  */
 import { createHash } from "node:crypto";
-import type { DestinationSpec } from "./types";
+import type { DestinationSpec } from "./destination";
 
 export type Labels = Record<string, string>;
 /** Kratix `destinationSelectors` entry. */
