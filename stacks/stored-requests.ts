@@ -1,12 +1,12 @@
 /**
  * The requests the local platform stored in its data dir, for the checks a command-line `up` runs before
- * any change (service/platform/preflight.ts): `npm start` runs them itself before its own `up`.
+ * any change (service/core/preflight.ts): `npm start` runs them itself before its own `up`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EngineWorkspace } from "../service/engine";
 import { RequestStore, type StoredRequest } from "../service/core/store";
-import { planPreflight } from "../service/platform/preflight";
+import { planPreflight } from "../service/core/preflight";
 import type { AnyPromise } from "../components/promise/types";
 
 /** Requests stored under `<dataDir>/requests` (none when no platform ever ran there). Reads files only. */

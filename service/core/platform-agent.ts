@@ -10,7 +10,7 @@ import YAML from "yaml";
 import { PlinthError } from "../../components/errors";
 import type { DestinationSpec } from "../../vocabulary/destination";
 import { ownerFromLabels } from "../../vocabulary/owner-labels";
-import type { StoreRegistry } from "../platform/stores";
+import type { StoreRegistry } from "./stores";
 import { conditionOf, setCondition } from "./conditions";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { ApplyResult, Condition, RequestKey, RequestStatus } from "./types";

@@ -3,7 +3,7 @@ import { checkRequest, planRequest } from "../../components/promise/request-plan
 import type { Tenant } from "../../components/promise/tenancy";
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
 import type { DestinationSpec } from "../../vocabulary/destination";
-import type { StoreRegistry } from "../platform/stores";
+import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";

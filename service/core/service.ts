@@ -14,7 +14,7 @@ import type { Tenant } from "../../components/promise/tenancy";
 import type { DestinationSpec } from "../../vocabulary/destination";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
-import type { StoreRegistry } from "../platform/stores";
+import type { StoreRegistry } from "./stores";
 import { admit, admittedAnnotations, admittedLabels, assertChildOf, childLabels, promiseFor } from "./admission";
 import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";

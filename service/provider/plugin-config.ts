@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { StoreConnection } from "../platform/stores";
+import type { StoreConnection } from "../core/stores";
 
 export interface StoreConfigEntry {
   name: string;

@@ -7,7 +7,7 @@ import YAML from "yaml";
 import { parseConfig } from "../../../components/promise/schema";
 import { webAppPromise } from "../../../promises/web-app";
 import { previewRequest } from "../../../service/core/preview";
-import { StoreRegistry } from "../../../service/platform/stores";
+import { StoreRegistry } from "../../../service/core/stores";
 import { startGitServer, type GitServer } from "../../support/git-server";
 import { REPO_ROOT } from "../../support/pulumi";
 import { tempDir } from "../state-store/helpers";

@@ -3,10 +3,10 @@ import { redactUrl } from "../../components/state-store/errors";
 import { PLACEMENT_TYPE } from "../../components/state-store/placement";
 import { DESTINATION_ROOT_TYPE, STATE_STORE_TYPE } from "../../components/state-store/store-resources";
 import { ACTION_TYPE } from "../../components/workflow/actions/resource";
-import { actionResourceHandler } from "../provider/action";
-import { placementHandler } from "../provider/placement";
-import type { ResourceHandler } from "../provider/types";
-import type { StoreRegistry } from "./stores";
+import { actionResourceHandler } from "./action";
+import { placementHandler } from "./placement";
+import type { ResourceHandler } from "./types";
+import type { StoreRegistry } from "../core/stores";
 
 export function stateStoreHandler(stores: StoreRegistry): ResourceHandler {
   const probe = async (inputs: Record<string, unknown>) => {

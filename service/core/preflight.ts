@@ -8,7 +8,7 @@
 import { ValidationError, type FieldIssue } from "../../components/errors";
 import { validateRequest } from "../../components/promise/schema";
 import type { AnyPromise } from "../../components/promise/types";
-import type { StoredRequest } from "../core/store";
+import type { StoredRequest } from "./store";
 
 export interface PreflightInput {
   requests: StoredRequest[];

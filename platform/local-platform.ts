@@ -6,38 +6,38 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBareRepo } from "../../components/state-store/bare-repo";
-import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
-import { EngineWorkspace, type EngineEvent, type OperationResult } from "../engine";
-import { startHttpServer, type Handler, type RunningServer } from "../http-server";
-import { PlinthProvider, serveInProcess, stopInProcess } from "../provider";
-import { validatePlatformConfig, platformProgram } from "../../stacks/platform";
-import type { PlatformConfig } from "../../stacks/config";
-import type { Toolchain } from "../../tools/pulumi/ensure";
-import { locateFluxCrds } from "../../tools/cluster/flux-crds";
-import { platformHandlers } from "./handlers";
-import { parseConfig } from "../../components/promise/schema";
-import { marketplace } from "../../promises";
-import { withSelectors } from "../../stacks/platform";
-import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../core";
-import { promiseRevision } from "../core/revision";
-import { RequestStore } from "../core/store";
-import type { AnyPromise } from "../../components/promise/types";
-import { planPreflight } from "./preflight";
+import { initBareRepo } from "../components/state-store/bare-repo";
+import { createGitHttpHandler, sameSecret } from "../components/state-store/git-http-backend";
+import { EngineWorkspace, type EngineEvent, type OperationResult } from "../service/engine";
+import { startHttpServer, type Handler, type RunningServer } from "../service/http-server";
+import { PlinthProvider, serveInProcess, stopInProcess } from "../service/provider";
+import { validatePlatformConfig, platformProgram } from "../stacks/platform";
+import type { PlatformConfig } from "../stacks/config";
+import type { Toolchain } from "../tools/pulumi/ensure";
+import { locateFluxCrds } from "../tools/cluster/flux-crds";
+import { platformHandlers } from "../service/provider/handlers";
+import { parseConfig } from "../components/promise/schema";
+import { marketplace } from "../promises";
+import { withSelectors } from "../stacks/platform";
+import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../service/core";
+import { promiseRevision } from "../service/core/revision";
+import { RequestStore } from "../service/core/store";
+import type { AnyPromise } from "../components/promise/types";
+import { planPreflight } from "../service/core/preflight";
 import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
-import { parseGoDuration } from "../../components/workflow/actions/kratix-io";
+import { parseGoDuration } from "../components/workflow/actions/kratix-io";
 import { planDestinationRemoval } from "./removed-destinations";
-import { destinationSpecs } from "../../stacks/config";
-import { resolvedDestination } from "../../vocabulary/destination";
+import { destinationSpecs } from "../stacks/config";
+import { resolvedDestination } from "../vocabulary/destination";
 import { createTransitHandler } from "./transit";
-import { createApiHandler, Metrics } from "../http";
-import { MemorySessionStore } from "../http/sessions";
-import { createUiHandler } from "../ui/serve";
-import { StoreRegistry } from "./stores";
+import { createApiHandler, Metrics } from "../service/http";
+import { MemorySessionStore } from "../service/http/sessions";
+import { createUiHandler } from "../service/ui/serve";
+import { StoreRegistry } from "../service/core/stores";
 import { StackFollower, historyDir } from "./stack-follower";
-import { servingCert } from "../http/tls-cert";
-import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
-import type { KubeClient } from "../../destinations/local-cluster/kube-client";
+import { servingCert } from "../service/http/tls-cert";
+import { fluxStatusSource } from "../destinations/local-cluster/flux-status";
+import type { KubeClient } from "../destinations/local-cluster/kube-client";
 
 export interface LocalPlatformOptions {
   /** Directory for all local state (`.plinth/` of the checkout). */
@@ -278,7 +278,7 @@ export class LocalPlatform {
           catalogue: this.catalogue,
           localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
           storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, this.fluxCredentials()])),
-          fluxCrdDir: () => locateFluxCrds(path.resolve(__dirname, "..", "..")),
+          fluxCrdDir: () => locateFluxCrds(path.resolve(__dirname, "..")),
         }),
         onEvent: opts.onEvent,
         signal: opts.signal,
