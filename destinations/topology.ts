@@ -9,7 +9,7 @@ import { clusterKindOf, parseTopologyConfig, type DestinationConfig, type StateS
 import { EksDestination } from "./eks";
 import { GkeDestination } from "./gke";
 import { OnPremDestination } from "./onprem";
-import type { DestinationSpec } from "../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../vocabulary/destination";
 
 export type ClusterDestination = EksDestination | GkeDestination | OnPremDestination;
 
@@ -18,7 +18,7 @@ export interface Topology {
   /** One component per configured destination, in config order. */
   clusters: ClusterDestination[];
   /** What each registers as (for Promise installation and scheduling). */
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   /** Secret kubeconfig of each destination, by name. */
   kubeconfigs: Record<string, pulumi.Output<string>>;
 }

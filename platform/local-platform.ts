@@ -345,6 +345,16 @@ export class LocalPlatform {
   }
 
   /** The config the platform stack was last brought up with (from its settings), if any. */
+  /**
+   * Each destination's age private key (name → `AGE-SECRET-KEY-1…`), read from the platform stack where
+   * it is a Pulumi secret: what `plinth secret` decrypts with. Never logged.
+   */
+  async sopsKeys(): Promise<Record<string, string>> {
+    const out = await this.workspace.runCli(["stack", "output", "sopsKeys", "--json", "--show-secrets", "--stack", this.stack]);
+    const keys = JSON.parse(out.stdout || "{}") as unknown;
+    return keys && typeof keys === "object" ? (keys as Record<string, string>) : {};
+  }
+
   private async previousRaw(): Promise<Record<string, unknown> | undefined> {
     const settings = this.workspace.readSettings(this.stack);
     if (!settings?.config) return undefined;

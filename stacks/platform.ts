@@ -137,7 +137,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         );
       }
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
-      return new Kind(spec.name, { spec }, opts);
+      return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets }, opts);
     });
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
@@ -159,6 +159,10 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       endpoint: options.endpoint ?? platformUrl(dataDir) ?? "",
       /** The `plinth:*` config this update ran with (secret: it may hold credentials); a running service reloads from it. */
       config: pulumi.secret(raw),
+      /** Each destination's age private key (what `plinth secret` decrypts with), a Pulumi secret. */
+      sopsKeys: pulumi.secret(
+        pulumi.all(destinations.map((d) => pulumi.all([d.destination, d.sopsIdentity]))).apply((l) => Object.fromEntries(l.filter(([, id]) => id).map(([d, id]) => [d.name, id as string]))),
+      ),
       ...(topology ? { kubeconfigs } : {}),
     };
   };

@@ -20,6 +20,8 @@ export interface AttachFluxArgs {
   perRequest?: boolean;
   /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
+  /** The destination's age private key: the `sops-age` Secret Flux decrypts SOPS manifests with. */
+  sopsIdentity?: pulumi.Input<string>;
   /**
    * When this resource is deleted, the Flux objects are not deleted one by one (e.g. a local cluster that
    * is no longer running when its destination is removed from config).
@@ -49,6 +51,7 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       controllers: args.controllers,
       perRequest: args.perRequest,
       teams: args.teams,
+      sopsIdentity: args.sopsIdentity,
     },
     { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
   );

@@ -6,6 +6,7 @@ import { validateDestinations, type DestinationSpec } from "../../vocabulary/des
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
 import { requestStatus, type RequestStatus } from "./request-status";
+import { plaintextCondition, secureSecrets } from "./secrets";
 import { parseConfig, validateRequest } from "./schema";
 import { assertTenancy, fluxServiceAccount, type Tenant } from "./tenancy";
 import type { AnyPromise, ResourceRequestObject } from "./types";
@@ -71,14 +72,20 @@ export async function planRequest(
     log: args.log,
   });
   if (args.tenant) assertTenancy({ tenant: args.tenant, clusterScoped: args.promise.clusterScoped, pipelines: workflow.pipelines });
-  const { placements, schedule } = buildRequestPlacements({
+  const built = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
   });
+  const { placements, plaintext } = secureSecrets(built.placements, args.destinations);
   if (args.tenant) {
     const serviceAccountName = fluxServiceAccount(args.tenant);
     for (const p of placements) p.serviceAccountName = serviceAccountName;
   }
-  const status = requestStatus(workflow, schedule, placements);
+  const status = requestStatus(workflow, built.schedule, placements);
+  const allowed = plaintextCondition(plaintext);
+  if (allowed) {
+    status.conditions = [...status.conditions, allowed];
+    status.plaintextSecrets = plaintext;
+  }
   const actions = actionResources(name, workflow);
   if (actions.length) status.actions = actionSummaries(actions);
   const outputs = args.promise.outputs ? args.promise.outputs({ request, config, status }) : {};

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Placement } from "../state-store/placement";
+import { Placement, placementArgs } from "../state-store/placement";
 import { Action } from "../workflow/actions/resource";
 import { asResourceError } from "./errors";
 import { checkRequest, planRequest, type RequestInput, type RequestPlan } from "./request-plan";
@@ -40,7 +40,7 @@ export class ResourceRequest extends pulumi.ComponentResource {
     const planned = args.plan ? Promise.resolve(args.plan) : planRequest(name, args, checked, this);
     const done = planned.then(
       (plan) => {
-        for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files, ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}) }, { parent: this });
+        for (const p of plan.placements) new Placement(p.name, placementArgs(p), { parent: this });
         const actions = plan.actions.map((a) => ({ step: a.step, action: new Action(a.resourceName, { kind: a.kind, inputs: a.inputs, step: a.step }, { parent: this }) }));
         return { plan, actions };
       },

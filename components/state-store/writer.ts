@@ -379,7 +379,7 @@ export class GitWriter {
           const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
           // Keep each request's account (its team), recorded in its current entry.
           const serviceAccountName = serviceAccountOf(await editor.readFile([...segs, file], `${dest}/${FLUX_INDEX_DIR}`));
-          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName });
+          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName, sopsSecret: flux.sopsSecret });
         }
       }
     }
@@ -405,7 +405,7 @@ export class GitWriter {
     const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
     const account = serviceAccountName ?? (present ? serviceAccountOf(await editor.readFile(file, fluxDir)) : undefined);
     const changed = present
-      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account }), fluxDir)
+      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account, sopsSecret: flux.sopsSecret }), fluxDir)
       : await editor.removeFile(file, fluxDir);
     if (!changed) return false;
     const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");

@@ -8,7 +8,7 @@ import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
 import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type EksConfig, type EksConfigInput, type StateStoreArgs } from "../cluster-config";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import * as b from "./builders";
 
 export interface EksDestinationArgs {
@@ -24,7 +24,7 @@ export interface EksDestinationArgs {
 export class EksDestination extends pulumi.ComponentResource {
   /** Kubeconfig of the cluster (secret; authenticates through `aws eks get-token`). */
   readonly kubeconfig: pulumi.Output<string>;
-  readonly destination: Required<DestinationSpec>;
+  readonly destination: ResolvedDestination;
   readonly clusterName: pulumi.Output<string>;
   readonly flux: FluxBootstrap;
 

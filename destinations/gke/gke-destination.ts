@@ -9,7 +9,7 @@ import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
 import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type GkeConfig, type GkeConfigInput, type StateStoreArgs } from "../cluster-config";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import * as b from "./builders";
 
 export interface GkeDestinationArgs {
@@ -24,7 +24,7 @@ export interface GkeDestinationArgs {
 export class GkeDestination extends pulumi.ComponentResource {
   /** Kubeconfig of the cluster (secret; authenticates through gke-gcloud-auth-plugin). */
   readonly kubeconfig: pulumi.Output<string>;
-  readonly destination: Required<DestinationSpec>;
+  readonly destination: ResolvedDestination;
   readonly clusterName: pulumi.Output<string>;
   readonly flux: FluxBootstrap;
 

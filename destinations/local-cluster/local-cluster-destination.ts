@@ -4,7 +4,10 @@ import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxStateStoreArgs } from "../../components/flux/flux-bootstrap";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { resolvedDestination, type DestinationSpec } from "../../vocabulary/destination";
+import { AgeKey } from "../../components/state-store/sops/age-key";
+import { SOPS_AGE_SECRET } from "../../components/flux/sync";
+import { withRecipient } from "../local/local-destination";
+import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../vocabulary/destination";
 
 export interface LocalClusterDestinationArgs {
   spec: DestinationSpec;
@@ -28,16 +31,19 @@ export interface LocalClusterDestinationArgs {
  * cluster as those identities), the State Store's GitRepository + auth Secret and the two Kustomizations.
  */
 export class LocalClusterDestination extends pulumi.ComponentResource {
-  public readonly destination: pulumi.Output<Required<DestinationSpec>>;
+  public readonly destination: pulumi.Output<ResolvedDestination>;
+  /** The destination's age private key (a Pulumi secret; on the cluster as Secret `flux-system/sops-age`). */
+  public readonly sopsIdentity: pulumi.Output<string>;
   /** Names of the Flux Kustomizations (`<dest>-dependencies`, `<dest>-resources`). */
   public readonly kustomizations: pulumi.Output<string[]>;
 
   constructor(name: string, args: LocalClusterDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("plinth:local-cluster:LocalClusterDestination", name, {}, opts);
     const spec = resolvedDestination(args.spec);
+    const key = new AgeKey(`${name}-age`, { destination: spec.name }, { parent: this });
     const root = new DestinationRoot(
       `${name}-root`,
-      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name } },
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, sopsSecret: SOPS_AGE_SECRET } },
       { parent: this },
     );
     const { flux } = attachFlux(this, name, {
@@ -50,12 +56,14 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       controllers: "external",
       perRequest: true,
       teams: args.teams,
+      sopsIdentity: key.identity,
       dependsOn: [root],
       // Switching `dev` back to a path-only destination (npm start without --cluster) must not need the
       // cluster running: its objects are left in the cluster's own data dir.
       deletedWith: root,
     });
-    this.destination = root.commit.apply(() => spec);
+    this.sopsIdentity = key.identity;
+    this.destination = pulumi.all([root.commit, key.recipient]).apply(([, recipient]) => withRecipient(spec, recipient));
     this.kustomizations = pulumi.output(flux.kustomizationNames);
     this.registerOutputs({ destination: this.destination, kustomizations: this.kustomizations });
   }

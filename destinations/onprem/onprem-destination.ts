@@ -9,7 +9,7 @@ import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
 import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import * as b from "./builders";
 
 export interface OnPremDestinationArgs {
@@ -25,7 +25,7 @@ export interface OnPremDestinationArgs {
 export class OnPremDestination extends pulumi.ComponentResource {
   /** Kubeconfig of the k3s cluster (secret: it holds the admin client key). */
   readonly kubeconfig: pulumi.Output<string>;
-  readonly destination: Required<DestinationSpec>;
+  readonly destination: ResolvedDestination;
   readonly server: string;
   readonly agents: string[];
   readonly flux: FluxBootstrap;

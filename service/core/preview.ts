@@ -2,9 +2,10 @@
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
 import type { Tenant } from "../../components/promise/tenancy";
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
+import { holdsSecret, redactSecrets } from "../../components/state-store/sops/manifests";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";
 import type { PreviewFile, PreviewResult, RequestKey, RequestObject } from "./types";
@@ -14,7 +15,7 @@ export interface PreviewArgs {
   object: Omit<RequestObject, "status">;
   key: RequestKey;
   existing?: StoredRequest;
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   defaultStore: string;
   stores: StoreRegistry;
   /** The caller: a preview refuses what the reconcile would (ForbiddenPlacement, 403). */
@@ -39,9 +40,15 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
     const current = (await a.stores.writer(p.store).readDirectory({ dir: p.dir })) ?? {};
     const names = new Set([...Object.keys(current), ...Object.keys(p.files)]);
     for (const f of [...names].sort()) {
-      const before = current[f];
-      const after = p.files[f];
-      const change = before === undefined ? "create" : after === undefined ? "delete" : before === after ? "same" : "update";
+      let before: string | undefined = current[f];
+      let after: string | undefined = p.files[f];
+      // Secrets: Git holds them SOPS-encrypted; show which keys change, never a value.
+      const secret = (before !== undefined && holdsSecret(f, before)) || (after !== undefined && holdsSecret(f, after));
+      if (secret) {
+        before = before === undefined ? undefined : redactSecrets(f, before);
+        after = after === undefined ? undefined : redactSecrets(f, after);
+      }
+      const change = before === undefined ? "create" : after === undefined ? "delete" : before === after && !secret ? "same" : "update";
       files.push({ destination: p.destination, path: `${p.dir}/${f}`, change, diff: change === "same" ? "" : unifiedDiff(`${p.dir}/${f}`, before, after) });
     }
   }

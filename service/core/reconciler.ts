@@ -5,7 +5,7 @@
  */
 import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
@@ -19,7 +19,7 @@ import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
 export interface ReconcilerOptions {
   workspace: EngineWorkspace;
   store: RequestStore;
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   defaultStore: string;
   promise: (name: string) => InstalledPromise | undefined;
   /** The team a request is reconciled for (its tenancy: where its workflow may render objects). */
@@ -49,6 +49,8 @@ export interface ReconcilerOptions {
 }
 
 const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECONNREFUSED|timed? ?out|non-fast-forward/i;
+/** Failures retrying cannot fix: the request is Stalled at once with this reason. */
+const PERMANENT = /\b(ForbiddenPlacement|PlaintextSecret): /;
 
 export class Reconciler {
   private readonly attempts = new Map<string, number>();
@@ -183,7 +185,8 @@ export class Reconciler {
     r: { gen: number; plan: PlanStatus; files: WrittenFile[]; repaired: string[]; installed: InstalledPromise; outputs: unknown },
   ): RequestStatus {
     // A previous Stalled is over once `up` succeeded; the plan may report a new one (NoDestination).
-    let conditions = cur.conditions.filter((c) => c.type !== "Stalled");
+    // SecretsEncrypted is only there while the plan says plaintext Secrets were written.
+    let conditions = cur.conditions.filter((c) => c.type !== "Stalled" && c.type !== "SecretsEncrypted");
     for (const c of r.plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
     const written = conditionOf(conditions, "Ready")!;
     conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
@@ -228,9 +231,10 @@ export class Reconciler {
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!this.o.store.getByStack(stack)) return;
-    // Tenancy (components/promise/tenancy.ts): retrying cannot help, and nothing was written.
-    const forbidden = /ForbiddenPlacement: /.exec(clean);
-    const transient = !forbidden && TRANSIENT.test(message);
+    // Tenancy (components/promise/tenancy.ts) and plaintext Secrets: retrying cannot help, and nothing was written.
+    const permanentMatch = PERMANENT.exec(clean);
+    const permanent = permanentMatch?.[1];
+    const transient = !permanent && TRANSIENT.test(message);
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
     if (err instanceof DeleteWorkflowError) {
@@ -242,9 +246,9 @@ export class Reconciler {
       return;
     }
     const maxAttempts = backoff?.limit ?? this.o.maxAttempts;
-    const limit = forbidden ? 1 : transient ? maxAttempts * 2 : maxAttempts;
-    const reason = forbidden ? "ForbiddenPlacement" : "ReconcileFailed";
-    const shown = forbidden ? clean.slice(forbidden.index) : clean;
+    const limit = permanent ? n : transient ? maxAttempts * 2 : maxAttempts;
+    const reason = permanent ?? "ReconcileFailed";
+    const shown = permanentMatch ? clean.slice(permanentMatch.index) : clean;
     if (n >= limit) this.attempts.delete(stack);
     else this.o.requeue(stack, backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
     const rec = this.o.store.patch(stack, (cur) => {

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from "node:util";
 import { ConflictError, NotFoundError, TooManyRequestsError } from "../../components/errors";
 import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import { catalogue } from "../../promises/marketplace";
 import type { EngineWorkspace } from "../engine";
 import type { StoreRegistry } from "./stores";
@@ -65,7 +65,7 @@ export interface PlinthServiceOptions {
   /** Workspace of the request stacks (attached to the in-process provider). */
   workspace: EngineWorkspace;
   promises: InstalledPromise[];
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   stateStores: { name: string; url: string; branch: string; path: string }[];
   stores: StoreRegistry;
   /** Directories the platform stack's Promise installations own (store-relative). */
@@ -308,7 +308,7 @@ export class PlinthService implements PlatformService {
     return this.options.promises.map((p) => p.entry);
   }
 
-  destinations(): Required<DestinationSpec>[] {
+  destinations(): ResolvedDestination[] {
     return this.options.destinations;
   }
 

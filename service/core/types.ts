@@ -4,7 +4,7 @@
  * are thin layers over it.
  */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 
 /** Who is calling: a team and the namespaces it may use (`"*"` = all, the platform itself). */
 export interface Caller {
@@ -184,7 +184,7 @@ export interface PromiseView extends RegistryEntry {
 
 export interface PlatformService {
   promises(): RegistryEntry[];
-  destinations(): Required<DestinationSpec>[];
+  destinations(): ResolvedDestination[];
   stateStores(): { name: string; url: string; branch: string; path: string }[];
   /** Validates, persists (the request's own stack, config = the request) and queues a reconcile. */
   apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult>;

@@ -1,0 +1,164 @@
+/**
+ * Secrets never in plaintext in Git: a workflow's Secret is SOPS-encrypted to its destination's age key
+ * before the commit, a plaintext Secret for a keyless destination is refused with nothing committed, and
+ * a destination that allows plaintext says so in the request's status.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { z } from "zod";
+import YAML from "yaml";
+import { definePromise } from "../../../components/promise";
+import type { AnyPromise } from "../../../components/promise/types";
+import { decryptSecrets, plaintextSecrets } from "../../../components/state-store/sops";
+import { startTestPlatform, type TestPlatform } from "../../support/platform";
+import { withCapturedRejections } from "../../support/rejections";
+
+const run = promisify(execFile);
+const PASSWORD = "hunter2-correct-horse-battery";
+
+const dbSecretPromise = definePromise({
+  name: "db-secret",
+  version: "0.1.0",
+  api: { group: "test.plinth.dev", version: "v1", kind: "DbSecret", spec: z.object({ password: z.string(), target: z.string() }) },
+  workflows: {
+    resource: {
+      configure: [
+        {
+          name: "configure",
+          steps: [
+            {
+              name: "render",
+              render: ({ object }) => ({
+                files: {
+                  "secret.yaml": { apiVersion: "v1", kind: "Secret", metadata: { name: `${object.metadata.name}-db`, namespace: object.metadata.namespace }, type: "Opaque", stringData: { password: object.spec.password, user: "app" } },
+                  "config.yaml": { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${object.metadata.name}-cfg`, namespace: object.metadata.namespace }, data: { user: "app" } },
+                },
+                destinationSelectors: [{ matchLabels: { env: object.spec.target } }],
+              }),
+            },
+          ],
+        },
+      ],
+    },
+  },
+}) as AnyPromise;
+
+const config = {
+  stateStores: [{ name: "default", embedded: true }],
+  destinations: [
+    { name: "dev", labels: { env: "dev" } },
+    { name: "bare", labels: { env: "bare" }, sopsKey: false },
+    { name: "scratch", labels: { env: "scratch" }, allowPlaintextSecrets: true },
+  ],
+  promises: [{ name: "db-secret" }],
+  teams: [{ name: "dev", namespaces: ["default"] }],
+};
+
+type Got = { status: { conditions: { type: string; status: string; reason: string; message: string }[]; files?: { path: string }[]; plaintextSecrets?: string[] } };
+
+describe("Secrets are SOPS-encrypted per destination", () => {
+  let t: TestPlatform;
+  const call = (method: string, p: string, body?: unknown) =>
+    fetch(`${t.platform.url}${p}`, { method, headers: { authorization: `Bearer ${t.platform.devToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const get = async (name: string) => (await (await call("GET", `/v1/requests/default/DbSecret/${name}`)).json()) as Got;
+  const cond = (g: Got, type: string) => g.status.conditions.find((c) => c.type === type);
+  const request = (name: string, target: string, password = PASSWORD) => call("PUT", `/v1/requests/default/DbSecret/${name}`, { apiVersion: "test.plinth.dev/v1", kind: "DbSecret", metadata: { name, namespace: "default" }, spec: { password, target } });
+  const gitLog = async () => (await run("git", ["log", "-p", "--all"], { cwd: await t.clone(), maxBuffer: 64 * 1024 * 1024 })).stdout;
+
+  before(async () => {
+    t = await startTestPlatform({ catalogue: { "db-secret": dbSecretPromise } });
+    await t.platform.up(config);
+    await t.platform.serve({ retryBaseMs: 50 });
+  });
+  after(async () => t?.cleanup());
+
+  test("each keyed destination has its own age recipient; the keyless ones none", async () => {
+    const dests = (await (await call("GET", "/v1/destinations")).json()) as { items: { name: string; secrets?: { sopsRecipient?: string; allowPlaintextSecrets?: boolean } }[] };
+    const by = Object.fromEntries(dests.items.map((d) => [d.name, d.secrets ?? {}]));
+    assert.match(by.dev.sopsRecipient ?? "", /^age1[0-9a-z]{58}$/);
+    assert.equal(by.bare.sopsRecipient, undefined);
+    assert.equal(by.scratch.sopsRecipient, undefined);
+    assert.equal(by.scratch.allowPlaintextSecrets, true);
+  });
+
+  test("a workflow's Secret reaches Git only encrypted (whole history); the ConfigMap stays plain; the key decrypts it", async () => {
+    assert.ok((await request("app", "dev")).ok);
+    await t.platform.service!.idle();
+    const got = await get("app");
+    assert.equal(cond(got, "Ready")?.status, "True", JSON.stringify(got.status.conditions));
+    const log = await gitLog();
+    assert.ok(!log.includes(PASSWORD), "the password is nowhere in the State Store's history");
+    assert.match(log, /password: ENC\[AES256_GCM,data:/);
+    assert.match(log, /user: ENC\[AES256_GCM,/, "every value of stringData is encrypted");
+    const clone = await t.clone();
+    const file = got.status.files!.find((f) => f.path.endsWith("secret.yaml"))!.path;
+    assert.ok(file.startsWith("dev/"), file);
+    const text = fs.readFileSync(path.join(clone, file), "utf8");
+    assert.deepEqual(plaintextSecrets(file, text), []);
+    const doc = YAML.parse(text);
+    assert.equal(doc.metadata.name, "app-db", "structure stays readable");
+    assert.equal(doc.sops.encrypted_regex, "^(data|stringData)$");
+    const cm = fs.readFileSync(path.join(clone, file.replace("secret.yaml", "config.yaml")), "utf8");
+    assert.equal(YAML.parse(cm).data.user, "app", "non-Secret files are not encrypted");
+
+    // Decrypts with the destination's private key (a Pulumi secret in the platform stack).
+    const keys = await t.platform.sopsKeys();
+    assert.match(keys.dev, /^AGE-SECRET-KEY-1/);
+    assert.equal(YAML.parse(await decryptSecrets(file, text, [keys.dev])).stringData.password, PASSWORD);
+    await assert.rejects(decryptSecrets(file, text, [keys.scratch ?? "AGE-SECRET-KEY-1QQQ"]));
+  });
+
+  test("reconciling again with nothing changed makes no commit (the ciphertext is stable)", async () => {
+    const head = await t.head();
+    assert.equal((await call("POST", "/v1/requests/default/DbSecret/app/reconcile")).status, 202);
+    await t.platform.service!.idle();
+    assert.equal(await t.head(), head);
+    assert.equal(cond(await get("app"), "Ready")?.status, "True");
+  });
+
+  test("an update rotates the value: the new one is encrypted too", async () => {
+    const next = "second-password-value-42";
+    assert.ok((await request("app", "dev", next)).ok);
+    await t.platform.service!.idle();
+    const log = await gitLog();
+    assert.ok(!log.includes(next) && !log.includes(PASSWORD));
+    const got = await get("app");
+    const file = got.status.files!.find((f) => f.path.endsWith("secret.yaml"))!.path;
+    const text = fs.readFileSync(path.join(await t.clone(), file), "utf8");
+    assert.equal(YAML.parse(await decryptSecrets(file, text, [(await t.platform.sopsKeys()).dev])).stringData.password, next);
+  });
+
+  test("a plaintext Secret for a destination without a key is refused (Stalled, PlaintextSecret, naming the file); nothing is committed", async () => {
+    const head = await t.head();
+    const run = await withCapturedRejections(async () => {
+      assert.ok((await request("leak", "bare")).ok);
+      await t.platform.service!.idle();
+    });
+    assert.equal(run.error, undefined);
+    assert.ok(run.rejections.every((r) => /PlaintextSecret/.test(String((r as Error)?.message ?? r))), "only the refused program's own rejections");
+    const got = await get("leak");
+    const stalled = cond(got, "Stalled");
+    assert.equal(stalled?.status, "True", JSON.stringify(got.status.conditions));
+    assert.equal(stalled?.reason, "PlaintextSecret");
+    assert.match(stalled!.message, /bare\/resources\/default\/db-secret\/leak\/configure\/[^ ]+\/secret\.yaml/);
+    assert.equal(cond(got, "Ready")?.reason, "PlaintextSecret");
+    assert.equal(await t.head(), head, "nothing committed");
+    assert.ok(!(await gitLog()).includes(PASSWORD));
+  });
+
+  test("a destination that allows plaintext gets it, and the status says so", async () => {
+    assert.ok((await request("dev-only", "scratch", "scratch-password")).ok);
+    await t.platform.service!.idle();
+    const got = await get("dev-only");
+    assert.equal(cond(got, "Ready")?.status, "True", JSON.stringify(got.status.conditions));
+    const flag = cond(got, "SecretsEncrypted");
+    assert.equal(flag?.status, "False");
+    assert.equal(flag?.reason, "PlaintextSecretsAllowed");
+    assert.match(flag!.message, /scratch\/resources\/default\/db-secret\/dev-only\/.*secret\.yaml/);
+    assert.match(await gitLog(), /password: scratch-password/);
+  });
+});
