@@ -28,11 +28,13 @@ export interface BuildTopologyOptions {
   fluxCrds: readonly CrdObject[];
   /** Parent of every destination component (e.g. the stack's root component). */
   parent?: pulumi.Resource;
+  /** Each destination's age private key (the platform stack's AgeKey), by name: Flux decrypts SOPS with it. */
+  sopsIdentities?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 function buildOne(d: DestinationConfig, stateStore: StateStoreArgs, o: BuildTopologyOptions): ClusterDestination {
   const registration = { name: d.name, labels: d.labels, path: d.path, strictMatchLabels: d.strictMatchLabels };
-  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds };
+  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds, sopsIdentity: o.sopsIdentities?.[d.name] };
   const opts = o.parent ? { parent: o.parent } : undefined;
   const kind = clusterKindOf(d);
   if (kind === "eks" && d.eks) return new EksDestination(d.name, { ...common, eks: d.eks }, opts);

@@ -19,6 +19,11 @@ export interface GkeDestinationArgs {
   flux?: { interval?: string };
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
+  /**
+   * The destination's age private key (the platform stack's `AgeKey`, a Pulumi secret): applied as Secret
+   * `flux-system/sops-age` through the cluster's provider; the Kustomizations decrypt SOPS with it.
+   */
+  sopsIdentity?: pulumi.Input<string>;
 }
 
 export class GkeDestination extends pulumi.ComponentResource {
@@ -58,6 +63,7 @@ export class GkeDestination extends pulumi.ComponentResource {
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
       crds: args.fluxCrds,
+      sopsIdentity: args.sopsIdentity,
       dependsOn: [pool],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, clusterName: this.clusterName });

@@ -20,6 +20,11 @@ export interface OnPremDestinationArgs {
   flux?: { interval?: string };
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
+  /**
+   * The destination's age private key (the platform stack's `AgeKey`, a Pulumi secret): applied as Secret
+   * `flux-system/sops-age` through the cluster's provider; the Kustomizations decrypt SOPS with it.
+   */
+  sopsIdentity?: pulumi.Input<string>;
 }
 
 export class OnPremDestination extends pulumi.ComponentResource {
@@ -76,6 +81,7 @@ export class OnPremDestination extends pulumi.ComponentResource {
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
       crds: args.fluxCrds,
+      sopsIdentity: args.sopsIdentity,
       dependsOn: [install, ...agents],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, server: this.server, agents: this.agents });
