@@ -285,6 +285,7 @@ export class LocalPlatform {
         message: "plinth platform up",
       });
     this.outputs = res.outputs as unknown as PlatformOutputs;
+    this.sopsKeysRead = undefined;
     return this.outputs;
   }
 
@@ -295,6 +296,7 @@ export class LocalPlatform {
   async serve(opts: ServeOptions = {}): Promise<PlinthService> {
     if (!this.config || !this.outputs) throw new Error("run up() before serve()");
     this.serveOptions = opts;
+    this.sopsKeysRead = undefined;
     const cfg = this.config;
     const outputs = this.outputs;
     this.service?.close();
@@ -326,6 +328,7 @@ export class LocalPlatform {
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
+      sopsKeys: () => (this.sopsKeysRead ??= this.sopsKeys().catch((err) => ((this.sopsKeysRead = undefined), Promise.reject(err)))),
       ...opts,
     });
     const handlers = this.server.handlers;
@@ -344,7 +347,6 @@ export class LocalPlatform {
     return `${this.url}/ui/#/signin?code=${this.sessions.createLink(caller).code}`;
   }
 
-  /** The config the platform stack was last brought up with (from its settings), if any. */
   /**
    * Each destination's age private key (name → `AGE-SECRET-KEY-1…`), read from the platform stack where
    * it is a Pulumi secret: what `plinth secret` decrypts with. Never logged.
@@ -355,6 +357,10 @@ export class LocalPlatform {
     return keys && typeof keys === "object" ? (keys as Record<string, string>) : {};
   }
 
+  /** sopsKeys() as last read (cleared by each serve: an up may have rotated a key). */
+  private sopsKeysRead: Promise<Record<string, string>> | undefined;
+
+  /** The config the platform stack was last brought up with (from its settings), if any. */
   private async previousRaw(): Promise<Record<string, unknown> | undefined> {
     const settings = this.workspace.readSettings(this.stack);
     if (!settings?.config) return undefined;

@@ -5,7 +5,7 @@ import type { RequestStatus as PlanStatus } from "../../components/promise/reque
 import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
-import { holdsSecret, redactSecrets } from "../../components/state-store/sops/manifests";
+import { isSecretFile, secretFileDiff } from "./secret-diff";
 import type { InstalledPromise } from "./service";
 import type { StoredRequest } from "./store";
 import type { PreviewFile, PreviewResult, RequestKey, RequestObject } from "./types";
@@ -20,6 +20,8 @@ export interface PreviewArgs {
   stores: StoreRegistry;
   /** The caller: a preview refuses what the reconcile would (ForbiddenPlacement, 403). */
   tenant: Tenant;
+  /** Each destination's age private key, by name: the current encrypted files are decrypted to diff (secret-diff.ts). */
+  sopsKeys?: () => Promise<Record<string, string>>;
 }
 
 export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
@@ -40,15 +42,15 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
     const current = (await a.stores.writer(p.store).readDirectory({ dir: p.dir })) ?? {};
     const names = new Set([...Object.keys(current), ...Object.keys(p.files)]);
     for (const f of [...names].sort()) {
-      let before: string | undefined = current[f];
-      let after: string | undefined = p.files[f];
-      // Secrets: Git holds them SOPS-encrypted; show which keys change, never a value.
-      const secret = (before !== undefined && holdsSecret(f, before)) || (after !== undefined && holdsSecret(f, after));
-      if (secret) {
-        before = before === undefined ? undefined : redactSecrets(f, before);
-        after = after === undefined ? undefined : redactSecrets(f, after);
+      const before: string | undefined = current[f];
+      const after: string | undefined = p.files[f];
+      // Secrets: decrypted here to compare; the diff names changed keys, never a value.
+      if (isSecretFile(f, before, after)) {
+        const key = (await a.sopsKeys?.())?.[p.destination];
+        files.push({ destination: p.destination, path: `${p.dir}/${f}`, ...(await secretFileDiff(`${p.dir}/${f}`, before, after, key ? [key] : [])) });
+        continue;
       }
-      const change = before === undefined ? "create" : after === undefined ? "delete" : before === after && !secret ? "same" : "update";
+      const change = before === undefined ? "create" : after === undefined ? "delete" : before === after ? "same" : "update";
       files.push({ destination: p.destination, path: `${p.dir}/${f}`, change, diff: change === "same" ? "" : unifiedDiff(`${p.dir}/${f}`, before, after) });
     }
   }

@@ -20,6 +20,7 @@ import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
 import { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
+import { assertPlatformAdmin, readRequestSecrets, type RequestSecret } from "./secret-read";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
 import { AppliedTracker, type ClusterStatusSource } from "./applied";
@@ -88,6 +89,8 @@ export interface PlinthServiceOptions {
   maxStepLogBytes?: number;
   /** Requests of one team queued or reconciling at once (`plinth:limits.maxInFlightPerTeam`); more is a 429. */
   maxInFlightPerTeam?: number;
+  /** Each destination's age private key, by name (a secret: never logged): previews and `plinth secret` decrypt with it. */
+  sopsKeys?: () => Promise<Record<string, string>>;
 }
 
 export class PlinthService implements PlatformService {
@@ -445,7 +448,15 @@ export class PlinthService implements PlatformService {
       defaultStore: this.options.stateStores[0]?.name ?? "default",
       stores: this.options.stores,
       tenant: opts.caller,
+      sopsKeys: this.options.sopsKeys,
     });
+  }
+
+  /** The request's Secrets, decrypted (`plinth secret`): platform-admin callers only; the values are never logged. */
+  async secrets(key: RequestKey, opts: { caller: Caller }): Promise<{ items: RequestSecret[] }> {
+    assertPlatformAdmin(opts.caller);
+    const rec = this.lookup(key, opts.caller);
+    return { items: await readRequestSecrets({ files: rec.status.files, destinations: this.options.destinations, stores: this.options.stores, sopsKeys: this.options.sopsKeys }) };
   }
 
   async get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject> {

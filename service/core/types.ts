@@ -190,6 +190,8 @@ export interface PlatformService {
   apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult>;
   /** What applying would write and run; changes nothing anywhere. */
   preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult>;
+  /** A request's Secrets decrypted (platform-admin callers only; 403 ForbiddenSecretRead otherwise). */
+  secrets?(key: RequestKey, opts: { caller: Caller }): Promise<{ items: import("./secret-read").RequestSecret[] }>;
   get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject>;
   list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]>;
   /** Queues the delete workflow and the removal of exactly the files the request wrote, then its stack. */
