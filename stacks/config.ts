@@ -51,6 +51,8 @@ export const destinationSchema = z.object({
   allowPlaintextSecrets: z.boolean().default(false),
   /** `false`: no age key for this destination (a Secret sent there is refused unless allowPlaintextSecrets). */
   sopsKey: z.boolean().optional(),
+  /** Bump (0, 1, 2, …) to rotate the destination's age key: everything it holds is re-encrypted in one commit. */
+  sopsKeyRotation: z.number().int().min(0).optional(),
   stateStore: z.string().optional(),
 });
 
@@ -203,6 +205,8 @@ export function parsePlatformConfig(raw: Record<string, unknown>, known: { promi
   cfg.destinations.forEach((d, i) => {
     if (d.stateStore && !storeNames.has(d.stateStore))
       issues.push({ path: ["destinations", i, "stateStore"], message: `no State Store named "${d.stateStore}"; known: ${[...storeNames].join(", ")}` });
+    if (d.sopsKeyRotation !== undefined && (d.sopsKey === false || d.allowPlaintextSecrets))
+      issues.push({ path: ["destinations", i, "sopsKeyRotation"], message: "the destination has no age key to rotate; remove sopsKeyRotation" });
     if (d.allowPlaintextSecrets && d.sopsKey === true)
       issues.push({ path: ["destinations", i, "sopsKey"], message: "a destination that allows plaintext Secrets has no key; remove sopsKey or allowPlaintextSecrets" });
     if (d.sopsKey === false && d.kind === "local-cluster")

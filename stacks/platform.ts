@@ -112,11 +112,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         throw new pulumi.RunError((err as Error).message);
       }
     }
-    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
-    if (topology) {
-      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
-      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds }).kubeconfigs;
-    }
+    const rotationOf = (name: string) => cfg.destinations.find((d) => d.name === name)?.sopsKeyRotation;
     const destinations = specs.map((spec) => {
       const opts = { dependsOn: [stores.get(spec.stateStore)!] };
       if (localClusterNames.has(spec.name)) {
@@ -132,13 +128,21 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
             crds,
             interval,
             teams: cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })),
+            sopsKeyRotation: rotationOf(spec.name),
           },
           opts,
         );
       }
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
-      return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets }, opts);
+      return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets, sopsKeyRotation: rotationOf(spec.name) }, opts);
     });
+    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
+    if (topology) {
+      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5); each
+      // decrypts SOPS with the age key its registration above created.
+      const sopsIdentities = Object.fromEntries(destinations.flatMap((d, i) => (d.sopsIdentity ? [[specs[i].name, d.sopsIdentity]] : [])));
+      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities }).kubeconfigs;
+    }
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>

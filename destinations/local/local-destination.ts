@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DestinationRoot } from "../../components/state-store/store-resources";
 import { AgeKey } from "../../components/state-store/sops/age-key";
+import { SopsRekey } from "../../components/state-store/sops/rekey";
 import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../vocabulary/destination";
 
 export interface LocalDestinationArgs {
@@ -10,6 +11,8 @@ export interface LocalDestinationArgs {
    * it. Without one, plaintext Secrets are refused unless `spec.secrets.allowPlaintextSecrets`.
    */
   sopsKey?: boolean;
+  /** Bump to rotate the age key (`sopsKeyRotation`): everything here is re-encrypted to the new one in one commit. */
+  sopsKeyRotation?: number;
 }
 
 /**
@@ -18,15 +21,16 @@ export interface LocalDestinationArgs {
  */
 export class LocalDestination extends pulumi.ComponentResource {
   public readonly destination: pulumi.Output<ResolvedDestination>;
-  /** The destination's age private key (a Pulumi secret), when it has one. */
+  /** The destination's age key file (current and previous identity; a Pulumi secret), when it has one. */
   public readonly sopsIdentity: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: LocalDestinationArgs, opts?: pulumi.ComponentResourceOptions, type = "plinth:local:LocalDestination") {
     super(type, name, {}, opts);
     const spec = resolvedDestination(args.spec);
     const root = new DestinationRoot(`${name}-root`, { store: spec.stateStore, path: spec.path }, { parent: this });
-    const key = args.sopsKey === false ? undefined : new AgeKey(`${name}-age`, { destination: spec.name }, { parent: this });
-    this.sopsIdentity = key?.identity;
+    const key = args.sopsKey === false ? undefined : new AgeKey(`${name}-age`, { destination: spec.name, rotation: args.sopsKeyRotation ?? 0 }, { parent: this });
+    if (key) new SopsRekey(`${name}-rekey`, { store: spec.stateStore, dir: spec.path, recipient: key.recipient, identities: key.keyFile() }, { parent: this, dependsOn: [root] });
+    this.sopsIdentity = key?.keyFile();
     this.destination = pulumi.all([root.commit, key?.recipient]).apply(([, recipient]) => withRecipient(spec, recipient));
     this.registerOutputs({ destination: this.destination });
   }

@@ -7,8 +7,8 @@
 import { parseAllDocuments, isMap } from "yaml";
 import { ForbiddenError, NotFoundError } from "../../components/errors";
 import { decryptSecrets, holdsSecret } from "../../components/state-store/sops/manifests";
-import type { ResolvedDestination } from "../../destinations/types";
-import type { StoreRegistry } from "../platform/stores";
+import type { ResolvedDestination } from "../../vocabulary/destination";
+import type { StoreRegistry } from "./stores";
 import type { Caller, WrittenFile } from "./types";
 
 export interface RequestSecret {

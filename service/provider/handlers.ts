@@ -7,6 +7,8 @@ import { actionResourceHandler } from "./action";
 import { placementHandler } from "./placement";
 import { ageKeyHandler } from "./age-key";
 import { AGE_KEY_TYPE } from "../../components/state-store/sops/age-key";
+import { SOPS_REKEY_TYPE } from "../../components/state-store/sops/rekey";
+import { sopsRekeyHandler } from "./sops-rekey";
 import type { ResourceHandler } from "./types";
 import type { StoreRegistry } from "../core/stores";
 
@@ -82,5 +84,6 @@ export function platformHandlers(stores: StoreRegistry, opts: { sealKey: string 
     [STATE_STORE_TYPE]: stateStoreHandler(stores),
     [DESTINATION_ROOT_TYPE]: destinationRootHandler(stores),
     [AGE_KEY_TYPE]: ageKeyHandler(),
+    [SOPS_REKEY_TYPE]: sopsRekeyHandler((name) => stores.writer(name)),
   };
 }

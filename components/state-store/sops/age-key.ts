@@ -6,7 +6,10 @@ export const AGE_KEY_TYPE = "plinth:index:AgeKey";
 export interface AgeKeyArgs {
   /** The destination the key belongs to. */
   destination: pulumi.Input<string>;
-  /** Bump to rotate: a new key pair replaces the old one. */
+  /**
+   * Bump to rotate (`plinth:destinations[].sopsKeyRotation`): the update makes a new pair and keeps the
+   * one before it as `previousIdentity` until the next rotation (SopsRekey re-encrypts Git meanwhile).
+   */
   rotation?: pulumi.Input<number>;
 }
 
@@ -18,8 +21,15 @@ export interface AgeKeyArgs {
 export class AgeKey extends pulumi.CustomResource {
   declare public readonly recipient: pulumi.Output<string>;
   declare public readonly identity: pulumi.Output<string>;
+  /** The identity before the last rotation ("" before any): still decrypts what was not re-encrypted yet. */
+  declare public readonly previousIdentity: pulumi.Output<string>;
 
   constructor(name: string, args: AgeKeyArgs, opts?: pulumi.CustomResourceOptions) {
-    super(AGE_KEY_TYPE, name, { ...args, recipient: undefined, identity: undefined }, { ...opts, additionalSecretOutputs: ["identity"] });
+    super(AGE_KEY_TYPE, name, { ...args, recipient: undefined, identity: undefined, previousIdentity: undefined }, { ...opts, additionalSecretOutputs: ["identity", "previousIdentity"] });
+  }
+
+  /** The age key file (`age.agekey`): the current identity, then the previous one if any (a secret). */
+  keyFile(): pulumi.Output<string> {
+    return pulumi.secret(pulumi.all([this.identity, this.previousIdentity]).apply(([id, prev]) => [id, prev].filter(Boolean).join("\n")));
   }
 }

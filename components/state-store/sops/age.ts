@@ -48,8 +48,10 @@ export async function encryptDataKey(dataKey: Uint8Array, recipient: string): Pr
 }
 
 /** The data key from any of `encs` with any of `identities`; undefined when none decrypts. */
-export async function decryptDataKey(encs: string[], identities: string[]): Promise<Buffer | undefined> {
+export async function decryptDataKey(encs: string[], keyFiles: string[]): Promise<Buffer | undefined> {
   const a = await age();
+  // Each entry may be a whole age key file: one identity per line, `#` comments.
+  const identities = keyFiles.flatMap((k) => k.split("\n")).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
   for (const enc of encs) {
     let raw: Uint8Array;
     try {

@@ -14,11 +14,14 @@ import YAML from "yaml";
 import { definePromise } from "../../../components/promise";
 import type { AnyPromise } from "../../../components/promise/types";
 import { decryptSecrets, plaintextSecrets } from "../../../components/state-store/sops";
+import { main } from "../../../cli/main";
+import { sha256Hex } from "../../../service/core";
 import { startTestPlatform, type TestPlatform } from "../../support/platform";
 import { withCapturedRejections } from "../../support/rejections";
 
 const run = promisify(execFile);
 const PASSWORD = "hunter2-correct-horse-battery";
+const ADMIN_TOKEN = "platform-admin-token-sops";
 
 const dbSecretPromise = definePromise({
   name: "db-secret",
@@ -55,7 +58,10 @@ const config = {
     { name: "scratch", labels: { env: "scratch" }, allowPlaintextSecrets: true },
   ],
   promises: [{ name: "db-secret" }],
-  teams: [{ name: "dev", namespaces: ["default"] }],
+  teams: [
+    { name: "dev", namespaces: ["default"] },
+    { name: "admins", namespaces: ["*"], tokenSha256: sha256Hex(ADMIN_TOKEN) },
+  ],
 };
 
 type Got = { status: { conditions: { type: string; status: string; reason: string; message: string }[]; files?: { path: string }[]; plaintextSecrets?: string[] } };
@@ -132,6 +138,50 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     assert.equal(YAML.parse(await decryptSecrets(file, text, [(await t.platform.sopsKeys()).dev])).stringData.password, next);
   });
 
+  test("preview decrypts Git's file inside the service: same values → same; a new value → which key changed, never a value", async () => {
+    const next = "second-password-value-42";
+    const preview = async (password: string) => {
+      const res = await call("PUT", "/v1/requests/default/DbSecret/app?dryRun=All", { apiVersion: "test.plinth.dev/v1", kind: "DbSecret", metadata: { name: "app", namespace: "default" }, spec: { password, target: "dev" } });
+      assert.equal(res.status, 200);
+      const text = await res.text();
+      return { text, files: (JSON.parse(text) as { files: { path: string; change: string; diff: string }[] }).files };
+    };
+    const same = await preview(next);
+    const secret = same.files.find((f) => f.path.endsWith("secret.yaml"))!;
+    assert.equal(secret.change, "same", "a re-encryption alone is no change");
+    assert.equal(secret.diff, "");
+    const changed = await preview("third-password-value-7");
+    const s2 = changed.files.find((f) => f.path.endsWith("secret.yaml"))!;
+    assert.equal(s2.change, "update");
+    assert.match(s2.diff, /Secret default\/app-db \(values hidden\)/);
+    assert.match(s2.diff, /~ stringData\.password: changed/);
+    assert.ok(!/stringData\.user/.test(s2.diff), "unchanged keys are not listed");
+    for (const leak of [next, "third-password-value-7", "ENC[", "AGE-SECRET-KEY"]) assert.ok(!changed.text.includes(leak), `the preview shows no ${leak}`);
+  });
+
+  test("plinth secret: a platform-admin reads the decrypted value; a team gets 403 and no value", async () => {
+    const cli = async (argv: string[], token: string) => {
+      let stdout = "";
+      let stderr = "";
+      const code = await main(argv, { stdout: (x) => void (stdout += x), stderr: (x) => void (stderr += x), env: { PLINTH_URL: t.platform.url, PLINTH_TOKEN: token }, cwd: process.cwd(), readStdin: async () => "", now: () => Date.now() });
+      return { code, stdout, stderr };
+    };
+    const next = "second-password-value-42";
+    const all = await cli(["secret", "DbSecret", "app"], ADMIN_TOKEN);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /^# Secret default\/app-db \(dev: dev\/resources\/default\/db-secret\/app\/.*secret\.yaml\)$/m);
+    assert.match(all.stdout, new RegExp(`^password=${next}$`, "m"));
+    assert.match(all.stdout, /^user=app$/m);
+    const one = await cli(["secret", "DbSecret", "app", "--key", "password"], ADMIN_TOKEN);
+    assert.equal(one.stdout, `${next}\n`);
+    const denied = await cli(["secret", "DbSecret", "app"], t.platform.devToken);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /ForbiddenSecretRead/);
+    assert.ok(!denied.stdout.includes(next) && !denied.stderr.includes(next));
+    const res = await call("GET", "/v1/requests/default/DbSecret/app/secrets");
+    assert.equal(res.status, 403);
+  });
+
   test("a plaintext Secret for a destination without a key is refused (Stalled, PlaintextSecret, naming the file); nothing is committed", async () => {
     const head = await t.head();
     const run = await withCapturedRejections(async () => {
@@ -160,5 +210,30 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     assert.equal(flag?.reason, "PlaintextSecretsAllowed");
     assert.match(flag!.message, /scratch\/resources\/default\/db-secret\/dev-only\/.*secret\.yaml/);
     assert.match(await gitLog(), /password: scratch-password/);
+  });
+  test("key rotation: one commit re-encrypts every Secret the destination holds to its new key; the old key alone opens none", async () => {
+    const before = await t.platform.sopsKeys();
+    const oldId = before.dev.split("\n")[0];
+    const head = await t.head();
+    const recipientBefore = (await (await call("GET", "/v1/destinations")).json()).items.find((d: { name: string }) => d.name === "dev").secrets.sopsRecipient;
+    await t.platform.up({ ...config, destinations: config.destinations.map((d) => (d.name === "dev" ? { ...d, sopsKeyRotation: 1 } : d)) });
+    const clone = await t.clone();
+    const git = async (...a: string[]) => (await run("git", a, { cwd: clone })).stdout.trim();
+    assert.equal(await git("rev-list", "--count", `${head}..HEAD`), "1", "exactly one commit");
+    const changed = (await git("show", "--name-only", "--format=", "HEAD")).split("\n").filter(Boolean);
+    assert.ok(changed.length > 0 && changed.every((f) => f.startsWith("dev/") && f.endsWith("secret.yaml")), changed.join(", "));
+    const after = await t.platform.sopsKeys();
+    const newId = after.dev.split("\n")[0];
+    assert.notEqual(newId, oldId);
+    assert.equal(after.dev.split("\n")[1], oldId, "the key file keeps the previous identity until the next rotation");
+    for (const f of changed) {
+      const text = fs.readFileSync(path.join(clone, f), "utf8");
+      assert.equal(YAML.parse(await decryptSecrets(f, text, [newId])).stringData.password, "second-password-value-42");
+      await assert.rejects(decryptSecrets(f, text, [oldId]), /SopsNoKey|none of the given age keys/);
+    }
+    assert.ok(!(await gitLog()).includes("second-password-value-42"));
+    await t.platform.serve({ retryBaseMs: 50 });
+    const recipientAfter = (await (await call("GET", "/v1/destinations")).json()).items.find((d: { name: string }) => d.name === "dev").secrets.sopsRecipient;
+    assert.notEqual(recipientAfter, recipientBefore);
   });
 });
