@@ -49,7 +49,9 @@ export class ResourceRequest extends pulumi.ComponentResource {
       },
     );
     this.status = pulumi.output(done.then((d) => d.plan.status)) as unknown as pulumi.Output<RequestStatus>;
-    this.outputs = pulumi.output(done.then((d) => d.plan.outputs)) as unknown as pulumi.Output<Record<string, unknown>>;
+    // Outputs that may carry a sensitive spec value are encrypted in the stack state (sensitive.ts).
+    const plan = pulumi.output(done.then((d) => ({ outputs: d.plan.outputs, secret: !!d.plan.sensitiveValues?.length })));
+    this.outputs = plan.apply((p) => (p.secret ? pulumi.secret(p.outputs) : pulumi.output(p.outputs))) as unknown as pulumi.Output<Record<string, unknown>>;
     this.actions = actionStates(done.then((d) => d.actions));
     this.registerOutputs({ status: this.status, outputs: this.outputs, actions: this.actions });
   }

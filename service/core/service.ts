@@ -20,6 +20,9 @@ import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
 import { keyString, locationOf, stackNameOf } from "./keys";
 import { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
+import { restoreRedacted } from "../../components/promise/sensitive";
+import { SensitiveView } from "./sensitive-view";
+import { sealedSpecCodec } from "./sealed-spec";
 import { assertPlatformAdmin, readRequestSecrets, type RequestSecret } from "./secret-read";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
 import { Reconciler } from "./reconciler";
@@ -104,12 +107,23 @@ export class PlinthService implements PlatformService {
   readonly applied: AppliedTracker | undefined;
   readonly stepLogs: StepLogStore;
 
-  private constructor(readonly options: PlinthServiceOptions) {
+  readonly options: PlinthServiceOptions;
+  private readonly sensitive: SensitiveView;
+
+  private constructor(options: PlinthServiceOptions) {
     this.events.setMaxListeners(0);
-    this.store = new RequestStore(options.workspace, options.log, this.feed);
+    this.sensitive = new SensitiveView((name) => options.promises.find((p) => p.definition.name === name)?.definition);
+    // Service log lines never carry a request's sensitive spec value (sensitive-view.ts).
+    const rawLog = options.log;
+    options = { ...options, log: rawLog ? (line: string) => rawLog(this.sensitive.line(this.store.all(), line)) : undefined };
+    this.options = options;
+    this.store = new RequestStore(options.workspace, options.log, this.feed, sealedSpecCodec(options.workspace.options.passphrase, (name) => options.promises.find((p) => p.definition.name === name)?.definition));
     this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
     const promiseOf = (name: string) => options.promises.find((p) => p.definition.name === name);
-    const sink = (stack: string, gen: number, phase: string, begin?: boolean) => stepLogSink(this.stepLogs, (e) => this.emit(stack, e), stack, gen, phase, begin);
+    const sink = (stack: string, gen: number, phase: string, begin?: boolean) => {
+      const write = stepLogSink(this.stepLogs, (e) => this.emit(stack, e), stack, gen, phase, begin);
+      return (e: Parameters<typeof write>[0]) => write({ ...e, text: this.sensitive.hide(this.store.getByStack(stack), e.text) });
+    };
     this.agent = new PlatformAgent({
       store: this.store,
       stores: options.stores,
@@ -351,6 +365,8 @@ export class PlinthService implements PlatformService {
   private async write(object: unknown, opts: ApplyOptions, owner?: RequestKey): Promise<ApplyResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    // A spec sent back as read keeps the stored value of each field still shown as `(sensitive)`.
+    if (existing) obj.spec = restoreRedacted(p.definition, obj.spec, existing.object.spec) as typeof obj.spec;
     if (existing) {
       assertMayWrite(existing, opts.caller, key);
       if (owner) assertChildOf(existing, owner, key);
@@ -437,6 +453,8 @@ export class PlinthService implements PlatformService {
   async preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    // A spec sent back as read keeps the stored value of each field still shown as `(sensitive)`.
+    if (existing) obj.spec = restoreRedacted(p.definition, obj.spec, existing.object.spec) as typeof obj.spec;
     if (existing) assertMayWrite(existing, opts.caller, key);
     const labels = admittedLabels(obj, existing);
     return previewRequest({
@@ -461,7 +479,7 @@ export class PlinthService implements PlatformService {
 
   async get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject> {
     const rec = this.lookup(key, opts.caller);
-    return { ...rec.object, status: rec.status };
+    return this.sensitive.object(rec.promise, { ...rec.object, status: rec.status });
   }
 
   async list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]> {
@@ -472,7 +490,7 @@ export class PlinthService implements PlatformService {
       .filter((r) => visible(r, opts.caller))
       .filter((r) => (!filter.namespace || r.object.metadata.namespace === filter.namespace) && (!kind || r.object.kind === kind))
       .sort((a, b) => keyString(keyOf(a)).localeCompare(keyString(keyOf(b))))
-      .map((r) => ({ ...r.object, status: r.status }));
+      .map((r) => this.sensitive.object(r.promise, { ...r.object, status: r.status }));
   }
 
   /** Queues the delete; `force` skips the delete workflow (also of a request whose delete is already failing). */
@@ -549,7 +567,8 @@ export class PlinthService implements PlatformService {
       const m = c.object.metadata;
       if ((filter.namespace && m.namespace !== filter.namespace) || (kind && c.object.kind !== kind)) return;
       if (!visible({ object: c.object }, opts.caller)) return;
-      listener({ type: c.type, object: c.object });
+      const rec = this.store.get({ namespace: m.namespace, kind: c.object.kind, name: m.name });
+      listener({ type: c.type, object: rec ? this.sensitive.object(rec.promise, c.object) : this.sensitive.hide(undefined, c.object) });
     });
   }
 
@@ -601,8 +620,9 @@ export class PlinthService implements PlatformService {
   }
 
   private emit(stack: string, e: Omit<RequestEvent, "time">): void {
-    const resourceVersion = this.store.getByStack(stack)?.object.metadata.resourceVersion;
-    const event = { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) };
+    const rec = this.store.getByStack(stack);
+    const resourceVersion = rec?.object.metadata.resourceVersion;
+    const event = { ...this.sensitive.hide(rec, e), time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) };
     this.events.emit(stack, event);
     this.events.emit(ALL_EVENTS, stack, event);
   }

@@ -59,6 +59,52 @@ export function plaintextSecrets(path: string, text: string): string[] {
   return docs.filter((d) => isSecret(d) && !isSopsDocument(d)).map(refOf);
 }
 
+function isSecretObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "Secret" && (v as { apiVersion?: unknown }).apiVersion === "v1";
+}
+
+/** Secrets inside another document (e.g. a `List`'s items): SOPS cannot encrypt them on their own. */
+export function nestedSecrets(path: string, text: string): string[] {
+  if (!isManifestFile(path)) return [];
+  let docs: Document[];
+  try {
+    docs = parse(path, text);
+  } catch {
+    return [];
+  }
+  const found: string[] = [];
+  const walk = (v: unknown, top: boolean): void => {
+    if (Array.isArray(v)) v.forEach((x) => walk(x, false));
+    else if (v && typeof v === "object") {
+      if (!top && isSecretObject(v)) {
+        const m = (v as { metadata?: { name?: string; namespace?: string } }).metadata;
+        found.push(m?.namespace ? `${m.namespace}/${m.name}` : String(m?.name ?? "(unnamed)"));
+        return;
+      }
+      for (const x of Object.values(v as Record<string, unknown>)) walk(x, false);
+    }
+  };
+  for (const d of docs) walk(d.toJS(), true);
+  return found;
+}
+
+/** What of the file stays plaintext in Git: everything but the top-level Secrets' data/stringData. */
+export function contentOutsideSecrets(path: string, text: string): string {
+  if (!isManifestFile(path)) return text;
+  try {
+    // A Secret's data/stringData are encrypted; the rest of it (metadata, type) stays readable.
+    return parse(path, text)
+      .map((d) => {
+        if (!isSecret(d)) return `${d.toString({ lineWidth: 0 })}\n${JSON.stringify(d.toJS())}`;
+        const { data: _d, stringData: _s, ...rest } = d.toJS() as Record<string, unknown>;
+        return JSON.stringify(rest);
+      })
+      .join("\n");
+  } catch {
+    return text;
+  }
+}
+
 /** Whether the file holds a Secret at all (encrypted or not). */
 export function holdsSecret(path: string, text: string): boolean {
   if (!isManifestFile(path)) return false;

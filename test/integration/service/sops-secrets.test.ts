@@ -50,6 +50,44 @@ const dbSecretPromise = definePromise({
   },
 }) as AnyPromise;
 
+const TOKEN = "tok-3f9a1c-sensitive-value";
+
+/** A Promise with a sensitive field: its workflow logs it, copies it into status and (on demand) leaks it. */
+const dbTokenPromise = definePromise({
+  name: "db-token",
+  version: "0.1.0",
+  api: {
+    group: "test.plinth.dev",
+    version: "v1",
+    kind: "DbToken",
+    spec: z.object({ token: z.string().meta({ sensitive: true }), leak: z.enum(["none", "configmap", "list"]).default("none") }),
+  },
+  workflows: {
+    resource: {
+      configure: [
+        {
+          name: "configure",
+          steps: [
+            {
+              name: "render",
+              render: ({ object, log }) => {
+                const name = object.metadata.name;
+                const ns = object.metadata.namespace;
+                log(`rendering with token ${object.spec.token}`);
+                const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace: ns }, type: "Opaque", stringData: { token: object.spec.token } };
+                const files: Record<string, Record<string, unknown>> = { "secret.yaml": secret };
+                if (object.spec.leak === "configmap") files["cm.yaml"] = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${name}-cm`, namespace: ns }, data: { token: object.spec.token } };
+                if (object.spec.leak === "list") files["secret.yaml"] = { apiVersion: "v1", kind: "List", items: [secret] };
+                return { files, status: { echo: `token=${object.spec.token}` }, destinationSelectors: [{ matchLabels: { env: "dev" } }] };
+              },
+            },
+          ],
+        },
+      ],
+    },
+  },
+}) as AnyPromise;
+
 const config = {
   stateStores: [{ name: "default", embedded: true }],
   destinations: [
@@ -57,7 +95,7 @@ const config = {
     { name: "bare", labels: { env: "bare" }, sopsKey: false },
     { name: "scratch", labels: { env: "scratch" }, allowPlaintextSecrets: true },
   ],
-  promises: [{ name: "db-secret" }],
+  promises: [{ name: "db-secret" }, { name: "db-token" }],
   teams: [
     { name: "dev", namespaces: ["default"] },
     { name: "admins", namespaces: ["*"], tokenSha256: sha256Hex(ADMIN_TOKEN) },
@@ -75,10 +113,11 @@ describe("Secrets are SOPS-encrypted per destination", () => {
   const request = (name: string, target: string, password = PASSWORD) => call("PUT", `/v1/requests/default/DbSecret/${name}`, { apiVersion: "test.plinth.dev/v1", kind: "DbSecret", metadata: { name, namespace: "default" }, spec: { password, target } });
   const gitLog = async () => (await run("git", ["log", "-p", "--all"], { cwd: await t.clone(), maxBuffer: 64 * 1024 * 1024 })).stdout;
 
+  const logLines: string[] = [];
   before(async () => {
-    t = await startTestPlatform({ catalogue: { "db-secret": dbSecretPromise } });
+    t = await startTestPlatform({ catalogue: { "db-secret": dbSecretPromise, "db-token": dbTokenPromise } });
     await t.platform.up(config);
-    await t.platform.serve({ retryBaseMs: 50 });
+    await t.platform.serve({ retryBaseMs: 50, log: (l) => void logLines.push(l) });
   });
   after(async () => t?.cleanup());
 
@@ -211,29 +250,93 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     assert.match(flag!.message, /scratch\/resources\/default\/db-secret\/dev-only\/.*secret\.yaml/);
     assert.match(await gitLog(), /password: scratch-password/);
   });
+  test("a sensitive field: SOPS-encrypted in Git, never plaintext in GET, status, step logs, service logs, the stack settings or the Pulumi state", async () => {
+    const put = (name: string, spec: Record<string, unknown>) =>
+      call("PUT", `/v1/requests/default/DbToken/${name}`, { apiVersion: "test.plinth.dev/v1", kind: "DbToken", metadata: { name, namespace: "default" }, spec });
+    assert.ok((await put("tok", { token: TOKEN })).ok);
+    await t.platform.service!.idle();
+    const res = await call("GET", "/v1/requests/default/DbToken/tok");
+    const text = await res.text();
+    const got = JSON.parse(text) as Got & { spec: { token: string }; metadata: { generation: number }; status: { echo?: string } };
+    assert.equal(cond(got, "Ready")?.status, "True", JSON.stringify(got.status.conditions));
+    assert.ok(!text.includes(TOKEN), "GET never shows it");
+    assert.equal(got.spec.token, "(sensitive)");
+    assert.equal(got.status.echo, "token=(sensitive)", "a value a workflow copied into status is hidden too");
+    const list = await (await call("GET", "/v1/requests?kind=DbToken")).text();
+    assert.ok(!list.includes(TOKEN) && list.includes("(sensitive)"));
+    const logs = await (await call("GET", "/v1/requests/default/DbToken/tok/logs")).text();
+    assert.match(logs, /rendering with token/);
+    assert.ok(!logs.includes(TOKEN), "step logs never show it");
+    assert.ok(!(await gitLog()).includes(TOKEN), "Git holds it only encrypted");
+    // On disk: the stack settings (the stored request) and the Pulumi state hold it only encrypted.
+    const ws = t.platform.service!.options.workspace.options;
+    const grep = async (dir: string) => (await run("grep", ["-rlF", TOKEN, dir]).catch((e: { code?: number }) => (e.code === 1 ? { stdout: "" } : Promise.reject(e)))).stdout.trim();
+    assert.equal(await grep(ws.workDir), "", "no file of the request workspace holds it in plaintext");
+    assert.equal(await grep(ws.backendUrl.replace(/^file:\/\//, "")), "", "the Pulumi state holds it only as a secret");
+    assert.ok(logLines.every((l) => !l.includes(TOKEN)), "service log lines never show it");
+    // Sent back as read, "(sensitive)" keeps the stored value: no new generation, the Secret unchanged.
+    const again = await put("tok", got.spec);
+    assert.ok(again.ok);
+    await t.platform.service!.idle();
+    const after = (await (await call("GET", "/v1/requests/default/DbToken/tok")).json()) as { metadata: { generation: number } };
+    assert.equal(after.metadata.generation, got.metadata.generation);
+    const secrets = (await (await fetch(`${t.platform.url}/v1/requests/default/DbToken/tok/secrets`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { items: { data: Record<string, string> }[] };
+    assert.equal(secrets.items[0].data.token, TOKEN, "the platform team reads the real value");
+  });
+
+  test("a sensitive field outside a Secret, or a Secret nested in a List, to a keyed destination is refused (PlaintextSecret, naming file and field); nothing is committed", async () => {
+    const head = await t.head();
+    const put = (name: string, leak: string) =>
+      call("PUT", `/v1/requests/default/DbToken/${name}`, { apiVersion: "test.plinth.dev/v1", kind: "DbToken", metadata: { name, namespace: "default" }, spec: { token: TOKEN, leak } });
+    const run1 = await withCapturedRejections(async () => {
+      assert.ok((await put("leak-cm", "configmap")).ok);
+      assert.ok((await put("leak-list", "list")).ok);
+      await t.platform.service!.idle();
+    });
+    assert.equal(run1.error, undefined);
+    for (const [name, pattern] of [
+      ["leak-cm", /cm\.yaml \(holding sensitive field spec\.token outside a Secret/],
+      ["leak-list", /secret\.yaml \(Secret default\/leak-list-token \(nested in another object/],
+    ] as const) {
+      const res = await call("GET", `/v1/requests/default/DbToken/${name}`);
+      const text = await res.text();
+      const got = JSON.parse(text) as Got;
+      const stalled = cond(got, "Stalled");
+      assert.equal(stalled?.reason, "PlaintextSecret", JSON.stringify(got.status.conditions));
+      assert.match(stalled!.message, pattern);
+      assert.ok(!text.includes(TOKEN));
+    }
+    assert.equal(await t.head(), head, "nothing committed");
+    assert.ok(!(await gitLog()).includes(TOKEN));
+    assert.ok(logLines.every((l) => !l.includes(TOKEN)), "service log lines never show it");
+  });
+
   test("key rotation: one commit re-encrypts every Secret the destination holds to its new key; the old key alone opens none", async () => {
     const before = await t.platform.sopsKeys();
     const oldId = before.dev.split("\n")[0];
     const head = await t.head();
-    const recipientBefore = (await (await call("GET", "/v1/destinations")).json()).items.find((d: { name: string }) => d.name === "dev").secrets.sopsRecipient;
+    const recipientBefore = ((await (await call("GET", "/v1/destinations")).json()) as { items: { name: string; secrets: { sopsRecipient: string } }[] }).items.find((d) => d.name === "dev")!.secrets.sopsRecipient;
     await t.platform.up({ ...config, destinations: config.destinations.map((d) => (d.name === "dev" ? { ...d, sopsKeyRotation: 1 } : d)) });
     const clone = await t.clone();
     const git = async (...a: string[]) => (await run("git", a, { cwd: clone })).stdout.trim();
     assert.equal(await git("rev-list", "--count", `${head}..HEAD`), "1", "exactly one commit");
     const changed = (await git("show", "--name-only", "--format=", "HEAD")).split("\n").filter(Boolean);
-    assert.ok(changed.length > 0 && changed.every((f) => f.startsWith("dev/") && f.endsWith("secret.yaml")), changed.join(", "));
+    assert.ok(changed.length >= 2 && changed.every((f) => f.startsWith("dev/") && f.endsWith("secret.yaml")), changed.join(", "));
+    assert.ok(changed.some((f) => f.includes("/db-secret/app/")) && changed.some((f) => f.includes("/db-token/tok/")), "every Secret of the destination, of every request");
     const after = await t.platform.sopsKeys();
     const newId = after.dev.split("\n")[0];
     assert.notEqual(newId, oldId);
     assert.equal(after.dev.split("\n")[1], oldId, "the key file keeps the previous identity until the next rotation");
     for (const f of changed) {
       const text = fs.readFileSync(path.join(clone, f), "utf8");
-      assert.equal(YAML.parse(await decryptSecrets(f, text, [newId])).stringData.password, "second-password-value-42");
+      const data = YAML.parse(await decryptSecrets(f, text, [newId])).stringData;
+      if (f.includes("/db-secret/app/")) assert.equal(data.password, "second-password-value-42");
+      if (f.includes("/db-token/tok/")) assert.equal(data.token, TOKEN);
       await assert.rejects(decryptSecrets(f, text, [oldId]), /SopsNoKey|none of the given age keys/);
     }
     assert.ok(!(await gitLog()).includes("second-password-value-42"));
     await t.platform.serve({ retryBaseMs: 50 });
-    const recipientAfter = (await (await call("GET", "/v1/destinations")).json()).items.find((d: { name: string }) => d.name === "dev").secrets.sopsRecipient;
+    const recipientAfter = ((await (await call("GET", "/v1/destinations")).json()) as { items: { name: string; secrets: { sopsRecipient: string } }[] }).items.find((d) => d.name === "dev")!.secrets.sopsRecipient;
     assert.notEqual(recipientAfter, recipientBefore);
   });
 });
