@@ -38,7 +38,13 @@ export interface AttachedFlux {
 
 /** Creates `<name>-k8s` (provider) and `<name>-flux` (FluxBootstrap) as children of `parent`. */
 export function attachFlux(parent: pulumi.ComponentResource, name: string, args: AttachFluxArgs): AttachedFlux {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableServerSideApply: true }, { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith });
+  // Secrets are updated in place (a rotated sops-age key, new Git credentials): a replacement of a
+  // same-named object would create, then delete it.
+  const provider = new k8s.Provider(
+    `${name}-k8s`,
+    { kubeconfig: args.kubeconfig, enableServerSideApply: true, enableSecretMutable: true },
+    { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
+  );
   const flux = new FluxBootstrap(
     `${name}-flux`,
     {

@@ -38,6 +38,8 @@ async function assertKeyed(name: string): Promise<void> {
   const data = unwrapSecret<Record<string, unknown>>(key.inputs.stringData);
   assert.equal(unwrapSecret(data["age.agekey"]), IDENTITY);
   assert.ok(key.provider?.includes(`${name}-k8s`), `applied through the cluster's provider, got ${key.provider}`);
+  // A rotated key updates the Secret in place: a replacement would create, then delete the same object.
+  assert.equal(rec.named(`${name}-k8s`, "pulumi:providers:kubernetes")?.inputs.enableSecretMutable, "true");
   const ks = rec.ofType(KUSTOMIZATION);
   assert.deepEqual(ks.map((k) => k.inputs.metadata.name).sort(), [`${name}-dependencies`, `${name}-resources`]);
   for (const k of ks) {
