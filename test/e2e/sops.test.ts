@@ -12,6 +12,7 @@ import { definePromise } from "../../components/promise";
 import type { AnyPromise } from "../../components/promise/types";
 import { startTestPlatform, type TestPlatform } from "../support/platform";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import { withCapturedRejections } from "../support/rejections";
 
 const run = promisify(execFile);
 
@@ -132,12 +133,25 @@ describe("SOPS-encrypted Secrets decrypted by Flux on a local cluster", { timeou
     const a = await appliedOf("db");
     assert.equal(a.status, "True", a.message);
     assert.equal(await secretValue("db"), second, "the cluster's Secret is intact");
+    // …and what Flux applied last is Git's head: ciphertext of the new key, decrypted in the cluster.
+    const headNow = await t.head();
+    await eventually("Flux applied the re-encrypted head", async () => {
+      const k = await c.cluster.client.get<{ status?: { lastAppliedRevision?: string } }>("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-db-secret-db");
+      return k?.status?.lastAppliedRevision?.endsWith(headNow) ? true : undefined;
+    });
+    assert.equal(await secretValue("db"), second);
     assert.ok(!(await gitLog()).includes(second));
   });
 
   test("a Promise writing a sensitive value in plaintext to this keyed destination is refused: Stalled PlaintextSecret naming the file; nothing is committed", async () => {
     const head = await t.head();
-    assert.ok((await put("leaky", "leaked-db-password-e2e", true)).ok);
+    // The refused program's own rejections (the engine's run of it) are captured, as in the service tests.
+    const captured = await withCapturedRejections(async () => {
+      assert.ok((await put("leaky", "leaked-db-password-e2e", true)).ok);
+      await t.platform.service!.idle();
+    });
+    assert.equal(captured.error, undefined);
+    assert.ok(captured.rejections.every((r) => /PlaintextSecret/.test(String((r as Error)?.message ?? r))));
     const g = await eventually("Stalled", async () => {
       const res = await call("GET", "/v1/requests/default/DbSecret/leaky");
       const got = (await res.json()) as Got;
