@@ -4,6 +4,7 @@
  * workspace's secrets passphrase, bound to the request's uid and field path — never in plaintext.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { PlinthError } from "../../components/errors";
 import { mapSensitive } from "../../components/promise/sensitive";
 import type { AnyPromise } from "../../components/promise/types";
 import type { RequestObject } from "./types";
@@ -28,6 +29,7 @@ export function sealedSpecCodec(passphrase: string, promiseOf: (name: string) =>
       if (!p) return object;
       const spec = mapSensitive(p, object.spec, (v, path) => {
         if (typeof v === "string" && v.startsWith(PREFIX)) return v;
+        if (!passphrase) throw new PlinthError("SealKeyMissing", "the request workspace has no secrets passphrase to seal sensitive spec fields with; set PULUMI_CONFIG_PASSPHRASE for the platform", undefined, 500);
         const iv = randomBytes(12);
         const c = createCipheriv("aes-256-gcm", key, iv);
         c.setAAD(aad(object, path));

@@ -121,5 +121,6 @@ describe("SOPS in the service", () => {
     assert.deepEqual(codec.unseal("p", sealed), object);
     assert.throws(() => codec.unseal("p", { ...sealed, metadata: { ...sealed.metadata, uid: "u-2" } }), "another request's sealed value does not open");
     assert.throws(() => sealedSpecCodec("other", () => promise).unseal("p", sealed));
+    assert.throws(() => sealedSpecCodec("", () => promise).seal("p", object as never), /SealKeyMissing|no secrets passphrase/, "never sealed with an empty key");
   });
 });
