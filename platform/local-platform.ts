@@ -18,6 +18,7 @@ import { locateFluxCrds } from "../tools/cluster/flux-crds";
 import { platformHandlers } from "../service/provider/handlers";
 import { parseConfig } from "../components/promise/schema";
 import { marketplace } from "../promises";
+import { catalogue as marketplaceCatalogue } from "../promises/marketplace";
 import { withSelectors } from "../stacks/platform";
 import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../service/core";
 import { promiseRevision } from "../service/core/revision";
@@ -323,6 +324,7 @@ export class LocalPlatform {
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
+      catalogue: marketplaceCatalogue,
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),

@@ -10,7 +10,7 @@ import { PlinthError } from "../../components/errors";
 import { runDeleteWorkflow } from "../../components/workflow/delete-run";
 import type { StepLogSink } from "../../components/workflow/types";
 import { setCondition } from "./conditions";
-import type { InstalledPromise } from "./service";
+import type { Backoff, InstalledPromise } from "./installed";
 import type { StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus } from "./types";
 
@@ -23,13 +23,6 @@ export class DeleteWorkflowError extends PlinthError {
   }
 }
 
-/** How often a failing workflow is retried (per Promise in the platform config: `backoff`). */
-export interface Backoff {
-  /** Attempts of a configure run before the request is Stalled (delete workflows retry without limit). */
-  limit: number;
-  initialMs: number;
-  maxMs: number;
-}
 
 export interface DeleteWorkflowDeps {
   promise: (name: string) => InstalledPromise | undefined;
