@@ -1,7 +1,7 @@
 /** The lower-level requests a web app is made of, as Kubernetes-style request objects with owner labels. */
 import type { K8sObject } from "../../components/promise";
 import { clusterName, credentialsSecret } from "../postgresql/promise";
-import type { WebAppConfig, WebAppSpec } from "./promise";
+import type { WebAppConfig, WebAppSpec } from "./api";
 import { ownerLabels, type Owner } from "../../vocabulary/owner-labels";
 
 /** The request a child belongs to. */
