@@ -2,7 +2,7 @@
  * Errors are data: every error Plinth raises carries a stable `code`, a human `message` naming the field
  * and the fix, and `details` (e.g. zod issue paths). The service maps each class to an HTTP status.
  */
-import type { FieldIssue } from "../vocabulary/names";
+import type { FieldIssue } from "./vocabulary/names";
 
 export interface ErrorData {
   code: string;

@@ -13,7 +13,7 @@ import {
   checkInstallation, checkRequest, planInstallation, planRequest, validateRequest,
   type AnyPromise, type InstalledPromiseRef, type K8sObject, type PlacementSpec, type PreviousDestination, type RegistryEntry, type RequestPlanStatus, type ResourceRequestObject,
 } from "../components/promise";
-import { destinationPath, type DestinationSpec } from "../vocabulary/destination";
+import { destinationPath, type DestinationSpec } from "../components/vocabulary/destination";
 
 /** One unlabelled destination `dev` in store `test`: takes any non-strict work. */
 export const TEST_DESTINATIONS: DestinationSpec[] = [{ name: "dev", labels: { env: "dev" }, stateStore: "test" }];

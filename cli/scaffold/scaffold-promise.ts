@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConflictError, ValidationError, formatIssues, type FieldIssue } from "../../components/errors";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 import { camelCase, pascalCase, promiseIndexTs, promiseTestTs, promiseTs, type PromiseNames } from "./promise-templates";
 
 const KIND = /^[A-Z][A-Za-z0-9]*$/;

@@ -2,8 +2,8 @@
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
 import { runPipelines } from "../workflow/run";
 import { actionResources, type ActionResourceSpec } from "../workflow/action-steps";
-import { validateDestinations, type DestinationSpec } from "../../vocabulary/destination";
-import { matchDestinations, mergeSelectors } from "../../vocabulary/scheduling";
+import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
+import { matchDestinations, mergeSelectors } from "../vocabulary/scheduling";
 import { apiVersionOf, pluralOf, validatePromiseDefinition } from "./define";
 import { buildDependencyPlacements } from "./dependencies";
 import type { PlacementSpec } from "./groups";

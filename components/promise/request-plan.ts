@@ -2,7 +2,7 @@
 import { ValidationError, formatIssues } from "../errors";
 import { runPipelines } from "../workflow/run";
 import { actionResources, actionSummaries, type ActionResourceSpec } from "../workflow/action-steps";
-import { validateDestinations, type DestinationSpec } from "../../vocabulary/destination";
+import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
 import { requestStatus, type RequestPlanStatus } from "./request-status";

@@ -1,6 +1,6 @@
 /** The web-app Promise's API (the request spec) and its organisation config, as zod schemas. */
 import { z } from "zod";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 import { jenkinsPlugin } from "../jenkins/promise";
 import { notificationsConfig } from "./notifications";
 

@@ -2,7 +2,7 @@
 import type { K8sObject } from "../../components/promise";
 import { clusterName, credentialsSecret } from "../postgresql/promise";
 import type { WebAppConfig, WebAppSpec } from "./api";
-import { ownerLabels, type Owner } from "../../vocabulary/owner-labels";
+import { ownerLabels, type Owner } from "../../components/vocabulary/owner-labels";
 
 /** The request a child belongs to. */
 export type Parent = Owner;

@@ -8,7 +8,7 @@
 import { BadRequestError, ConflictError, TooManyRequestsError, ValidationError, type FieldIssue } from "../../components/errors";
 import { validateRequest } from "../../components/promise/schema";
 import { PLATFORM_CALLER, assertMayUse } from "./auth";
-import { ownerLabels } from "../../vocabulary/owner-labels";
+import { ownerLabels } from "../../components/vocabulary/owner-labels";
 import { ownerOf } from "./platform-agent";
 import { promiseFor, type InstalledPromise } from "./installed";
 import type { WorkQueue } from "./queue";

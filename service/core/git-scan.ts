@@ -2,7 +2,7 @@
  * Git scans: files under destinations' `dependencies/` and `resources/` that no placement owns (edited in
  * by hand, or left by a tool). Reported, never deleted; index `kustomization.yaml` files are Plinth's own.
  */
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { StoredRequest } from "./store";
 
 export interface UnownedScan {

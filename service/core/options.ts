@@ -1,7 +1,7 @@
-/** What a PlinthService is opened with (the composition root, platform/local-platform.ts, fills it in). */
+/** What a PlinthService is opened with (the composition root, stacks/local-platform/, fills it in). */
 import type { EngineWorkspace } from "../engine";
 import type { ClusterStatusSource } from "../../components/flux/status-source";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { TeamDirectory } from "./auth";
 import type { InstalledPromise } from "./installed";
 import type { MarketplaceEntry } from "./registry-views";

@@ -2,7 +2,7 @@
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
 import type { Tenant } from "../../components/promise/tenancy";
 import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
 import type { InstalledPromise } from "./installed";

@@ -5,7 +5,7 @@
  */
 import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
@@ -166,7 +166,7 @@ export class Reconciler {
     try {
       await this.o.hooks?.afterApply(current);
     } catch (err) {
-      throw new Error(`child requests of ${stack}: ${(err as Error).message}`);
+      throw new Error(`child requests of ${stack}: ${(err as Error).message}`, { cause: err });
     }
     this.o.hooks?.statusChanged(current);
     this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import { ConflictError, NotFoundError } from "../../components/errors";
 import type { RegistryEntry } from "../../components/promise/types";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import { admit, admittedLabels, assertChildOf, assertMayQueue } from "./admission";
 import type { AppliedTracker } from "./applied";
 import { PLATFORM_CALLER, assertMayUse } from "./auth";

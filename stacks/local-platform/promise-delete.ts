@@ -4,13 +4,13 @@
  * `workflows.promise.delete` runs, then the `up` removes its Dependencies. A failing request delete or
  * promise delete workflow fails the `up` before anything of the Promise is removed, naming the error.
  */
-import { PlinthError } from "../components/errors";
-import { promiseObject } from "../components/promise/install-plan";
-import type { AnyPromise } from "../components/promise/types";
-import { runDeleteWorkflow } from "../components/workflow/delete-run";
-import { conditionOf } from "../service/core/conditions";
-import { keyOf, type StoredRequest } from "../service/core/store";
-import type { RequestStore } from "../service/core/store";
+import { PlinthError } from "../../components/errors";
+import { promiseObject } from "../../components/promise/install-plan";
+import type { AnyPromise } from "../../components/promise/types";
+import { runDeleteWorkflow } from "../../components/workflow/delete-run";
+import { conditionOf } from "../../service/core/conditions";
+import { keyOf, type StoredRequest } from "../../service/core/store";
+import type { RequestStore } from "../../service/core/store";
 
 const label = (r: StoredRequest) => `${r.object.metadata.namespace}/${r.object.kind}/${r.object.metadata.name}`;
 
