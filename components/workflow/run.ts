@@ -24,6 +24,7 @@ import type {
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface RunPipelinesArgs {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pipelines of different spec and config types
   pipelines: Pipeline<any, any>[];
   object: WorkflowObject;
   config: unknown;
