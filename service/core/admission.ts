@@ -125,8 +125,7 @@ export function assertMayQueue(o: { queue: WorkQueue; store: RequestStore; max: 
     if (team === caller.team && ++n >= o.max) {
       throw new TooManyRequestsError(
         `team "${caller.team}" already has ${n} requests queued or reconciling, the limit (plinth:limits.maxInFlightPerTeam) is ${o.max}: retry once some are Ready`,
-        Math.max(1, Math.ceil(n / Math.max(1, o.queue.concurrency))),
-        { team: caller.team, limit: o.max },
+        { retryAfterSeconds: Math.max(1, Math.ceil(n / Math.max(1, o.queue.concurrency))), team: caller.team, limit: o.max },
         "TooManyInFlight",
       );
     }

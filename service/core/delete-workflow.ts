@@ -6,7 +6,7 @@
  * until its delete workflow succeeds or it is deleted with `force`, which skips the workflow with a
  * warning in the status history and the events).
  */
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 import { runDeleteWorkflow } from "../../components/workflow/delete-run";
 import type { StepLogSink } from "../../components/workflow/types";
 import { setCondition } from "./conditions";
@@ -19,7 +19,7 @@ export const FORCE_DELETE_ANNOTATION = "plinth.dev/force-delete";
 
 export class DeleteWorkflowError extends PlinthError {
   constructor(message: string, cause?: unknown) {
-    super("DeleteFailed", message, cause instanceof PlinthError ? { cause: cause.toJSON() } : undefined, 500);
+    super("DeleteFailed", message, cause instanceof PlinthError ? { cause: cause.toJSON() } : undefined, HTTP_STATUS.internal);
   }
 }
 

@@ -4,7 +4,7 @@
  * a server of its own, started like the platform's (service/http-server.ts `startHttpServer`).
  */
 import * as http from "node:http";
-import { NotFoundError, PlinthError, TooManyRequestsError } from "../../components/errors";
+import { HTTP_STATUS, NotFoundError, PlinthError, TooManyRequestsError } from "../../components/errors";
 import type { PlatformService } from "../core/types";
 import { formatAccessLog, type AccessLog } from "./access-log";
 import { authenticate, bearerToken, WWW_AUTHENTICATE } from "./auth";
@@ -100,7 +100,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         const h = match.route.methods[method];
         if (!h) {
           const allow = Object.keys(match.route.methods).join(", ");
-          const err = new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405);
+          const err = new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, HTTP_STATUS.methodNotAllowed);
           if (match.route.kube) sendStatus(res, toKubeStatus(err), { Allow: allow });
           else sendError(res, err, { Allow: allow });
           return true;
