@@ -2,10 +2,10 @@
 import { ValidationError, formatIssues } from "../errors";
 import { runPipelines } from "../workflow/run";
 import { actionResources, actionSummaries, type ActionResourceSpec } from "../workflow/action-steps";
-import { validateDestinations, type DestinationSpec } from "../../vocabulary/destination";
+import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
-import { requestStatus, type RequestStatus } from "./request-status";
+import { requestStatus, type RequestPlanStatus } from "./request-status";
 import { plaintextCondition, secureSecrets } from "./secrets";
 import { redactValues, sensitiveValues } from "./sensitive";
 import { parseConfig, validateRequest } from "./schema";
@@ -38,7 +38,7 @@ export interface RequestInput {
 export interface RequestPlan {
   request: ResourceRequestObject;
   placements: PlacementSpec[];
-  status: RequestStatus;
+  status: RequestPlanStatus;
   outputs: Record<string, unknown>;
   /** One `Action` resource per action the configure workflow declared. */
   actions: ActionResourceSpec[];

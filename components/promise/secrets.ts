@@ -6,7 +6,7 @@
  */
 import { PlinthError } from "../errors";
 import { contentOutsideSecrets, nestedSecrets, plaintextSecrets } from "../state-store/sops/manifests";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../vocabulary/destination";
 import type { PlacementSpec } from "./groups";
 import type { Condition } from "../workflow/types";
 

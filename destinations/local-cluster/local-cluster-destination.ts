@@ -8,7 +8,7 @@ import { AgeKey } from "../../components/state-store/sops/age-key";
 import { SopsRekey } from "../../components/state-store/sops/rekey";
 import { SOPS_AGE_SECRET } from "../../components/flux/sync";
 import { withRecipient } from "../local/local-destination";
-import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../vocabulary/destination";
+import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../components/vocabulary/destination";
 
 export interface LocalClusterDestinationArgs {
   spec: DestinationSpec;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DestinationRoot } from "../../components/state-store/store-resources";
 import { AgeKey } from "../../components/state-store/sops/age-key";
 import { SopsRekey } from "../../components/state-store/sops/rekey";
-import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../vocabulary/destination";
+import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../components/vocabulary/destination";
 
 export interface LocalDestinationArgs {
   spec: DestinationSpec;

@@ -8,9 +8,9 @@
  */
 import YAML from "yaml";
 import { PlinthError } from "../../components/errors";
-import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
+import { ownerFromLabels } from "../../components/vocabulary/owner-labels";
 import type { StoreRegistry } from "./stores";
-import { ownerFromLabels } from "../../vocabulary/owner-labels";
 import { conditionOf, setCondition } from "./conditions";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { ApplyResult, Condition, RequestKey, RequestStatus } from "./types";

@@ -7,7 +7,7 @@
 import { parseAllDocuments, isMap } from "yaml";
 import { ForbiddenError, NotFoundError } from "../../components/errors";
 import { decryptSecrets, holdsSecret } from "../../components/state-store/sops/manifests";
-import type { ResolvedDestination } from "../../vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import type { Caller, WrittenFile } from "./types";
 

@@ -6,6 +6,7 @@
  */
 import { redactSpec, redactValues, sensitiveValues } from "../../components/promise/sensitive";
 import type { AnyPromise } from "../../components/promise/types";
+import type { PlinthServiceOptions } from "./options";
 
 export class SensitiveView {
   constructor(private readonly promiseOf: (name: string) => AnyPromise | undefined) {}
@@ -37,4 +38,10 @@ export class SensitiveView {
     for (const r of all) values.push(...this.values(r));
     return values.length ? redactValues(text, values) : text;
   }
+}
+
+/** The options with every service log line masked by `view` over the requests `all` returns. */
+export function withMaskedLog(options: PlinthServiceOptions, view: SensitiveView, all: () => Iterable<{ promise: string; object: { spec?: unknown } }>): PlinthServiceOptions {
+  const log = options.log;
+  return { ...options, log: log ? (line: string) => log(view.line(all(), line)) : undefined };
 }

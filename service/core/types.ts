@@ -4,7 +4,7 @@
  * are thin layers over it.
  */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec, ResolvedDestination } from "../../vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 
 /** Who is calling: a team and the namespaces it may use (`"*"` = all, the platform itself). */
 export interface Caller {

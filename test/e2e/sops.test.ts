@@ -13,6 +13,7 @@ import type { AnyPromise } from "../../components/promise/types";
 import { startTestPlatform, type TestPlatform } from "../support/platform";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
 import { withCapturedRejections } from "../support/rejections";
+import { stackSopsKeys } from "../../stacks/local-platform/settings";
 
 const run = promisify(execFile);
 
@@ -115,7 +116,7 @@ describe("SOPS-encrypted Secrets decrypted by Flux on a local cluster", { timeou
   });
 
   test("key rotation: one commit re-encrypts the destination; Flux holds the new key; the cluster's Secret stays intact and Applied=True", async () => {
-    const oldKey = (await t.platform.sopsKeys()).dev.split("\n")[0];
+    const oldKey = (await stackSopsKeys(t.platform.workspace, t.platform.stack)).dev.split("\n")[0];
     const head = await t.head();
     await t.platform.up({ ...config, destinations: config.destinations.map((d) => ({ ...d, sopsKeyRotation: 1 })) });
     await t.platform.serve({ retryBaseMs: 50 });
@@ -123,7 +124,7 @@ describe("SOPS-encrypted Secrets decrypted by Flux on a local cluster", { timeou
     const git = async (...a: string[]) => (await run("git", a, { cwd: clone })).stdout.trim();
     assert.equal(await git("rev-list", "--count", `${head}..HEAD`), "1", "one commit re-encrypts everything");
     assert.match(await git("show", "--name-only", "--format=", "HEAD"), /^dev\/resources\/default\/db-secret\/db\/.*secret\.yaml$/);
-    const newKey = (await t.platform.sopsKeys()).dev.split("\n")[0];
+    const newKey = (await stackSopsKeys(t.platform.workspace, t.platform.stack)).dev.split("\n")[0];
     assert.notEqual(newKey, oldKey);
     const key = await c.cluster.client.get<{ data: Record<string, string> }>("/api/v1/namespaces/flux-system/secrets/sops-age");
     assert.deepEqual(Buffer.from(key!.data["age.agekey"], "base64").toString().split("\n"), [newKey, oldKey], "Flux holds the new key (and the previous one until the next rotation)");

@@ -18,6 +18,7 @@ import { main } from "../../../cli/main";
 import { sha256Hex } from "../../../service/core";
 import { startTestPlatform, type TestPlatform } from "../../support/platform";
 import { withCapturedRejections } from "../../support/rejections";
+import { stackSopsKeys } from "../../../stacks/local-platform/settings";
 
 const run = promisify(execFile);
 const PASSWORD = "hunter2-correct-horse-battery";
@@ -151,7 +152,7 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     assert.equal(YAML.parse(cm).data.user, "app", "non-Secret files are not encrypted");
 
     // Decrypts with the destination's private key (a Pulumi secret in the platform stack).
-    const keys = await t.platform.sopsKeys();
+    const keys = await stackSopsKeys(t.platform.workspace, t.platform.stack);
     assert.match(keys.dev, /^AGE-SECRET-KEY-1/);
     assert.equal(YAML.parse(await decryptSecrets(file, text, [keys.dev])).stringData.password, PASSWORD);
     await assert.rejects(decryptSecrets(file, text, [keys.scratch ?? "AGE-SECRET-KEY-1QQQ"]));
@@ -174,7 +175,7 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     const got = await get("app");
     const file = got.status.files!.find((f) => f.path.endsWith("secret.yaml"))!.path;
     const text = fs.readFileSync(path.join(await t.clone(), file), "utf8");
-    assert.equal(YAML.parse(await decryptSecrets(file, text, [(await t.platform.sopsKeys()).dev])).stringData.password, next);
+    assert.equal(YAML.parse(await decryptSecrets(file, text, [(await stackSopsKeys(t.platform.workspace, t.platform.stack)).dev])).stringData.password, next);
   });
 
   test("preview decrypts Git's file inside the service: same values → same; a new value → which key changed, never a value", async () => {
@@ -312,7 +313,7 @@ describe("Secrets are SOPS-encrypted per destination", () => {
   });
 
   test("key rotation: one commit re-encrypts every Secret the destination holds to its new key; the old key alone opens none", async () => {
-    const before = await t.platform.sopsKeys();
+    const before = await stackSopsKeys(t.platform.workspace, t.platform.stack);
     const oldId = before.dev.split("\n")[0];
     const head = await t.head();
     const recipientBefore = ((await (await call("GET", "/v1/destinations")).json()) as { items: { name: string; secrets: { sopsRecipient: string } }[] }).items.find((d) => d.name === "dev")!.secrets.sopsRecipient;
@@ -323,7 +324,7 @@ describe("Secrets are SOPS-encrypted per destination", () => {
     const changed = (await git("show", "--name-only", "--format=", "HEAD")).split("\n").filter(Boolean);
     assert.ok(changed.length >= 2 && changed.every((f) => f.startsWith("dev/") && f.endsWith("secret.yaml")), changed.join(", "));
     assert.ok(changed.some((f) => f.includes("/db-secret/app/")) && changed.some((f) => f.includes("/db-token/tok/")), "every Secret of the destination, of every request");
-    const after = await t.platform.sopsKeys();
+    const after = await stackSopsKeys(t.platform.workspace, t.platform.stack);
     const newId = after.dev.split("\n")[0];
     assert.notEqual(newId, oldId);
     assert.equal(after.dev.split("\n")[1], oldId, "the key file keeps the previous identity until the next rotation");
