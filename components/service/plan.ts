@@ -110,8 +110,10 @@ export function planService(name: string, s: ServiceSpec): ServicePlan {
   const ns = s.namespace;
   const selector = { "app.kubernetes.io/name": "plinth", "app.kubernetes.io/instance": name };
   const labels = { ...selector, "app.kubernetes.io/component": "service", "app.kubernetes.io/managed-by": "plinth" };
-  const meta = (n: string, extra: Record<string, unknown> = {}) => ({ name: n, namespace: ns, labels, ...extra });
-  const awaitAnnotations: Record<string, string> = s.skipAwait ? { "pulumi.com/skipAwait": "true" } : {};
+  // No waiting for Pods, endpoints or a load balancer, and a delete that needs no garbage collector.
+  const awaitAnnotations: Record<string, string> = s.skipAwait ? { "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" } : {};
+  const annotated = (extra: Record<string, string> = {}) => (Object.keys({ ...extra, ...awaitAnnotations }).length ? { annotations: { ...extra, ...awaitAnnotations } } : {});
+  const meta = (n: string, annotations: Record<string, string> = {}) => ({ name: n, namespace: ns, labels, ...annotated(annotations) });
   const secret = (n: string): KubeObject => ({ apiVersion: "v1", kind: "Secret", metadata: meta(n), type: "Opaque" });
   const names = { database: `${name}-database`, teams: `${name}-teams`, env: `${name}-env` };
   const fromSecret = (env: string, secretName: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secretName, key } } });
@@ -127,7 +129,7 @@ export function planService(name: string, s: ServiceSpec): ServicePlan {
   const deployment: KubeObject = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(name, Object.keys(awaitAnnotations).length ? { annotations: awaitAnnotations } : {}),
+    metadata: meta(name),
     spec: {
       replicas: s.replicas,
       selector: { matchLabels: selector },
@@ -176,8 +178,8 @@ export function planService(name: string, s: ServiceSpec): ServicePlan {
   };
   const pdbMin = Math.max(1, s.replicas - 1);
   return {
-    ...(s.createNamespace ? { namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "app.kubernetes.io/managed-by": "plinth" } } } } : {}),
-    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(name, Object.keys(s.serviceAccountAnnotations).length ? { annotations: s.serviceAccountAnnotations } : {}), automountServiceAccountToken: false },
+    ...(s.createNamespace ? { namespace: { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { "app.kubernetes.io/managed-by": "plinth" }, ...annotated() } } } : {}),
+    serviceAccount: { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(name, s.serviceAccountAnnotations), automountServiceAccountToken: false },
     secrets: { database: secret(names.database), teams: secret(names.teams), ...(s.secretEnv.length ? { env: secret(names.env) } : {}) },
     deployment,
     podDisruptionBudget: {
@@ -190,13 +192,13 @@ export function planService(name: string, s: ServiceSpec): ServicePlan {
     service: {
       apiVersion: "v1",
       kind: "Service",
-      metadata: meta(name, Object.keys(awaitAnnotations).length ? { annotations: awaitAnnotations } : {}),
+      metadata: meta(name),
       spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
     },
     ingress: {
       apiVersion: "networking.k8s.io/v1",
       kind: "Ingress",
-      metadata: meta(name, { annotations: { ...s.ingressAnnotations, ...awaitAnnotations } }),
+      metadata: meta(name, s.ingressAnnotations),
       spec: {
         ...(s.ingressClassName ? { ingressClassName: s.ingressClassName } : {}),
         ...(s.tlsSecretName ? { tls: [{ hosts: [s.host], secretName: s.tlsSecretName }] } : {}),

@@ -108,6 +108,7 @@ describe("PlinthService", () => {
     assert.equal(rec.ofType("kubernetes:core/v1:Namespace").length, 0);
     for (const t of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:networking.k8s.io/v1:Ingress"]) {
       assert.equal(rec.named("svc", t)!.inputs.metadata.annotations["pulumi.com/skipAwait"], "true", t);
+      assert.equal(rec.named("svc", t)!.inputs.metadata.annotations["pulumi.com/deletionPropagationPolicy"], "background", t);
     }
     assert.equal(rec.named("svc-database")!.inputs.metadata.namespace, "platform-services");
   });
