@@ -56,4 +56,4 @@ EXPOSE 8080
 # `npm start` without npm in between: tini forwards SIGTERM to node, which hands its leases back and exits.
 # With PLINTH_DATABASE_URL set (the Deployment sets it from a Secret) the service runs in shared mode.
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--import", "tsx", "platform/start.ts"]
+CMD ["node", "--import", "tsx", "stacks/start.ts"]

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ValidationError, type FieldIssue } from "../components/errors";
-import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
+import { validateDestinations, type DestinationSpec } from "../components/vocabulary/destination";
 
 const required = (what: string) => ({ error: (i: { input?: unknown }) => (i.input === undefined ? `is required: ${what}` : `must be a string: ${what}`) });
 const text = (what: string) => z.string(required(what)).min(1, `must not be empty: ${what}`);

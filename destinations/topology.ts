@@ -9,7 +9,7 @@ import { clusterKindOf, parseTopologyConfig, type DestinationConfig, type StateS
 import { EksDestination } from "./eks";
 import { GkeDestination } from "./gke";
 import { OnPremDestination } from "./onprem";
-import type { DestinationSpec } from "../vocabulary/destination";
+import type { DestinationSpec } from "../components/vocabulary/destination";
 
 export type ClusterDestination = EksDestination | GkeDestination | OnPremDestination;
 

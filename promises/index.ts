@@ -1,15 +1,8 @@
-/** The Marketplace: every Promise Plinth ships, by name. */
+/** The Marketplace: every Promise Plinth ships, by name (from the one registry, marketplace.ts). */
 import type { AnyPromise } from "../components/promise/types";
-import { jenkinsPromise } from "./jenkins";
-import { namespacePromise } from "./namespace";
-import { nginxIngressPromise } from "./nginx-ingress";
-import { postgresqlPromise } from "./postgresql";
-import { redisPromise } from "./redis";
-import { webAppPromise } from "./web-app";
+import { catalogue } from "./marketplace";
 
-export const marketplace: Readonly<Record<string, AnyPromise>> = Object.fromEntries(
-  [namespacePromise, jenkinsPromise, postgresqlPromise, redisPromise, nginxIngressPromise, webAppPromise].map((p) => [p.name, p as AnyPromise]),
-);
+export const marketplace: Readonly<Record<string, AnyPromise>> = Object.fromEntries(catalogue.map((e) => [e.name, e.promise]));
 
 export function marketplacePromise(name: string): AnyPromise | undefined {
   return marketplace[name];

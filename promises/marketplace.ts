@@ -1,4 +1,8 @@
-/** The Marketplace catalogue: what each Promise Plinth ships offers, for listings (CLI, portal, docs). */
+/**
+ * The one registry of Promises Plinth ships: what each offers, for listings (CLI, portal, docs), and the
+ * Promises the platform may install (promises/index.ts `marketplace` is derived from it).
+ * `plinth init promise` adds its Promise here (an import and an entry before the closing bracket).
+ */
 import type { AnyPromise } from "../components/promise/types";
 import { jenkinsPromise } from "./jenkins";
 import { namespacePromise } from "./namespace";
@@ -7,7 +11,7 @@ import { postgresqlPromise } from "./postgresql";
 import { redisPromise } from "./redis";
 import { webAppPromise } from "./web-app";
 
-export type CatalogueCategory = "tenancy" | "ci-cd" | "database" | "cache" | "networking" | "golden-path";
+export type CatalogueCategory = "tenancy" | "ci-cd" | "database" | "cache" | "networking" | "golden-path" | "other";
 
 export interface CatalogueEntry {
   name: string;

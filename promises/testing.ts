@@ -11,9 +11,9 @@ import * as YAML from "yaml";
 import { ValidationError, type FieldIssue } from "../components/errors";
 import {
   checkInstallation, checkRequest, planInstallation, planRequest, validateRequest,
-  type AnyPromise, type InstalledPromise, type K8sObject, type PlacementSpec, type PreviousDestination, type RegistryEntry, type RequestStatus, type ResourceRequestObject,
+  type AnyPromise, type InstalledPromiseRef, type K8sObject, type PlacementSpec, type PreviousDestination, type RegistryEntry, type RequestPlanStatus, type ResourceRequestObject,
 } from "../components/promise";
-import { destinationPath, type DestinationSpec } from "../vocabulary/destination";
+import { destinationPath, type DestinationSpec } from "../components/vocabulary/destination";
 
 /** One unlabelled destination `dev` in store `test`: takes any non-strict work. */
 export const TEST_DESTINATIONS: DestinationSpec[] = [{ name: "dev", labels: { env: "dev" }, stateStore: "test" }];
@@ -53,7 +53,7 @@ function collect(placements: PlacementSpec[], destinations: DestinationSpec[]): 
 
 export interface RenderedRequest extends Rendered {
   request: ResourceRequestObject;
-  status: RequestStatus;
+  status: RequestPlanStatus;
   outputs: Record<string, unknown>;
 }
 
@@ -74,7 +74,7 @@ export interface RenderedDependencies extends Rendered {
 }
 
 /** Renders Dependencies and promise-workflow output as a PromiseInstallation would; required Promises are assumed installed unless `installed` is given. */
-export async function renderDependencies(promise: AnyPromise, opts: RenderOptions & { installed?: InstalledPromise[] } = {}): Promise<RenderedDependencies> {
+export async function renderDependencies(promise: AnyPromise, opts: RenderOptions & { installed?: InstalledPromiseRef[] } = {}): Promise<RenderedDependencies> {
   const destinations = opts.destinations ?? TEST_DESTINATIONS;
   const installed = opts.installed ?? (promise.requiredPromises ?? []).map((r) => ({ name: r.name, version: r.version }));
   const args = { promise, config: opts.config, destinations, store: opts.store ?? "test", installed };

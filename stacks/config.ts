@@ -4,8 +4,8 @@
  */
 import { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../components/errors";
-import { isDns1123Label } from "../vocabulary/names";
-import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
+import { isDns1123Label } from "../components/vocabulary/names";
+import { validateDestinations, type DestinationSpec } from "../components/vocabulary/destination";
 import { parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "../destinations/cluster-config";
 import { DEFAULT_API_LIMITS } from "../service/http/limits";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM } from "../service/core/queue";

@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { ensureToolchain } from "./pulumi/ensure";
-import { LocalPlatform } from "../platform/local-platform";
+import { LocalPlatform } from "../stacks/local-platform/local-platform";
 import { stackNameOf } from "../service/core";
 import { measureCommitLatency } from "../components/state-store/bench";
 import { cleanGitEnv } from "../components/state-store/bare-repo";

@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { ensureToolchain } from "./pulumi/ensure";
-import { LocalPlatform } from "../platform/local-platform";
+import { LocalPlatform } from "../stacks/local-platform/local-platform";
 import { readStackConfig } from "../stacks/stack-config";
 import { failedFigure, formatTable, jsonLine, type Figure } from "./bench/report";
 import { parseArgs, type FigureName, type ReliabilityArgs } from "./reliability/args";

@@ -3,8 +3,9 @@
  * needed (progress shown), then runs every
  * `*.test.ts` under test/ with node's own test runner, so the closing summary is the runner's.
  *
- *   npm test                 # everything
- *   npm test -- test/unit    # only files under a folder (or single files)
+ *   npm test                 # typecheck, lint, then everything
+ *   npm test -- test/unit    # only files under a folder (or single files); no typecheck or lint
+ *                            # unless PLINTH_TEST_CHECKS=1
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -26,11 +27,24 @@ function collect(target: string, out: string[]): void {
   }
 }
 
+/** `tsc --noEmit` and the lint, before any test: a type error or a broken boundary fails fast. */
+function staticChecks(root: string): void {
+  for (const script of ["typecheck", "lint"]) {
+    process.stderr.write(`npm run ${script}\n`);
+    const res = spawnSync("npm", ["run", "--silent", script], { cwd: root, stdio: "inherit" });
+    if (res.status !== 0) {
+      process.stderr.write(`npm run ${script} failed: fix it first (tests not run)\n`);
+      process.exit(res.status ?? 1);
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const root = path.resolve(__dirname, "..");
+  const targets = process.argv.slice(2);
+  if (targets.length === 0 || process.env.PLINTH_TEST_CHECKS === "1") staticChecks(root);
   await ensureToolchain({ root, log: (m) => process.stderr.write(m + "\n") });
   await ensureUiBuilt((m) => process.stderr.write(m + "\n"));
-  const targets = process.argv.slice(2);
   const files: string[] = [];
   for (const t of targets.length ? targets : ["test"]) collect(path.resolve(root, t), files);
   if (files.length === 0) {

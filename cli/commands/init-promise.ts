@@ -1,7 +1,8 @@
 /**
- * `plinth init promise <name> [--kind Kind] [--group api.group] [--root dir]`: scaffolds a Promise
- * (promises/<name>/index.ts, promise.ts with a zod API, Dependencies and a configure workflow) and its test
- * (test/unit/promises/<name>.test.ts) using the shared Promise test harness.
+ * `plinth init promise <name> [--kind Kind] [--group api.group] [--root dir] [--no-register]`: scaffolds a
+ * Promise (promises/<name>/index.ts, promise.ts with a zod API, Dependencies and a configure workflow) and
+ * its test (test/unit/promises/<name>.test.ts) using the shared Promise test harness, and adds it to the
+ * one registry, promises/marketplace.ts (unless `--no-register`).
  *
  * Exit codes: 0 written; 1 something already exists or could not be written; 2 bad usage.
  */
@@ -17,7 +18,7 @@ export interface CommandIo {
   cwd: string;
 }
 
-const USAGE = "usage: plinth init promise <name> [--kind Kind] [--group api.group] [--root dir]\n";
+const USAGE = "usage: plinth init promise <name> [--kind Kind] [--group api.group] [--root dir] [--no-register]\n";
 
 /** The nearest directory at or above `dir` holding both promises/ and package.json; `dir` when none does. */
 export function findRepoRoot(dir: string): string {
@@ -33,6 +34,10 @@ function parse(args: string[]): { positional: string[]; flags: Record<string, st
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "-h" || a === "--help") return "help";
+    if (a === "--no-register") {
+      flags["no-register"] = "true";
+      continue;
+    }
     const m = /^--(kind|group|root)(?:=(.*))?$/.exec(a);
     if (m) {
       const v = m[2] ?? args[++i];
@@ -64,9 +69,11 @@ export const initCommand = {
     }
     const root = parsed.flags.root ? path.resolve(io.cwd, parsed.flags.root) : findRepoRoot(io.cwd);
     try {
-      const r = scaffoldPromise({ root, name, kind: parsed.flags.kind, group: parsed.flags.group });
+      const r = scaffoldPromise({ root, name, kind: parsed.flags.kind, group: parsed.flags.group, register: parsed.flags["no-register"] !== "true" });
       io.stdout.write(`created Promise "${r.names.name}" (${r.names.group}/v1alpha1 ${r.names.kind}):\n${r.files.map((f) => `  ${f}\n`).join("")}`);
-      io.stdout.write(`next: edit promises/${name}/promise.ts, run node --import tsx --test test/unit/promises/${name}.test.ts, and register ${r.names.ident} in promises/index.ts\n`);
+      if (r.registered) io.stdout.write(`registered ${r.names.ident} in ${r.registered} (category "other": edit its entry)\n`);
+      const register = r.registered ? "" : `, and add ${r.names.ident} to promises/marketplace.ts`;
+      io.stdout.write(`next: edit promises/${name}/promise.ts, run node --import tsx --test test/unit/promises/${name}.test.ts${register}\n`);
       return 0;
     } catch (e) {
       if (e instanceof ValidationError) {
@@ -84,15 +91,17 @@ export const initCommand = {
 export const initPromiseCommand: Command = {
   name: "init",
   summary: "scaffold a new Promise (promises/<name>/) and its test",
-  usage: "init promise <name> [--kind Kind] [--group api.group] [--root dir]",
+  usage: "init promise <name> [--kind Kind] [--group api.group] [--root dir] [--no-register]",
   options: {
     kind: { type: "string", description: "API kind (default: the name in UpperCamelCase)" },
     group: { type: "string", description: "API group (default: plinth.dev)" },
     root: { type: "string", description: "repository root (default: found from the working directory)" },
+    "no-register": { type: "boolean", description: "do not add it to promises/marketplace.ts" },
   },
   run({ args, flags, io }) {
     const argv = [...args];
     for (const f of ["kind", "group", "root"]) if (typeof flags[f] === "string") argv.push(`--${f}`, flags[f] as string);
+    if (flags["no-register"] === true) argv.push("--no-register");
     return initCommand.run(argv, { cwd: io.cwd, stdout: { write: (s) => io.stdout(s) }, stderr: { write: (s) => io.stderr(s) } });
   },
 };

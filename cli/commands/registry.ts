@@ -1,6 +1,6 @@
 /** `plinth promises` and `plinth destinations`: what the platform offers and where work can go. */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { MarketplaceItem } from "../../service/core/types";
 import { outputFormat, render, table } from "../format";
 import { OUTPUT } from "./options";

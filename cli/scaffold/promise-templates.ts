@@ -43,7 +43,7 @@ export function promiseTs(n: PromiseNames): string {
  */
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 
 const QUANTITY = /^\\d+(\\.\\d+)?(m|Mi|Gi)?$/;
 const resources = z.object({

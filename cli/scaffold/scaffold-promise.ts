@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConflictError, ValidationError, formatIssues, type FieldIssue } from "../../components/errors";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 import { camelCase, pascalCase, promiseIndexTs, promiseTestTs, promiseTs, type PromiseNames } from "./promise-templates";
 
 const KIND = /^[A-Z][A-Za-z0-9]*$/;
@@ -16,12 +16,16 @@ export interface ScaffoldPromiseArgs {
   name: string;
   kind?: string;
   group?: string;
+  /** Add it to promises/marketplace.ts (default true). */
+  register?: boolean;
 }
 
 export interface ScaffoldResult {
   names: PromiseNames;
   /** Files written, relative to the root. */
   files: string[];
+  /** The registry file the Promise was added to, if any. */
+  registered?: string;
 }
 
 /** Every problem with the arguments, each naming its field. */
@@ -60,5 +64,28 @@ export function scaffoldPromise(args: ScaffoldPromiseArgs): ScaffoldResult {
     fs.mkdirSync(path.dirname(path.join(args.root, rel)), { recursive: true });
     fs.writeFileSync(path.join(args.root, rel), text, { flag: "wx" });
   }
-  return { names, files: Object.keys(files) };
+  const registered = args.register === false ? undefined : registerPromise(args.root, names);
+  return { names, files: Object.keys(files), ...(registered ? { registered } : {}) };
+}
+
+const REGISTRY = path.join("promises", "marketplace.ts");
+
+/**
+ * Adds the new Promise to the one registry (promises/marketplace.ts): an import after the last Promise
+ * import and an `entry(…, "other")` before the catalogue's closing `];`. Returns the file changed, or
+ * undefined when the root has no registry (or it does not have that shape).
+ */
+export function registerPromise(root: string, names: PromiseNames): string | undefined {
+  const file = path.join(root, REGISTRY);
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, "utf8");
+  const imports = [...text.matchAll(/^import \{ \w+ \} from "\.\/[^"]+";$/gm)];
+  const close = text.indexOf("\n];", text.indexOf("export const catalogue"));
+  if (imports.length === 0 || close < 0) return undefined;
+  const lastImport = imports[imports.length - 1];
+  const at = lastImport.index! + lastImport[0].length;
+  const withEntry = `${text.slice(0, close)}\n  entry(${names.ident}, "other"),${text.slice(close)}`;
+  const next = `${withEntry.slice(0, at)}\nimport { ${names.ident} } from "./${names.name}";${withEntry.slice(at)}`;
+  fs.writeFileSync(file, next);
+  return REGISTRY;
 }

@@ -74,7 +74,8 @@ export function assertFluxBootstrapArgs(args: FluxBootstrapArgs): void {
 /** Creates the Pulumi resource for one plain Kubernetes object. */
 function objectResource(name: string, obj: K8sObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
   const { apiVersion, kind, ...rest } = obj;
-  const a = rest as Record<string, any>;
+  // One object of many kinds: each constructor below takes its own args type.
+  const a = rest as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- see above
   switch (`${apiVersion}/${kind}`) {
     case "v1/Namespace":
       return new k8s.core.v1.Namespace(name, a, opts);

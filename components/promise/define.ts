@@ -1,7 +1,7 @@
 /** `definePromise`: a typed Promise, checked once where it is declared. */
 import type { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
-import { isDns1123Label, labelIssues } from "../../vocabulary/names";
+import { isDns1123Label, labelIssues } from "../vocabulary/names";
 import type { PromiseDefinition } from "./types";
 import { clusterScopedIssues } from "./tenancy";
 
@@ -52,7 +52,7 @@ function pipelineIssues(list: unknown, path: (string | number)[]): FieldIssue[] 
 /** Every problem of a Promise definition, each naming its field (e.g. `api.kind`). */
 export function validatePromiseDefinition(def: unknown): FieldIssue[] {
   if (typeof def !== "object" || def === null) return [{ path: [], message: "a Promise must be an object" }];
-  const d = def as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const d = def as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- an unchecked definition, read field by field below
   const issues: FieldIssue[] = [];
   if (!isDns1123Label(d.name)) issues.push({ path: ["name"], message: `"${String(d.name)}" must be a DNS-1123 label (lowercase alphanumerics and '-', ≤ 63)` });
   if (!isSemver(d.version)) issues.push({ path: ["version"], message: `"${String(d.version)}" must be a semantic version such as 1.0.0` });

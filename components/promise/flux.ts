@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../vocabulary/names";
 import type { K8sObject } from "./types";
 
 export const HELM_REPOSITORY_API_VERSION = "source.toolkit.fluxcd.io/v1";

@@ -2,8 +2,8 @@
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
 import { runPipelines } from "../workflow/run";
 import { actionResources, type ActionResourceSpec } from "../workflow/action-steps";
-import { validateDestinations, type DestinationSpec } from "../../vocabulary/destination";
-import { matchDestinations, mergeSelectors } from "../../vocabulary/scheduling";
+import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
+import { matchDestinations, mergeSelectors } from "../vocabulary/scheduling";
 import { apiVersionOf, pluralOf, validatePromiseDefinition } from "./define";
 import { buildDependencyPlacements } from "./dependencies";
 import type { PlacementSpec } from "./groups";
@@ -19,18 +19,18 @@ export function usesCommandSteps(promise: AnyPromise): boolean {
 }
 
 /** A Promise installed alongside: its name, or name and version. */
-export type InstalledPromise = string | { name: string; version?: string };
+export type InstalledPromiseRef = string | { name: string; version?: string };
 
 export interface InstallationInput {
   promise: AnyPromise;
   config?: unknown;
   destinations: DestinationSpec[];
   store: string;
-  installed?: InstalledPromise[];
+  installed?: InstalledPromiseRef[];
 }
 
 /** Required Promises not among `installed` (a required version must match exactly, ignoring a leading `v`). */
-export function missingRequiredPromises(promise: AnyPromise, installed: readonly InstalledPromise[] = []): FieldIssue[] {
+export function missingRequiredPromises(promise: AnyPromise, installed: readonly InstalledPromiseRef[] = []): FieldIssue[] {
   const have = installed.map((i) => (typeof i === "string" ? { name: i } : i));
   const norm = (v: string) => v.replace(/^v/, "");
   const issues: FieldIssue[] = [];

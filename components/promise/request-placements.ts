@@ -1,7 +1,7 @@
 /** Pure builder of what a ResourceRequest writes: each pipeline's output groups, scheduled to one destination each. */
 import { resourcesDir, shortId, withKustomization } from "../state-store/layout";
-import { destinationPath, type DestinationSpec } from "../../vocabulary/destination";
-import { scheduleResource, type PreviousPlacement } from "../../vocabulary/scheduling";
+import { destinationPath, type DestinationSpec } from "../vocabulary/destination";
+import { scheduleResource, type PreviousPlacement } from "../vocabulary/scheduling";
 import type { WorkflowResult } from "../workflow/types";
 import { groupFiles, type PlacementSpec } from "./groups";
 import type { AnyPromise, ResourceRequestObject } from "./types";

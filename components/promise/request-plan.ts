@@ -2,10 +2,10 @@
 import { ValidationError, formatIssues } from "../errors";
 import { runPipelines } from "../workflow/run";
 import { actionResources, actionSummaries, type ActionResourceSpec } from "../workflow/action-steps";
-import { validateDestinations, type DestinationSpec } from "../../vocabulary/destination";
+import { validateDestinations, type DestinationSpec } from "../vocabulary/destination";
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
-import { requestStatus, type RequestStatus } from "./request-status";
+import { requestStatus, type RequestPlanStatus } from "./request-status";
 import { parseConfig, validateRequest } from "./schema";
 import { assertTenancy, fluxServiceAccount, type Tenant } from "./tenancy";
 import type { AnyPromise, ResourceRequestObject } from "./types";
@@ -36,7 +36,7 @@ export interface RequestInput {
 export interface RequestPlan {
   request: ResourceRequestObject;
   placements: PlacementSpec[];
-  status: RequestStatus;
+  status: RequestPlanStatus;
   outputs: Record<string, unknown>;
   /** One `Action` resource per action the configure workflow declared. */
   actions: ActionResourceSpec[];

@@ -4,7 +4,7 @@ import type { Condition, WorkflowResult } from "../workflow/types";
 import type { PlacementSpec } from "./groups";
 import type { GroupSchedule } from "./request-placements";
 
-export interface RequestStatus {
+export interface RequestPlanStatus {
   [field: string]: unknown;
   conditions: Condition[];
   message: string;
@@ -23,7 +23,7 @@ function cond(type: string, ok: boolean, reason: string, message: string): Condi
  * Workflow status fields and conditions, plus Plinth's `ConfigureWorkflowCompleted`, `Scheduled` and `Ready`;
  * `Stalled` (reason `NoDestination`) when a group has no matching destination.
  */
-export function requestStatus(workflow: WorkflowResult, schedule: GroupSchedule[], placements: PlacementSpec[]): RequestStatus {
+export function requestStatus(workflow: WorkflowResult, schedule: GroupSchedule[], placements: PlacementSpec[]): RequestPlanStatus {
   const unscheduled = schedule.filter((s) => s.destination === undefined);
   const controlMessage = workflow.pipelines.map((p) => p.workflowControl.message).filter(Boolean).pop();
   const ran = workflow.pipelines.map((p) => p.pipeline).join(", ") || "(none)";
@@ -37,7 +37,7 @@ export function requestStatus(workflow: WorkflowResult, schedule: GroupSchedule[
   ];
   // Nothing is written for an unscheduled group: the request cannot progress until a destination matches.
   if (unscheduled.length) plinth.push(cond("Stalled", true, "NoDestination", schedMsg));
-  const status: RequestStatus = {
+  const status: RequestPlanStatus = {
     ...workflow.status,
     conditions: mergeConditions(conditionsOf(workflow.status), plinth),
     message: ready ? "Ready" : workflow.suspended ? wfMsg : schedMsg,

@@ -3,7 +3,7 @@ import { Placement } from "../state-store/placement";
 import { Action } from "../workflow/actions/resource";
 import { asResourceError } from "./errors";
 import { checkRequest, planRequest, type RequestInput, type RequestPlan } from "./request-plan";
-import type { RequestStatus } from "./request-status";
+import type { RequestPlanStatus } from "./request-status";
 
 export const RESOURCE_REQUEST_TYPE = "plinth:promise:ResourceRequest";
 
@@ -25,7 +25,7 @@ export interface ResourceRequestArgs extends RequestInput {
  * (`<pipeline>/<step>` → what the action's handler returned).
  */
 export class ResourceRequest extends pulumi.ComponentResource {
-  public readonly status: pulumi.Output<RequestStatus>;
+  public readonly status: pulumi.Output<RequestPlanStatus>;
   public readonly outputs: pulumi.Output<Record<string, unknown>>;
   public readonly actions: pulumi.Output<Record<string, Record<string, unknown>>>;
 
@@ -48,7 +48,7 @@ export class ResourceRequest extends pulumi.ComponentResource {
         throw asResourceError(err, this);
       },
     );
-    this.status = pulumi.output(done.then((d) => d.plan.status)) as unknown as pulumi.Output<RequestStatus>;
+    this.status = pulumi.output(done.then((d) => d.plan.status)) as unknown as pulumi.Output<RequestPlanStatus>;
     this.outputs = pulumi.output(done.then((d) => d.plan.outputs)) as unknown as pulumi.Output<Record<string, unknown>>;
     this.actions = actionStates(done.then((d) => d.actions));
     this.registerOutputs({ status: this.status, outputs: this.outputs, actions: this.actions });

@@ -1,7 +1,7 @@
 /** The Promise's API as data: JSON Schema of the spec, request and config validation (defaults applied). */
 import { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../errors";
-import { isDns1123Label, labelIssues } from "../../vocabulary/names";
+import { isDns1123Label, labelIssues } from "../vocabulary/names";
 import { apiVersionOf } from "./define";
 import type { AnyPromise, ResourceRequestObject } from "./types";
 

@@ -1,7 +1,7 @@
 /** A Promise (DESIGN.md §4): a typed API, Dependencies, Workflows and placement rules — data plus functions. */
 import type { z } from "zod";
 import type { Pipeline, WorkflowObject } from "../workflow/types";
-import type { DestinationSelector } from "../../vocabulary/scheduling";
+import type { DestinationSelector } from "../vocabulary/scheduling";
 import type { ClusterScopedGrant } from "./tenancy";
 
 /** A plain Kubernetes object (a Dependency, or what a workflow renders). */
@@ -88,7 +88,7 @@ export interface PromiseDefinition<S extends z.ZodType = z.ZodType, C extends z.
 }
 
 /** Any Promise, whatever its schemas. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Promise: PromiseDefinition is invariant in its schemas
 export type AnyPromise = PromiseDefinition<any, any>;
 
 /** What the platform registers about an installed Promise (the platform stack's `promises` output). */

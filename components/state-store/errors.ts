@@ -41,32 +41,32 @@ export function invalidPath(field: string, path: string, reason: string): Valida
 export function unreachable(url: string, cause: string): RemoteError {
   const remote = redactUrl(url);
   return new RemoteError(
-    StateStoreCodes.Unreachable,
     `state store remote ${remote} is unreachable: ${cause}; check the URL and that the Git host is running`,
     { remote },
+    StateStoreCodes.Unreachable,
   );
 }
 
 export function authFailed(url: string, status: number): RemoteError {
   const remote = redactUrl(url);
   return new RemoteError(
-    StateStoreCodes.AuthFailed,
     `state store remote ${remote} refused the credentials (HTTP ${status}); check the state store username/password or token`,
     { remote, status },
+    StateStoreCodes.AuthFailed,
   );
 }
 
 export function remoteFailed(url: string, cause: string): RemoteError {
   const remote = redactUrl(url);
-  return new RemoteError(StateStoreCodes.RemoteFailed, `state store remote ${remote} failed: ${cause}`, { remote });
+  return new RemoteError(`state store remote ${remote} failed: ${cause}`, { remote }, StateStoreCodes.RemoteFailed);
 }
 
 export function contended(url: string, attempts: number): RemoteError {
   const remote = redactUrl(url);
   return new RemoteError(
-    StateStoreCodes.Contended,
     `state store remote ${remote}: push was rejected ${attempts} times because other writers kept moving the branch; retry later`,
     { remote, attempts },
+    StateStoreCodes.Contended,
   );
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { ValidationError } from "../errors";
 import { splitSafePath } from "./paths";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../vocabulary/names";
 
 export { isDns1123Label };
 

@@ -10,7 +10,7 @@ export function segmentProblem(segment: string): string | undefined {
   if (segment === "." || segment === "..") return `has a "${segment}" segment`;
   if (segment.toLowerCase() === ".git") return 'has a ".git" segment';
   if (segment.includes("\\")) return "contains a backslash";
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\u0000-\u001f\u007f]/.test(segment)) return "contains a control character";
   if (segment.length > 255) return "has a segment longer than 255 characters";
   return undefined;

@@ -16,7 +16,7 @@ import type { WorkflowResult } from "./types";
 export interface DeleteWorkflowArgs extends Omit<RunPipelinesArgs, "phase" | "parent"> {
   scope: "resource" | "promise";
   /** Action handlers by kind (tests); default: slack, pagerduty, zendesk, webhook. */
-  handlers?: Record<string, ActionHandler<any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  handlers?: Record<string, ActionHandler<any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- handlers of different input and output types
   signal?: AbortSignal;
 }
 

@@ -1,5 +1,5 @@
 /** Runs a workflow: pipelines in order, steps in order, each step seeing what the previous ones wrote. */
-import { PlinthError } from "../errors";
+import { HTTP_STATUS, PlinthError } from "../errors";
 import { isSafeRelativePath, serialiseFile } from "./files";
 import { stepRunner } from "./registry";
 import { redact } from "./actions/redact";
@@ -24,6 +24,7 @@ import type {
 import type * as pulumi from "@pulumi/pulumi";
 
 export interface RunPipelinesArgs {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pipelines of different spec and config types
   pipelines: Pipeline<any, any>[];
   object: WorkflowObject;
   config: unknown;
@@ -48,7 +49,7 @@ export class WorkflowStepError extends PlinthError {
     const details: Record<string, unknown> = { pipeline, step };
     if (cause instanceof PlinthError) details.cause = cause.toJSON();
     else if (cause instanceof Error) details.cause = { message: cause.message };
-    super("WorkflowStepFailed", `pipeline "${pipeline}" step "${step}": ${reason}`, details, 500);
+    super("WorkflowStepFailed", `pipeline "${pipeline}" step "${step}": ${reason}`, details, HTTP_STATUS.internal);
   }
 }
 

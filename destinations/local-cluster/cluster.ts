@@ -14,7 +14,7 @@
 import { randomBytes, randomUUID, generateKeyPairSync } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 import { KUSTOMIZE_LOCKDOWN_ARGS } from "../../components/flux/tenancy";
 import { ChildGroup, httpGet } from "./processes";
 import { KubeClient } from "./kube-client";
@@ -212,7 +212,7 @@ export class LocalCluster {
    * report ready on /readyz. A second call returns the first call's promise.
    */
   startFlux(o: { namespace?: string } = {}): Promise<void> {
-    if (this.stopping) return Promise.reject(new PlinthError("ClusterStopped", `cluster ${this.name} is stopped; start a new one`, undefined, 409));
+    if (this.stopping) return Promise.reject(new PlinthError("ClusterStopped", `cluster ${this.name} is stopped; start a new one`, undefined, HTTP_STATUS.conflict));
     this.fluxStarted ??= this.runFlux(o.namespace ?? FLUX_IDENTITY_NAMESPACE);
     return this.fluxStarted;
   }

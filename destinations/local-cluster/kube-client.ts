@@ -10,7 +10,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import * as fs from "node:fs";
 import * as https from "node:https";
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 import { parseKubeconfig } from "./kubeconfig";
 
 export interface KubeClientOptions {
@@ -105,7 +105,7 @@ export class KubeClient {
   constructor(o: KubeClientOptions) {
     this.server = o.server.replace(/\/+$/, "");
     this.url = new URL(this.server);
-    if (this.url.protocol !== "https:") throw new PlinthError("InvalidServer", `server must be an https:// URL, got ${this.server}`, undefined, 400);
+    if (this.url.protocol !== "https:") throw new PlinthError("InvalidServer", `server must be an https:// URL, got ${this.server}`, undefined, HTTP_STATUS.badRequest);
     this.agent = new https.Agent({ ca: o.caPem, keepAlive: true, maxSockets: 8 });
     this.timeoutMs = o.timeoutMs ?? 30_000;
     Object.defineProperty(this, "auth", { value: `Bearer ${o.token}`, enumerable: false });
@@ -237,7 +237,7 @@ export class KubeClient {
       }
       if (Date.now() + intervalMs > deadline) {
         const why = last instanceof Error ? ` (last error: ${last.message})` : "";
-        throw new PlinthError("KubeWaitTimeout", `${path} did not reach the expected state within ${(timeoutMs / 1000).toFixed(0)} s${why}`, { path, timeoutMs }, 504);
+        throw new PlinthError("KubeWaitTimeout", `${path} did not reach the expected state within ${(timeoutMs / 1000).toFixed(0)} s${why}`, { path, timeoutMs }, HTTP_STATUS.timeout);
       }
       await delay(intervalMs, undefined, { signal: o.signal });
     }

@@ -4,7 +4,7 @@ import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxStateStoreArgs } from "../../components/flux/flux-bootstrap";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { resolvedDestination, type DestinationSpec } from "../../vocabulary/destination";
+import { resolvedDestination, type DestinationSpec } from "../../components/vocabulary/destination";
 
 export interface LocalClusterDestinationArgs {
   spec: DestinationSpec;

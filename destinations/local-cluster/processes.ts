@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 
 export interface Child {
   name: string;
@@ -104,7 +104,7 @@ export class ChildGroup {
 
   /** Starts `bin args` with `extraEnv` on top of a minimal environment; stdout and stderr append to `<name>.log`. */
   spawn(name: string, bin: string, args: string[], extraEnv: Record<string, string> = {}): Child {
-    if (this.o.signal?.aborted) throw new PlinthError("ClusterAborted", `${this.o.prefix}: aborted before ${name} started`, undefined, 499);
+    if (this.o.signal?.aborted) throw new PlinthError("ClusterAborted", `${this.o.prefix}: aborted before ${name} started`, undefined, HTTP_STATUS.aborted);
     const logPath = path.join(this.o.logDir, `${name}.log`);
     const fd = fs.openSync(logPath, "a", 0o600);
     let proc: ChildProcess;
@@ -138,10 +138,10 @@ export class ChildGroup {
     const t0 = Date.now();
     const fail = (code: string, why: string): PlinthError => {
       const tail = logTail(c.logPath);
-      return new PlinthError(code, `${this.o.prefix}: ${c.name} ${why}; see ${c.logPath}${tail ? `; last log lines:\n${tail}` : ""}`, { process: c.name, log: c.logPath }, 503);
+      return new PlinthError(code, `${this.o.prefix}: ${c.name} ${why}; see ${c.logPath}${tail ? `; last log lines:\n${tail}` : ""}`, { process: c.name, log: c.logPath }, HTTP_STATUS.busy);
     };
     for (;;) {
-      if (this.o.signal?.aborted) throw new PlinthError("ClusterAborted", `${this.o.prefix}: aborted while waiting for ${c.name}`, undefined, 499);
+      if (this.o.signal?.aborted) throw new PlinthError("ClusterAborted", `${this.o.prefix}: aborted while waiting for ${c.name}`, undefined, HTTP_STATUS.aborted);
       if (!alive(c)) {
         await Promise.race([c.exited, sleep(500)]);
         const how = c.proc.signalCode ? `signal ${c.proc.signalCode}` : `code ${c.proc.exitCode ?? "?"}`;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { resolvedDestination, type DestinationSpec } from "../../vocabulary/destination";
+import { resolvedDestination, type DestinationSpec } from "../../components/vocabulary/destination";
 
 export interface LocalDestinationArgs {
   spec: DestinationSpec;

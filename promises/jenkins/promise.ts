@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
 import { helmChartConfig, helmChartDependencies } from "../../components/promise/flux";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
 const quantity = z.string().regex(QUANTITY, "must be a Kubernetes quantity, e.g. 500m, 2, 4Gi");

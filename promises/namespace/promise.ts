@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
 const quantity = (what: string) => z.string().regex(QUANTITY, `must be a Kubernetes quantity for ${what}, e.g. 500m, 2, 4Gi`);

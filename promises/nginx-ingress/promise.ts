@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { definePromise, type K8sObject } from "../../components/promise";
 import { helmChartConfig, helmChartDependencies } from "../../components/promise/flux";
-import { isDns1123Label } from "../../vocabulary/names";
+import { isDns1123Label } from "../../components/vocabulary/names";
 
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const port = z.number().int().min(1, "must be a port number 1–65535").max(65535, "must be a port number 1–65535");

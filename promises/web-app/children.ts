@@ -1,8 +1,8 @@
 /** The lower-level requests a web app is made of, as Kubernetes-style request objects with owner labels. */
 import type { K8sObject } from "../../components/promise";
 import { clusterName, credentialsSecret } from "../postgresql/promise";
-import type { WebAppConfig, WebAppSpec } from "./promise";
-import { ownerLabels, type Owner } from "../../vocabulary/owner-labels";
+import type { WebAppConfig, WebAppSpec } from "./api";
+import { ownerLabels, type Owner } from "../../components/vocabulary/owner-labels";
 
 /** The request a child belongs to. */
 export type Parent = Owner;

@@ -5,13 +5,16 @@
  * (a GET → edit → PUT round trip); anything else is refused with 422 `ReservedMetadata`, so owner links
  * cannot be forged. The stored request keeps its reserved labels whatever the body says.
  */
-import { BadRequestError, ConflictError, NotFoundError, ValidationError, type FieldIssue } from "../../components/errors";
+import { BadRequestError, ConflictError, TooManyRequestsError, ValidationError, type FieldIssue } from "../../components/errors";
 import { validateRequest } from "../../components/promise/schema";
-import { assertMayUse } from "./auth";
-import { ownerLabels } from "../../vocabulary/owner-labels";
+import { PLATFORM_CALLER, assertMayUse } from "./auth";
+import { ownerLabels } from "../../components/vocabulary/owner-labels";
 import { ownerOf } from "./platform-agent";
-import type { InstalledPromise } from "./service";
-import type { StoredRequest } from "./store";
+import { promiseFor, type InstalledPromise } from "./installed";
+import type { WorkQueue } from "./queue";
+import type { RequestStore, StoredRequest } from "./store";
+import { stackNameOf } from "./keys";
+import { TEAM_ANNOTATION } from "./visibility";
 import type { Caller, ManagedFieldsEntry, RequestKey, RequestObject } from "./types";
 
 const RESERVED = /^([a-z0-9-]+\.)*plinth\.dev\//i;
@@ -22,17 +25,6 @@ export function isReserved(key: string): boolean {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** The installed Promise serving `apiVersion`/`kind` (kind also by plural, any case). */
-export function promiseFor(promises: readonly InstalledPromise[], kind: string, apiVersion?: string): InstalledPromise {
-  const k = kind.toLowerCase();
-  const found = promises.find((p) => (p.entry.kind.toLowerCase() === k || p.entry.plural.toLowerCase() === k) && (apiVersion === undefined || p.entry.apiVersion === apiVersion));
-  if (!found) {
-    const known = promises.map((p) => `${p.entry.apiVersion}/${p.entry.kind}`).join(", ") || "(none)";
-    throw new NotFoundError(`no installed Promise serves ${apiVersion ? `${apiVersion} ` : ""}kind "${kind}"; installed: ${known}`, { apiVersion, kind }, "PromiseNotFound");
-  }
-  return found;
 }
 
 export interface Admitted {
@@ -117,4 +109,25 @@ export function assertChildOf(existing: StoredRequest, owner: RequestKey, key: R
     { ...key, owner },
     "ChildConflict",
   );
+}
+
+/**
+ * Refuses (429 `TooManyInFlight`, nothing written) new work for a team that already has `max` requests
+ * queued or reconciling. The platform's own work is never refused; work on a request already queued
+ * coalesces with it.
+ */
+export function assertMayQueue(o: { queue: WorkQueue; store: RequestStore; max: number }, key: RequestKey, caller: Caller): void {
+  if (caller === PLATFORM_CALLER) return;
+  if (o.queue.isBusy(stackNameOf(key))) return;
+  let n = 0;
+  for (const s of o.queue.busyKeys()) {
+    const team = o.store.getByStack(s)?.object.metadata.annotations?.[TEAM_ANNOTATION];
+    if (team === caller.team && ++n >= o.max) {
+      throw new TooManyRequestsError(
+        `team "${caller.team}" already has ${n} requests queued or reconciling, the limit (plinth:limits.maxInFlightPerTeam) is ${o.max}: retry once some are Ready`,
+        { retryAfterSeconds: Math.max(1, Math.ceil(n / Math.max(1, o.queue.concurrency))), team: caller.team, limit: o.max },
+        "TooManyInFlight",
+      );
+    }
+  }
 }

@@ -8,7 +8,7 @@
  * records each write with the version the store gave it.
  */
 import { EventEmitter } from "node:events";
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 import type { RequestObject } from "./types";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
@@ -24,7 +24,7 @@ export interface Change {
 /** 410: the resource version asked for is older than the history kept. */
 export class ExpiredError extends PlinthError {
   constructor(message: string, details?: unknown) {
-    super("Expired", message, details, 410);
+    super("Expired", message, details, HTTP_STATUS.gone);
   }
 }
 
@@ -73,7 +73,7 @@ export class ChangeFeed {
     if (since !== undefined) {
       const from = Number(since);
       if (!Number.isSafeInteger(from) || from < 0) {
-        throw new PlinthError("BadRequest", `resourceVersion "${since}" is not a valid resource version`, { resourceVersion: since }, 400);
+        throw new PlinthError("BadRequest", `resourceVersion "${since}" is not a valid resource version`, { resourceVersion: since }, HTTP_STATUS.badRequest);
       }
       const floor = this.dropped ? this.history[0].revision - 1 : (this.start ?? this.latest);
       if (from < floor) throw new ExpiredError(`too old resource version: ${since} (${floor})`, { resourceVersion: since });

@@ -6,11 +6,11 @@
  * until its delete workflow succeeds or it is deleted with `force`, which skips the workflow with a
  * warning in the status history and the events).
  */
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 import { runDeleteWorkflow } from "../../components/workflow/delete-run";
 import type { StepLogSink } from "../../components/workflow/types";
 import { setCondition } from "./conditions";
-import type { InstalledPromise } from "./service";
+import type { Backoff, InstalledPromise } from "./installed";
 import type { StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus } from "./types";
 
@@ -19,17 +19,10 @@ export const FORCE_DELETE_ANNOTATION = "plinth.dev/force-delete";
 
 export class DeleteWorkflowError extends PlinthError {
   constructor(message: string, cause?: unknown) {
-    super("DeleteFailed", message, cause instanceof PlinthError ? { cause: cause.toJSON() } : undefined, 500);
+    super("DeleteFailed", message, cause instanceof PlinthError ? { cause: cause.toJSON() } : undefined, HTTP_STATUS.internal);
   }
 }
 
-/** How often a failing workflow is retried (per Promise in the platform config: `backoff`). */
-export interface Backoff {
-  /** Attempts of a configure run before the request is Stalled (delete workflows retry without limit). */
-  limit: number;
-  initialMs: number;
-  maxMs: number;
-}
 
 export interface DeleteWorkflowDeps {
   promise: (name: string) => InstalledPromise | undefined;

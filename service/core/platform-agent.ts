@@ -8,8 +8,8 @@
  */
 import YAML from "yaml";
 import { PlinthError } from "../../components/errors";
-import type { DestinationSpec } from "../../vocabulary/destination";
-import { ownerFromLabels } from "../../vocabulary/owner-labels";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
+import { ownerFromLabels } from "../../components/vocabulary/owner-labels";
 import type { StoreRegistry } from "./stores";
 import { conditionOf, setCondition } from "./conditions";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";

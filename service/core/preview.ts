@@ -1,11 +1,11 @@
 /** Preview of a request: the files that applying would write (diffed against Git) — changes nothing. */
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
-import type { InstalledPromise } from "./service";
+import type { InstalledPromise } from "./installed";
 import type { StoredRequest } from "./store";
 import type { PreviewFile, PreviewResult, RequestKey, RequestObject } from "./types";
 

@@ -4,7 +4,7 @@ import { checkRequest, planRequest } from "../../components/promise/request-plan
 import type { AnyPromise } from "../../components/promise/types";
 import type { PreviousDestination } from "../../components/promise/request-placements";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import type { StepLogSink } from "../../components/workflow/types";
 
 export interface RequestProgramArgs {

@@ -3,16 +3,17 @@
  * `destroy` and remove it when deleted. Transient failures (a contended push, a locked stack) are
  * retried with backoff; after `maxAttempts` failures the request is `Stalled` with the error.
  */
-import type { RequestStatus as PlanStatus } from "../../components/promise/request-status";
+import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
-import { DeleteWorkflowError, backoffDelay, deleteFailedStatus, type Backoff } from "./delete-workflow";
+import { DeleteWorkflowError, backoffDelay, deleteFailedStatus } from "./delete-workflow";
+import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
-import type { InstalledPromise } from "./service";
+import type { InstalledPromise } from "./installed";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
 
@@ -165,7 +166,7 @@ export class Reconciler {
     try {
       await this.o.hooks?.afterApply(current);
     } catch (err) {
-      throw new Error(`child requests of ${stack}: ${(err as Error).message}`);
+      throw new Error(`child requests of ${stack}: ${(err as Error).message}`, { cause: err });
     }
     this.o.hooks?.statusChanged(current);
     this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);

@@ -2,34 +2,36 @@
  * The service core (DESIGN.md §3 steps 2–6): requests are validated, persisted as their own stack's
  * config, and reconciled by a bounded queue that runs `up` (or `destroy`) on that stack through the lean
  * engine with the in-process provider. Shaped like the Automation API: `open()` factory, one options bag
- * per operation, typed results, streaming watchers.
+ * per operation, typed results, streaming watchers. The rules live beside it, one concept a file:
+ * admission.ts (bodies, the per-team queue limit), visibility.ts, upsert.ts, registry-views.ts,
+ * git-scan.ts, wiring.ts (its parts and what a stored request needs at open).
  */
-import * as crypto from "node:crypto";
-import { EventEmitter } from "node:events";
 import * as os from "node:os";
-import { isDeepStrictEqual } from "node:util";
-import { ConflictError, NotFoundError, TooManyRequestsError } from "../../components/errors";
-import type { AnyPromise, RegistryEntry } from "../../components/promise/types";
+import { ConflictError, NotFoundError } from "../../components/errors";
+import type { RegistryEntry } from "../../components/promise/types";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../vocabulary/destination";
-import { catalogue } from "../../promises/marketplace";
-import type { EngineWorkspace } from "../engine";
-import type { StoreRegistry } from "./stores";
-import { admit, admittedAnnotations, admittedLabels, assertChildOf, childLabels, promiseFor } from "./admission";
-import { PLATFORM_CALLER, assertMayUse, type TeamDirectory } from "./auth";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
+import { admit, admittedLabels, assertChildOf, assertMayQueue } from "./admission";
+import type { AppliedTracker } from "./applied";
+import { PLATFORM_CALLER, assertMayUse } from "./auth";
+import { ChangeFeed } from "./changes";
+import { RequestEvents } from "./events";
+import { FORCE_DELETE_ANNOTATION } from "./delete-workflow";
+import { unownedFiles } from "./git-scan";
+import { promiseFor, type InstalledPromise } from "./installed";
 import { keyString, locationOf, stackNameOf } from "./keys";
-import { PlatformAgent } from "./platform-agent";
+import { readLogs } from "./logs-view";
+import type { PlinthServiceOptions } from "./options";
+import type { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
-import { Reconciler } from "./reconciler";
-import { AppliedTracker, type ClusterStatusSource } from "./applied";
-import { ChangeFeed } from "./changes";
-import { conditionOf } from "./conditions";
+import type { Reconciler } from "./reconciler";
+import { marketplaceView, promiseView } from "./registry-views";
+import { StepLogStore } from "./step-logs";
 import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
+import { newRequestObject, planUpdate } from "./upsert";
 import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
-import { FORCE_DELETE_ANNOTATION, runRequestDeleteWorkflow, type Backoff } from "./delete-workflow";
-import { StepLogStore, stepLogSink } from "./step-logs";
-import { readLogs } from "./logs-view";
+import { createAgent, createAppliedTracker, createReconciler, resumeAction, type ServiceParts } from "./wiring";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -47,53 +49,14 @@ import type {
   StepLogs,
 } from "./types";
 
-/** The event channel every request's events are also sent on (stack names never start with a space). */
-const ALL_EVENTS = " all";
+export type { PlinthServiceOptions };
 
-export interface InstalledPromise {
-  definition: AnyPromise;
-  /** `promiseRevision(definition, config)`: requests reconciled with another revision are re-run. */
-  revision: string;
-  /** Organisation config (validated at installation). */
-  config: unknown;
-  entry: RegistryEntry;
-  /** Retry limits of its workflows (platform config `promises[].backoff`). */
-  backoff?: Backoff;
-}
 
-export interface PlinthServiceOptions {
-  /** Workspace of the request stacks (attached to the in-process provider). */
-  workspace: EngineWorkspace;
-  promises: InstalledPromise[];
-  destinations: Required<DestinationSpec>[];
-  stateStores: { name: string; url: string; branch: string; path: string }[];
-  stores: StoreRegistry;
-  /** Directories the platform stack's Promise installations own (store-relative). */
-  platformPlacements?: { dir: string; files: string[] }[];
-  teams: TeamDirectory;
-  /** Parallel reconciles; defaults to the CPU count. */
-  concurrency?: number;
-  /** Attempts before a request is Stalled. */
-  maxAttempts?: number;
-  /** First retry delay (doubles each attempt). */
-  retryBaseMs?: number;
-  onReconcile?: (seconds: number, ok: boolean) => void;
-  onDrift?: (count: number) => void;
-  /** Every request is reconciled (reading Git first) this often; default 10 h, 0 = never. */
-  resyncIntervalMs?: number;
-  log?: (line: string) => void;
-  /** Cluster destinations whose Flux status is read back into each request's `Applied` condition. */
-  clusters?: ClusterStatusSource[];
-  /** Bytes of output kept per workflow step and generation (default 256 KiB); the rest is dropped with a marker. */
-  maxStepLogBytes?: number;
-  /** Requests of one team queued or reconciling at once (`plinth:limits.maxInFlightPerTeam`); more is a 429. */
-  maxInFlightPerTeam?: number;
-}
 
 export class PlinthService implements PlatformService {
   readonly store: RequestStore;
   readonly queue: WorkQueue;
-  private readonly events = new EventEmitter();
+  private readonly events: RequestEvents;
   /** Every write of every request, for watchers of many (the Kubernetes-compatible API's watch). */
   readonly feed = new ChangeFeed();
   private readonly reconciler: Reconciler;
@@ -102,82 +65,25 @@ export class PlinthService implements PlatformService {
   readonly stepLogs: StepLogStore;
 
   private constructor(readonly options: PlinthServiceOptions) {
-    this.events.setMaxListeners(0);
     this.store = new RequestStore(options.workspace, options.log, this.feed);
+    this.events = new RequestEvents((stack) => this.store.getByStack(stack)?.object.metadata.resourceVersion);
     this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
-    const promiseOf = (name: string) => options.promises.find((p) => p.definition.name === name);
-    const sink = (stack: string, gen: number, phase: string, begin?: boolean) => stepLogSink(this.stepLogs, (e) => this.emit(stack, e), stack, gen, phase, begin);
-    this.agent = new PlatformAgent({
+    const parts: ServiceParts = {
       store: this.store,
-      stores: options.stores,
-      destinations: options.destinations,
-      apply: (object, owner) => this.write(object, { caller: PLATFORM_CALLER, mode: "upsert" }, owner),
+      stepLogs: this.stepLogs,
+      write: (object, owner) => this.write(object, { caller: PLATFORM_CALLER, mode: "upsert" }, owner),
       remove: async (key) => void (await this.delete(key, { caller: PLATFORM_CALLER })),
-      serves: (apiVersion, kind) => options.promises.some((p) => p.entry.apiVersion === apiVersion && p.entry.kind.toLowerCase() === kind.toLowerCase()),
-      updateStatus: (key, change) => this.updateStatus(stackNameOf(key), change),
-      log: options.log ?? (() => undefined),
-    });
-    this.reconciler = new Reconciler({
-      workspace: options.workspace,
-      store: this.store,
-      destinations: options.destinations,
-      defaultStore: options.stateStores[0]?.name ?? "default",
-      promise: (name) => options.promises.find((p) => p.definition.name === name),
-      tenant: (rec) => this.tenantOf(rec),
+      updateStatus: (stack, change, message) => this.updateStatus(stack, change, message),
       emit: (stack, e) => this.emit(stack, e),
-      requeue: (stack, delay) => this.queue.add(stack, delay),
-      maxAttempts: options.maxAttempts ?? 4,
-      retryBaseMs: options.retryBaseMs ?? 1000,
-      onReconcile: options.onReconcile,
-      onDrift: options.onDrift,
-      log: options.log ?? (() => undefined),
-      stepLog: sink,
-      backoff: (name) => promiseOf(name)?.backoff,
-      deleteWorkflow: (stack, rec) =>
-        runRequestDeleteWorkflow(stack, rec, {
-          promise: promiseOf,
-          patchStatus: (s, change) => this.store.patch(s, (cur) => ({ status: change(cur.status) })),
-          emit: (s, e) => this.emit(s, e),
-          log: options.log ?? (() => undefined),
-          stepLog: (s, gen) => sink(s, gen, "delete", true),
-        }),
-      hooks: {
-        afterApply: (rec) => {
-          this.trackApplied(rec);
-          return this.agent.sync(rec);
-        },
-        beforeRemove: (rec) => {
-          this.applied?.forget(stackNameOf(keyOf(rec)));
-          return this.agent.removeChildren(keyOf(rec));
-        },
-        afterRemove: (rec) => {
-          this.stepLogs.remove(stackNameOf(keyOf(rec)));
-          this.applied?.nudge(rec.status.destinations ?? []);
-          // A name may have been freed for a compound parent stalled on ChildConflict.
-          for (const parent of this.agent.conflicted()) this.queue.add(stackNameOf(keyOf(parent)));
-        },
-        statusChanged: (rec) => this.agent.childChanged(rec),
-      },
-    });
-    if (options.clusters?.length) {
-      this.applied = new AppliedTracker({
-        sources: options.clusters,
-        contains: (destination, commit, ancestor) => {
-          const d = options.destinations.find((x) => x.name === destination);
-          return options.stores.writer(d?.stateStore ?? options.stateStores[0].name).contains({ commit, ancestor });
-        },
-        update: (stack, change) =>
-          this.updateStatus(
-            stack,
-            (cur) => {
-              const next = change(cur.status.conditions);
-              return next === cur.status.conditions ? undefined : { ...cur.status, conditions: next };
-            },
-            (rec) => conditionOf(rec.status.conditions, "Applied")?.message,
-          ),
-        log: options.log,
-      });
-    }
+      tenantOf: (rec) => this.tenantOf(rec),
+      trackApplied: (rec) => this.trackApplied(rec),
+      queue: () => this.queue,
+      agent: () => this.agent,
+      applied: () => this.applied,
+    };
+    this.agent = createAgent(options, parts);
+    this.reconciler = createReconciler(options, parts);
+    this.applied = createAppliedTracker(options, parts);
     this.queue = new WorkQueue({ concurrency: options.concurrency ?? Math.max(1, os.cpus().length), work: (stack) => this.reconciler.reconcile(stack) });
     const every = options.resyncIntervalMs ?? 10 * 3600 * 1000;
     if (every > 0) {
@@ -194,25 +100,15 @@ export class PlinthService implements PlatformService {
     const svc = new PlinthService(options);
     const loaded = svc.store.load().sort((a, b) => a.object.metadata.creationTimestamp.localeCompare(b.object.metadata.creationTimestamp));
     for (const rec of loaded) {
-      const revision = options.promises.find((p) => p.definition.name === rec.promise)?.revision;
-      const unfinished =
-        rec.object.metadata.deletionTimestamp || rec.status.observedGeneration < rec.object.metadata.generation || (revision !== undefined && rec.status.promiseRevision !== revision);
-      // Placed on a destination that is gone, or waiting for one: schedule again on today's destinations.
-      const unplaced =
-        !rec.object.metadata.deletionTimestamp &&
-        ((rec.status.destinations ?? []).some((d) => !options.destinations.some((x) => x.name === d)) || conditionOf(rec.status.conditions, "Scheduled")?.status === "False");
-      if (unplaced) svc.reconciler.rescheduled.add(stackNameOf(keyOf(rec)));
-      if (unfinished || unplaced) {
-        const n = options.workspace.clearDeadLocks(stackNameOf(keyOf(rec)));
-        if (n) options.log?.(`cleared ${n} lock(s) of ${stackNameOf(keyOf(rec))} left by a dead process`);
-        svc.queue.add(stackNameOf(keyOf(rec)));
-      } else if (rec.status.nextRunTime && conditionOf(rec.status.conditions, "Stalled")?.status !== "True") {
-        // A step asked for a re-run (`retryAfter`) before the service stopped.
-        svc.reconcileLater(rec, Math.max(0, Date.parse(rec.status.nextRunTime) - Date.now()));
-      } else if (conditionOf(rec.status.conditions, "Applied")?.status === "Unknown") {
-        // Still waiting for Flux when the service stopped: follow it again.
-        svc.trackApplied(rec);
-      }
+      const stack = stackNameOf(keyOf(rec));
+      const action = resumeAction(rec, options);
+      if (action === "reschedule") svc.reconciler.rescheduled.add(stack);
+      if (action === "reschedule" || action === "resume") {
+        const n = options.workspace.clearDeadLocks(stack);
+        if (n) options.log?.(`cleared ${n} lock(s) of ${stack} left by a dead process`);
+        svc.queue.add(stack);
+      } else if (action === "rerun") svc.reconcileLater(rec, Math.max(0, Date.parse(rec.status.nextRunTime!) - Date.now()));
+      else if (action === "track") svc.trackApplied(rec);
     }
     return svc;
   }
@@ -270,33 +166,13 @@ export class PlinthService implements PlatformService {
   }
 
   marketplace(): MarketplaceItem[] {
-    return catalogue.map((c) => {
-      const installed = this.options.promises.find((p) => p.definition.name === c.name);
-      return {
-        name: c.name,
-        version: c.version,
-        description: c.description,
-        category: c.category,
-        apiVersion: `${c.promise.api.group}/${c.promise.api.version}`,
-        kind: c.promise.api.kind,
-        installed: installed !== undefined,
-        ...(installed ? { installedVersion: installed.definition.version } : {}),
-      };
-    });
+    return marketplaceView(this.options.catalogue ?? [], this.options.promises);
   }
 
   promise(name: string, _opts: { caller: Caller }): PromiseView {
     const p = this.options.promises.find((x) => x.definition.name === name);
     if (!p) throw new NotFoundError(`no installed Promise named "${name}"`, { name }, "PromiseNotFound");
-    const recs = this.store.all().filter((r) => r.promise === name);
-    const byVersion: Record<string, number> = {};
-    for (const r of recs) {
-      const v = r.status.promiseVersion ?? "(not reconciled yet)";
-      byVersion[v] = (byVersion[v] ?? 0) + 1;
-    }
-    const current = recs.filter((r) => r.status.promiseRevision === p.revision).length;
-    const stalled = recs.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True")).length;
-    return { ...p.entry, revision: p.revision, requests: { total: recs.length, byVersion, current, pending: recs.length - current - stalled, stalled } };
+    return promiseView(p, this.store.all());
   }
 
   /** Resolves once every queued reconcile has finished (tests, shutdown). */
@@ -355,79 +231,26 @@ export class PlinthService implements PlatformService {
       const version = existing.object.metadata.resourceVersion;
       if (opts.resourceVersion !== undefined && opts.resourceVersion !== version) throw new StaleRecordError(key, opts.resourceVersion, version);
       if (existing.object.metadata.deletionTimestamp) throw new ConflictError(`${key.kind} "${key.name}" is being deleted`, key, "BeingDeleted");
-      const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, existing);
-      const stored = existing.object.metadata;
-      const annotations = owner ? stored.annotations : admittedAnnotations(obj, stored.annotations);
-      const managedFields = owner ? stored.managedFields : obj.metadata.managedFields;
-      const changed = !isDeepStrictEqual(existing.object.spec, obj.spec) || !isDeepStrictEqual(stored.labels, labels);
-      // Annotations and field owners alone make a new resource version, not a new generation.
-      const metaChanged = !isDeepStrictEqual(stored.annotations, annotations) || !isDeepStrictEqual(stored.managedFields, managedFields);
-      let gen = existing.object.metadata.generation;
-      if (changed || metaChanged) {
-        if (changed) {
-          this.admitWork(key, opts.caller);
-          gen += 1;
-        }
-        const metadata = { ...stored, labels, annotations, managedFields, generation: gen };
-        if (!labels) delete metadata.labels;
-        if (!annotations) delete metadata.annotations;
-        if (!managedFields) delete metadata.managedFields;
-        this.store.write({ ...existing, object: { ...existing.object, metadata, spec: obj.spec } }, version);
-      }
-      if (changed) {
-        this.emit(stackNameOf(key), { type: "queued", message: `generation ${gen} queued` });
+      const plan = planUpdate(existing, obj, owner);
+      if (plan.changed) this.admitWork(key, opts.caller);
+      if (plan.object) this.store.write({ ...existing, object: plan.object }, version);
+      if (plan.changed) {
+        this.emit(stackNameOf(key), { type: "queued", message: `generation ${plan.generation} queued` });
         this.queue.add(stackNameOf(key));
       }
-      return { ...key, generation: gen, created: false, location: locationOf(key) };
+      return { ...key, generation: plan.generation, created: false, location: locationOf(key) };
     }
     if (opts.resourceVersion !== undefined) throw new StaleRecordError(key, opts.resourceVersion, undefined);
     this.admitWork(key, opts.caller);
-    const labels = owner ? childLabels(obj, owner) : admittedLabels(obj, undefined);
-    this.store.create({
-      object: {
-        ...obj,
-        metadata: {
-          name: key.name,
-          namespace: key.namespace,
-          ...(labels ? { labels } : {}),
-          generation: 1,
-          uid: crypto.randomUUID(),
-          creationTimestamp: new Date().toISOString(),
-          annotations: { ...admittedAnnotations(obj, undefined), [TEAM_ANNOTATION]: this.teamFor(owner, opts.caller) },
-          ...(obj.metadata.managedFields && !owner ? { managedFields: obj.metadata.managedFields } : {}),
-          resourceVersion: "",
-        },
-      },
-      promise: p.definition.name,
-      status: emptyStatus(),
-      stackCreated: false,
-    });
+    this.store.create({ object: newRequestObject(obj, key, owner, this.teamFor(owner, opts.caller)), promise: p.definition.name, status: emptyStatus(), stackCreated: false });
     this.emit(stackNameOf(key), { type: "queued", message: "generation 1 queued" });
     this.queue.add(stackNameOf(key));
     return { ...key, generation: 1, created: true, location: locationOf(key) };
   }
 
-  /**
-   * Refuses (429 `TooManyInFlight`, nothing written) new work for a team that already has
-   * `maxInFlightPerTeam` requests queued or reconciling. The platform's own work is never refused.
-   */
+  /** Refuses (429 `TooManyInFlight`) new work for a team at its limit; see `assertMayQueue`. */
   private admitWork(key: RequestKey, caller: Caller): void {
-    if (caller === PLATFORM_CALLER) return;
-    const stack = stackNameOf(key);
-    if (this.queue.isBusy(stack)) return; // coalesces with the work already queued
-    const max = this.options.maxInFlightPerTeam ?? DEFAULT_MAX_IN_FLIGHT_PER_TEAM;
-    let n = 0;
-    for (const s of this.queue.busyKeys()) {
-      const team = this.store.getByStack(s)?.object.metadata.annotations?.[TEAM_ANNOTATION];
-      if (team === caller.team && ++n >= max) {
-        throw new TooManyRequestsError(
-          `team "${caller.team}" already has ${n} requests queued or reconciling, the limit (plinth:limits.maxInFlightPerTeam) is ${max}: retry once some are Ready`,
-          Math.max(1, Math.ceil(n / Math.max(1, this.queue.concurrency))),
-          { team: caller.team, limit: max },
-          "TooManyInFlight",
-        );
-      }
-    }
+    assertMayQueue({ queue: this.queue, store: this.store, max: this.options.maxInFlightPerTeam ?? DEFAULT_MAX_IN_FLIGHT_PER_TEAM }, key, caller);
   }
 
   /** Same admission and visibility as apply: another team's request is refused, never diffed. */
@@ -494,27 +317,16 @@ export class PlinthService implements PlatformService {
     this.queue.add(stack, delayMs);
   }
 
-  /**
-   * Files under destinations' `dependencies/` and `resources/` that no placement owns (edited in by hand,
-   * or left by a tool): reported, never deleted. Index `kustomization.yaml` files are Plinth's own.
-   */
+  /** Files under the store's destinations that no placement owns (git-scan.ts): reported, never deleted. */
   async unowned(store: string, opts: { caller: Caller }): Promise<{ store: string; files: string[] }> {
     if (opts.caller.namespaces !== "*" && !this.options.stateStores.some((s) => s.name === store)) throw new NotFoundError(`no State Store named "${store}"`);
     const writer = this.options.stores.writer(store);
-    const owned = new Set<string>();
-    for (const r of this.store.all()) for (const f of r.status.files) owned.add(f.path);
-    for (const p of this.options.platformPlacements ?? []) for (const f of p.files) owned.add(`${p.dir}/${f}`);
-    const files: string[] = [];
-    for (const d of this.options.destinations.filter((x) => x.stateStore === store)) {
-      for (const part of ["dependencies", "resources"]) {
-        const dir = `${d.path}/${part}`;
-        for (const rel of await writer.list({ dir })) {
-          const full = `${dir}/${rel}`;
-          if (owned.has(full) || rel === "kustomization.yaml" || rel.endsWith("/kustomization.yaml")) continue;
-          files.push(full);
-        }
-      }
-    }
+    const files = await unownedFiles({
+      list: (args) => writer.list(args),
+      records: this.store.all(),
+      platformPlacements: this.options.platformPlacements ?? [],
+      destinations: this.options.destinations.filter((x) => x.stateStore === store),
+    });
     return { store, files };
   }
 
@@ -545,29 +357,14 @@ export class PlinthService implements PlatformService {
   watch(key: RequestKey, listener: (e: RequestEvent) => void, opts: { caller: Caller }): () => void {
     const rec = this.lookup(key, opts.caller);
     const stack = stackNameOf(keyOf(rec));
-    this.events.on(stack, listener);
-    return () => this.events.off(stack, listener);
+    return this.events.on(stack, listener);
   }
 
-  /**
-   * Progress of every request the caller may see (the portal's live list). A request's events reach
-   * the listener while it is visible; its `deleted` event too, when it was visible before.
-   */
+  /** Progress of every request the caller may see (the portal's live list; events.ts). */
   watchAll(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void {
-    const seen = new Set(this.store.all().filter((r) => visible(r, opts.caller)).map((r) => stackNameOf(keyOf(r))));
-    const onEvent = (stack: string, e: RequestEvent): void => {
-      const rec = this.store.getByStack(stack);
-      if (rec && visible(rec, opts.caller)) {
-        seen.add(stack);
-        listener(keyOf(rec), e);
-      } else if (e.type === "deleted" && seen.delete(stack)) {
-        const [namespace, kind, name] = stack.split(".");
-        listener({ namespace, kind: this.promiseFor(kind).entry.kind, name }, e);
-      }
-    };
-    this.events.on(ALL_EVENTS, onEvent);
-    return () => this.events.off(ALL_EVENTS, onEvent);
+    return this.events.watchVisible(this.store, opts.caller, (kind) => this.promiseFor(kind).entry.kind, listener);
   }
+
 
   /**
    * The team a request is reconciled for: the owner recorded at creation (a compound child's is its
@@ -590,9 +387,7 @@ export class PlinthService implements PlatformService {
   }
 
   private emit(stack: string, e: Omit<RequestEvent, "time">): void {
-    const resourceVersion = this.store.getByStack(stack)?.object.metadata.resourceVersion;
-    const event = { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) };
-    this.events.emit(stack, event);
-    this.events.emit(ALL_EVENTS, stack, event);
+    this.events.emit(stack, e);
   }
+
 }

@@ -4,7 +4,7 @@
  * are thin layers over it.
  */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec } from "../../vocabulary/destination";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
 
 /** Who is calling: a team and the namespaces it may use (`"*"` = all, the platform itself). */
 export interface Caller {

@@ -83,6 +83,6 @@ export function errorsOf(events: EngineEvent[]): string[] {
 }
 
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- ANSI escapes start with ESC
   return s.replace(/\u001b\[[0-9;]*m/g, "").replace(/<\{%[^%]*%\}>/g, "");
 }

@@ -14,11 +14,11 @@ import type { EngineWorkspace } from "./workspace";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
 // Internal modules of @pulumi/pulumi that the Automation API itself uses for inline programs.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without type declarations
 const { LanguageServer } = require("@pulumi/pulumi/automation/server") as {
   LanguageServer: new (program: unknown) => { run(call: unknown, callback: unknown): unknown; onPulumiExit(hasError: boolean): void };
 };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without type declarations
 const langrpc = require("@pulumi/pulumi/proto/language_grpc_pb");
 
 /** Pulumi's language server, each program run isolated from the others running in this process (isolation.ts). */
@@ -27,7 +27,7 @@ class IsolatedLanguageServer extends LanguageServer {
     return runIsolated(() => super.run(call, callback));
   }
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without type declarations
 const { grpcChannelOptions } = require("@pulumi/pulumi/runtime");
 
 export interface OperationOptions {
@@ -113,11 +113,11 @@ export class LeanStack {
       }
       server?.forceShutdown();
       if (failed) {
-        // eslint-disable-next-line no-unsafe-finally
+        // eslint-disable-next-line no-unsafe-finally -- a failed run throws after cleanup, whatever the try block did
         throw new OperationError(op, this.name, errorsOf(events), events, stderr);
       }
       const summary = events.find((e) => e.summaryEvent)?.summaryEvent;
-      // eslint-disable-next-line no-unsafe-finally
+      // eslint-disable-next-line no-unsafe-finally -- the result is known only after cleanup
       return {
         result: "succeeded",
         outputs: stackOutputsOf(events),

@@ -24,7 +24,7 @@ export function sessionOf(req: IncomingMessage, sessions: SessionStore | undefin
   const id = readCookie(req.headers.cookie, SESSION_COOKIE);
   if (!id || !sessions) return undefined;
   const session = sessions.get(id);
-  if (!session) throw new UnauthorizedError("your portal session has expired or was signed out: sign in again", "SessionExpired");
+  if (!session) throw new UnauthorizedError("your portal session has expired or was signed out: sign in again", undefined, "SessionExpired");
   const problem = csrfProblem(
     { method: req.method ?? "GET", origin: header(req, "origin"), host: header(req, "host"), csrfHeader: header(req, CSRF_HEADER) },
     session,

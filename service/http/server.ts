@@ -1,11 +1,10 @@
 /**
  * The Automation API over HTTP: `createApiHandler` serves `/healthz`, `/metrics` and `/v1/*` and answers
  * false for anything else (so it mounts next to the Git smart-HTTP handler); `startApiServer` runs it on
- * its own `http.Server`.
+ * a server of its own, started like the platform's (service/http-server.ts `startHttpServer`).
  */
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import { NotFoundError, PlinthError, TooManyRequestsError } from "../../components/errors";
+import { HTTP_STATUS, NotFoundError, PlinthError, TooManyRequestsError } from "../../components/errors";
 import type { PlatformService } from "../core/types";
 import { formatAccessLog, type AccessLog } from "./access-log";
 import { authenticate, bearerToken, WWW_AUTHENTICATE } from "./auth";
@@ -17,6 +16,7 @@ import { matchRoute } from "./router";
 import type { SessionStore } from "./sessions";
 import { ROUTES, isKubePath } from "./routes";
 import { sendStatus, toKubeStatus } from "../kube/status";
+import { startHttpServer, type Handler, type RunningServer } from "../http-server";
 
 export interface ApiHandlerOptions {
   service: PlatformService;
@@ -33,7 +33,8 @@ export interface ApiHandlerOptions {
   sessions?: SessionStore;
 }
 
-export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+/** Answers false when the request is not for it (service/http-server.ts `Handler`). */
+export type RequestHandler = Handler;
 
 export interface ApiHandler extends RequestHandler {
   metrics: Metrics;
@@ -99,7 +100,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
         const h = match.route.methods[method];
         if (!h) {
           const allow = Object.keys(match.route.methods).join(", ");
-          const err = new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, 405);
+          const err = new PlinthError("MethodNotAllowed", `${method} is not allowed on ${route}: use ${allow}`, { allow }, HTTP_STATUS.methodNotAllowed);
           if (match.route.kube) sendStatus(res, toKubeStatus(err), { Allow: allow });
           else sendError(res, err, { Allow: allow });
           return true;
@@ -145,42 +146,13 @@ export interface StartApiServerOptions extends ApiHandlerOptions {
   extraHandlers?: RequestHandler[];
 }
 
-export interface ApiServer {
-  url: string;
-  port: number;
+export interface ApiServer extends RunningServer {
   metrics: Metrics;
-  server: http.Server;
-  close(): Promise<void>;
 }
 
+/** The API alone on a server of its own (tests): the same starter as the platform's (service/http-server.ts). */
 export async function startApiServer(options: StartApiServerOptions): Promise<ApiServer> {
   const api = createApiHandler(options);
-  const handlers: RequestHandler[] = [api, ...(options.extraHandlers ?? [])];
-  const server = http.createServer((req, res) => {
-    void (async () => {
-      for (const h of handlers) if (await h(req, res)) return;
-      sendJson(res, 404, { code: "NotFound", message: `nothing is served at ${new URL(req.url ?? "/", "http://x").pathname}`, details: null });
-    })().catch((err) => sendError(res, err));
-  });
-  const host = options.host ?? "127.0.0.1";
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
-  return {
-    url: `http://${urlHost}:${port}`,
-    port,
-    metrics: api.metrics,
-    server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const server = await startHttpServer({ host: options.host, port: options.port ?? 0, handlers: [api, ...(options.extraHandlers ?? [])] });
+  return Object.assign(server, { metrics: api.metrics });
 }

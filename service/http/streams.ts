@@ -16,8 +16,7 @@ export class StreamCounter {
     if (n >= this.max) {
       throw new TooManyRequestsError(
         `this token already has ${n} event streams open, the limit (${limitKey("maxStreamsPerToken")}) is ${this.max}: close one (or use ?until=ready so streams end) and retry`,
-        5,
-        { limit: this.max, team },
+        { retryAfterSeconds: 5, limit: this.max, team },
         "TooManyStreams",
       );
     }

@@ -33,7 +33,7 @@ export interface ActionResourceHandlerOptions {
   /** Waits between retries (tests); default: a timer. */
   sleep?: (ms: number) => Promise<void>;
   /** Handlers by kind; default: slack, pagerduty, zendesk, webhook. */
-  handlers?: Record<string, ActionHandler<any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  handlers?: Record<string, ActionHandler<any, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any -- handlers of different input and output types
 }
 
 function secret(value: unknown): Record<string, unknown> {

@@ -40,9 +40,15 @@ function guarded(definition: grpc.ServiceDefinition, impl: Record<string, unknow
 }
 
 let serving: Promise<{ port: number; server: grpc.Server }> | undefined;
+/** The provider `serving` serves: the SDK runs one provider server per process. */
+let served: PlinthProvider | undefined;
 
 /** Starts serving `provider` in this process (once per process: the SDK allows one) and returns its port. */
 export async function serveInProcess(provider: PlinthProvider): Promise<number> {
+  if (served !== undefined && served !== provider) {
+    throw new Error("this process already serves another plinth provider (the provider SDK serves one per process); use that one");
+  }
+  served = provider;
   serving ??= (async () => {
     const originalLog = console.log;
     const originalBind = grpc.Server.prototype.bindAsync;
@@ -56,6 +62,8 @@ export async function serveInProcess(provider: PlinthProvider): Promise<number> 
       else originalLog(...args);
     };
     grpc.Server.prototype.bindAsync = function (this: grpc.Server, ...args: Parameters<grpc.Server["bindAsync"]>) {
+      // The only handle on the server the provider SDK's main() creates inside itself.
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- captured to stop it later
       server = this;
       const [address, creds, cb] = args;
       return originalBind.call(this, address, creds, (err, port) => {

@@ -15,7 +15,7 @@ export interface RecordedResource {
   type: string;
   name: string;
   /** Inputs as the engine received them (Outputs resolved, secrets unwrapped). */
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  inputs: Record<string, any>;
   custom: boolean;
   provider?: string;
   /** Import/read id, if any. */
@@ -24,7 +24,7 @@ export interface RecordedResource {
 
 export interface RecordedCall {
   token: string;
-  inputs: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  inputs: Record<string, any>;
   provider?: string;
 }
 

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalPlatform } from "../../platform/local-platform";
+import { LocalPlatform } from "../../stacks/local-platform/local-platform";
 import { pinnedToolchain } from "./pulumi";
 import type { AnyPromise } from "../../components/promise/types";
 

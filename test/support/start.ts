@@ -1,5 +1,5 @@
 /**
- * `npm start`'s program (platform/start.ts) as a child process in its own process group, on a given data
+ * `npm start`'s program (stacks/start.ts) as a child process in its own process group, on a given data
  * dir and a free port, resolved once it prints that it is running. `killAll` SIGKILLs the groups of
  * everything started (for `after` hooks), so a failed test leaves no platform or cluster behind.
  */
@@ -16,7 +16,7 @@ export interface StartedPlatform {
 }
 
 export function spawnStart(dataDir: string, args: string[] = []): Promise<StartedPlatform> {
-  const child = spawn(process.execPath, ["--import", "tsx", "platform/start.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "stacks/start.ts", ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, PLINTH_DATA_DIR: dataDir, PLINTH_PORT: "0", PLINTH_CLUSTER: "" },
     detached: true,

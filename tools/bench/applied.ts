@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalCluster } from "../../destinations/local-cluster/cluster";
-import { LocalPlatform } from "../../platform/local-platform";
+import { LocalPlatform } from "../../stacks/local-platform/local-platform";
 import { clusterBinaryResolver, ensureClusterBinaries } from "../cluster";
 import { ensureToolchain } from "../pulumi/ensure";
 import { configMapProbePromise, PROBE_API_VERSION, PROBE_KIND } from "../../destinations/local-cluster/probe-promise";

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureToolchain } from "../pulumi/ensure";
-import { LocalPlatform } from "../../platform/local-platform";
+import { LocalPlatform } from "../../stacks/local-platform/local-platform";
 import type { EngineEvent } from "../../service/engine";
 import { readStackConfig } from "../../stacks/stack-config";
 import { nowMs, round } from "./stats";

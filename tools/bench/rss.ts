@@ -18,7 +18,7 @@ export function descendants(pid: number): number[] {
       return;
     }
     for (const t of tasks) {
-      let text = "";
+      let text: string;
       try {
         text = fs.readFileSync(`/proc/${p}/task/${t}/children`, "utf8");
       } catch {

@@ -164,7 +164,7 @@ export async function callApi(req: ApiRequest, ctx: ActionContext, opts: ApiClie
 }
 
 function fail(opts: ApiClientOptions, message: string, details: Record<string, unknown>): RemoteError {
-  return new RemoteError(opts.code, redact(message, opts.secrets), redactDeep({ api: opts.api, ...details }, opts.secrets));
+  return new RemoteError(redact(message, opts.secrets), redactDeep({ api: opts.api, ...details }, opts.secrets), opts.code);
 }
 
 function stripQuery(url: string): string {

@@ -28,7 +28,8 @@ export { Action, ACTION_TYPE, CREDENTIAL_FIELDS, secretCredentials, type ActionA
 export { runCommandStep, checkCommandStepOptions, type CommandStepOptions, type CommandStepResult, type KratixStepContext } from "./command";
 export { parseGoDuration, type DestinationSelector, type WorkflowControl } from "./kratix-io";
 
-/** Action handlers by kind, for the `plinth` provider. */
+/** Action handlers by kind, for the `plinth` provider (each checks its own inputs at run time). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- handlers of different input and output types
 export const actionHandlers: Record<string, ActionHandler<any, any>> = {
   [slackHandler.kind]: slackHandler,
   [pagerDutyHandler.kind]: pagerDutyHandler,

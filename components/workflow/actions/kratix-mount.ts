@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PlinthError } from "../../errors";
+import { HTTP_STATUS, PlinthError } from "../../errors";
 
 export type MountMode = "root" | "userns";
 
@@ -66,7 +66,7 @@ export function assertKratixMounts(what: string): MountMode {
     "KratixMountUnavailable",
     `${what} has command steps, which run with /kratix/input, /kratix/output and /kratix/metadata mounted in a private mount namespace, but this host allows none (${m.error}). Run Plinth as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1) and create an empty /kratix directory`,
     { reason: m.error },
-    422,
+    HTTP_STATUS.validation,
   );
 }
 

@@ -106,7 +106,7 @@ async function pd(i: PagerDutyInputs, ctx: ActionContext, method: ApiRequest["me
 async function createOne(i: PagerDutyInputs, ctx: ActionContext, path: string, key: string, body: unknown): Promise<{ id: string; html_url?: string }> {
   const res = await pd(i, ctx, "POST", path, body);
   const obj = (res.body as Record<string, { id?: string; html_url?: string }> | undefined)?.[key];
-  if (!obj || typeof obj.id !== "string") throw new RemoteError("PagerDutyApiError", `PagerDuty POST ${path} answered without ${key}.id`, { api: "PagerDuty" });
+  if (!obj || typeof obj.id !== "string") throw new RemoteError(`PagerDuty POST ${path} answered without ${key}.id`, { api: "PagerDuty" }, "PagerDutyApiError");
   return { id: obj.id, html_url: obj.html_url };
 }
 

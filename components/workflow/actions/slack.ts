@@ -54,9 +54,9 @@ async function postMessage(inputs: SlackInputs, msg: SlackPost, ctx: ActionConte
   const body = res.body as { ok?: boolean; error?: string; channel?: string; ts?: string } | undefined;
   if (!body || body.ok !== true) {
     const error = body?.error ?? "invalid_response";
-    throw new RemoteError("SlackApiError", redact(`Slack chat.postMessage to ${msg.channel} failed: ${error}`, [inputs.botToken]), { api: "Slack", error: redact(String(error), [inputs.botToken]) });
+    throw new RemoteError(redact(`Slack chat.postMessage to ${msg.channel} failed: ${error}`, [inputs.botToken]), { api: "Slack", error: redact(String(error), [inputs.botToken]) }, "SlackApiError");
   }
-  if (typeof body.ts !== "string") throw new RemoteError("SlackApiError", "Slack chat.postMessage answered ok without a message ts", { api: "Slack" });
+  if (typeof body.ts !== "string") throw new RemoteError("Slack chat.postMessage answered ok without a message ts", { api: "Slack" }, "SlackApiError");
   return { channel: typeof body.channel === "string" ? body.channel : msg.channel, ts: body.ts };
 }
 

@@ -69,7 +69,7 @@ export const zendeskHandler: ActionHandler<ZendeskInputs, ZendeskState> = {
       },
     });
     const t = (res.body as { ticket?: { id?: unknown; url?: string } } | undefined)?.ticket;
-    if (!t || typeof t.id !== "number") throw new RemoteError("ZendeskApiError", "Zendesk POST /api/v2/tickets.json answered without ticket.id", { api: "Zendesk" });
+    if (!t || typeof t.id !== "number") throw new RemoteError("Zendesk POST /api/v2/tickets.json answered without ticket.id", { api: "Zendesk" }, "ZendeskApiError");
     redactingLog(ctx.log, [i.apiToken])(`zendesk: opened ticket ${t.id}`);
     return { ticketId: t.id, ...(t.url ? { url: t.url } : {}) };
   },

@@ -51,10 +51,10 @@ export const signIn: RouteHandler = async (ctx) => {
   let caller: Caller | undefined;
   if (code) {
     caller = sessions.redeemLink(code);
-    if (!caller) throw new UnauthorizedError("this sign-in link was used already or has expired: run `plinth ui` for a new one", "SignInLinkInvalid");
+    if (!caller) throw new UnauthorizedError("this sign-in link was used already or has expired: run `plinth ui` for a new one", undefined, "SignInLinkInvalid");
   } else {
     caller = ctx.service.authenticate(token!);
-    if (!caller) throw new UnauthorizedError("invalid token: ask the platform team for a valid token", "Unauthorized");
+    if (!caller) throw new UnauthorizedError("invalid token: ask the platform team for a valid token");
   }
   const session = sessions.create(caller);
   sendJson(ctx.res, 201, view(session), { "Set-Cookie": sessionCookie(session.id, session.expiresAt - Date.now()) });
@@ -62,7 +62,7 @@ export const signIn: RouteHandler = async (ctx) => {
 
 /** `GET /v1/session`: who is signed in, and the CSRF token the portal sends on writes. */
 export const getSession: RouteHandler = async (ctx) => {
-  if (!ctx.session) throw new UnauthorizedError("not signed in to the portal (this call takes the session cookie)", "NoSession");
+  if (!ctx.session) throw new UnauthorizedError("not signed in to the portal (this call takes the session cookie)", undefined, "NoSession");
   sendJson(ctx.res, 200, view(ctx.session));
 };
 

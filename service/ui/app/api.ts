@@ -36,7 +36,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (method !== "GET") headers["x-plinth-csrf"] = csrfToken;
   const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
-  let data: unknown = null;
+  let data: unknown;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

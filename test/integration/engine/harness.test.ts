@@ -23,12 +23,12 @@ describe("pinned engine through the stock Automation API", () => {
     const program = async () => {
       const fileProvider: pulumi.dynamic.ResourceProvider = {
         async create(inputs: { path: string; content: string }) {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          // eslint-disable-next-line @typescript-eslint/no-require-imports -- the dynamic provider is serialized: it can only require
           require("fs").writeFileSync(inputs.path, inputs.content);
           return { id: inputs.path, outs: inputs };
         },
         async delete(id: string) {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          // eslint-disable-next-line @typescript-eslint/no-require-imports -- the dynamic provider is serialized: it can only require
           require("fs").rmSync(id, { force: true });
         },
       };

@@ -5,7 +5,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import * as pulumi from "@pulumi/pulumi";
 import { Placement } from "../../../components/state-store/placement";
 import { PlinthProvider, placementHandler, serveInProcess, stopInProcess, type DirectoryWriter } from "../../../service/provider";
 import { OperationError } from "../../../service/engine";
@@ -122,9 +121,9 @@ describe("lean stack with the plinth provider served in this process", () => {
     assert.match(out.details, /serves only the engine runs of its own process/);
 
     // A client inside this process is not an engine run either.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module without type declarations
     const svc = require("@pulumi/pulumi/proto/provider_grpc_pb");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module without type declarations
     const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
     const Client = grpc.makeGenericClientConstructor(svc.ResourceProviderService, "ResourceProvider");
     const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as { getPluginInfo(r: unknown, cb: (e: grpc.ServiceError | null) => void): void; close(): void };

@@ -20,7 +20,7 @@ function recorder() {
     kind: "memo",
     validate: (i) => parseWith(schema, i),
     async create(i) {
-      if (fail) throw new RemoteError("MemoApiError", `${fail} (sent ${i.token})`);
+      if (fail) throw new RemoteError(`${fail} (sent ${i.token})`, undefined, "MemoApiError");
       calls.push(`create ${i.text} ${i.room}`);
       return { id: "m1", n: 1 };
     },

@@ -1,6 +1,6 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { planDestinationRemoval } from "../../../platform/removed-destinations";
+import { planDestinationRemoval } from "../../../stacks/local-platform/removed-destinations";
 import { withUnscheduled } from "../../../service/core/reconciler";
 import { requestStatus } from "../../../components/promise/request-status";
 import type { StoredRequest } from "../../../service/core/store";

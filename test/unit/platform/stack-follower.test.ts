@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { StackFollower, historyDir, latestUpdate } from "../../../platform/stack-follower";
+import { StackFollower, historyDir, latestUpdate } from "../../../stacks/local-platform/stack-follower";
 
 function backend(): { dir: string; add: (ts: number | string) => void } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-follow-"));

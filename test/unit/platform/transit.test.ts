@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as crypto from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createTransitHandler, decryptTransit, encryptTransit } from "../../../platform/transit";
+import { createTransitHandler, decryptTransit, encryptTransit } from "../../../stacks/local-platform/transit";
 
 describe("transit key service (Vault transit API shape)", () => {
   const key = crypto.randomBytes(32);

@@ -1,7 +1,7 @@
 /** A small Promise used by the promise tests. */
 import { z } from "zod";
 import { definePromise } from "../../../components/promise";
-import type { DestinationSpec } from "../../../vocabulary/destination";
+import type { DestinationSpec } from "../../../components/vocabulary/destination";
 
 export const cachePromise = definePromise({
   name: "cache",

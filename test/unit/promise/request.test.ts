@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as YAML from "yaml";
 import { recordResources, runProgram } from "../../support/mocks";
 import { ResourceRequest, RESOURCE_REQUEST_TYPE, PlinthResourceError, requestId } from "../../../components/promise";
-import type { RequestStatus } from "../../../components/promise";
+import type { RequestPlanStatus } from "../../../components/promise";
 import { PLACEMENT_TYPE } from "../../../components/state-store/placement";
 import { shortId } from "../../../components/state-store/layout";
 import { cachePromise, destinations, dest } from "./fixtures";
@@ -39,7 +39,7 @@ describe("ResourceRequest", () => {
     assert.deepEqual(Object.keys(mon.inputs.files).sort(), ["kustomization.yaml", "rule.yaml"], "directory prefix is stripped inside the group's placement");
     assert.equal(placements.length, 2);
 
-    const status = out.status as RequestStatus;
+    const status = out.status as RequestPlanStatus;
     assert.deepEqual(status.destinations, [
       { pipeline: "configure", destination: defDest },
       { pipeline: "configure", directory: "monitoring", destination: "dev-edge" },
@@ -51,18 +51,18 @@ describe("ResourceRequest", () => {
   });
 
   test("stays on its previous destination", async () => {
-    const other = (await runProgram(() => new ResourceRequest("a", { promise: cachePromise, request, destinations, store: "main" }).status)) as RequestStatus;
+    const other = (await runProgram(() => new ResourceRequest("a", { promise: cachePromise, request, destinations, store: "main" }).status)) as RequestPlanStatus;
     const first = other.destinations[0].destination;
     const forced = first === "dev-aws" ? "dev-edge" : "dev-aws";
     rec.clear();
     const st = (await runProgram(() => new ResourceRequest("b", { promise: cachePromise, request, destinations, store: "main",
-      previousDestinations: [{ pipeline: "configure", destination: forced }] }).status)) as RequestStatus;
+      previousDestinations: [{ pipeline: "configure", destination: forced }] }).status)) as RequestPlanStatus;
     assert.equal(st.destinations[0].destination, forced);
     assert.ok(rec.ofType(PLACEMENT_TYPE).some((p) => p.name.endsWith(`-${forced}`) && p.inputs.dir.includes("/resources/shop/cache/orders/configure/")));
   });
 
   test("no matching destination: nothing written, status says Unscheduled naming the selectors", async () => {
-    const st = (await runProgram(() => new ResourceRequest("c", { promise: cachePromise, request, destinations: [dest("prod", { env: "prod" })], store: "main" }).status)) as RequestStatus;
+    const st = (await runProgram(() => new ResourceRequest("c", { promise: cachePromise, request, destinations: [dest("prod", { env: "prod" })], store: "main" }).status)) as RequestPlanStatus;
     assert.equal(rec.ofType(PLACEMENT_TYPE).length, 0);
     const ready = st.conditions.find((c) => c.type === "Ready")!;
     assert.equal(ready.status, "False");

@@ -23,7 +23,8 @@ after(() => {
 describe("plinth init promise", () => {
   test("scaffolds a Promise inside the repo whose generated test passes as generated", () => {
     const { out, io: cio } = io(path.join(REPO_ROOT, "components"));
-    return initCommand.run(["promise", name], cio).then((code) => {
+    // Not registered: the repository's own marketplace.ts stays as it is while other tests read it.
+    return initCommand.run(["promise", name, "--no-register"], cio).then((code) => {
       assert.equal(code, 0, out.stderr);
       assert.match(out.stdout, new RegExp(`created Promise "${name}" \\(plinth.dev/v1alpha1 ${pascalCase(name)}\\)`));
       for (const f of ["index.ts", "promise.ts"]) assert.ok(fs.existsSync(path.join(REPO_ROOT, "promises", name, f)), f);
@@ -71,7 +72,14 @@ describe("plinth init promise", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-init-"));
     try {
       const { out, io: cio } = io(REPO_ROOT);
+      fs.mkdirSync(path.join(tmp, "promises"));
+      fs.copyFileSync(path.join(REPO_ROOT, "promises", "marketplace.ts"), path.join(tmp, "promises", "marketplace.ts"));
       assert.equal(await initCommand.run(["promise", "message-queue", "--root", tmp, "--kind", "Queue", "--group=mq.acme.io"], cio), 0, out.stderr);
+      // Added to the one registry: an import and a catalogue entry.
+      const registry = fs.readFileSync(path.join(tmp, "promises", "marketplace.ts"), "utf8");
+      assert.match(registry, /^import \{ messageQueuePromise \} from "\.\/message-queue";$/m);
+      assert.match(registry, /^  entry\(messageQueuePromise, "other"\),\n\];$/m);
+      assert.match(out.stdout, /registered messageQueuePromise in promises\/marketplace\.ts/);
       const text = fs.readFileSync(path.join(tmp, "promises", "message-queue", "promise.ts"), "utf8");
       assert.match(text, /group: "mq\.acme\.io", version: "v1alpha1", kind: "Queue"/);
       assert.match(text, /export const messageQueuePromise = definePromise/);

@@ -4,7 +4,7 @@ import { webAppPromise } from "../../../promises/web-app";
 import { checkRequest, planRequest } from "../../../components/promise";
 import { ValidationError } from "../../../components/errors";
 import { pagerDutyHandler, slackHandler, zendeskHandler, type ActionHandler } from "../../../components/workflow/actions";
-import type { DestinationSpec } from "../../../vocabulary/destination";
+import type { DestinationSpec } from "../../../components/vocabulary/destination";
 import { captureContext, startPagerDutyReceiver, startSlackReceiver, startZendeskReceiver } from "../../support/receivers";
 
 const DESTS: DestinationSpec[] = [

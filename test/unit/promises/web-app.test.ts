@@ -7,7 +7,7 @@ import { nginxIngressPromise } from "../../../promises/nginx-ingress";
 import { renderRequest, renderDependencies, expectValid, expectInvalid } from "../../../promises/testing";
 import { checkInstallation, missingRequiredPromises, validatePromiseDefinition, validateRequest, type AnyPromise, type K8sObject } from "../../../components/promise";
 import { ValidationError } from "../../../components/errors";
-import type { DestinationSpec } from "../../../vocabulary/destination";
+import type { DestinationSpec } from "../../../components/vocabulary/destination";
 import { kratixFixture, kustomizeBuild } from "./helpers";
 
 const DESTS: DestinationSpec[] = [

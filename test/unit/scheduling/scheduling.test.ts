@@ -1,7 +1,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
-import { matchDestinations, scheduleResource, pickByHash } from "../../../vocabulary/scheduling";
-import { validateDestinations, type DestinationSpec } from "../../../vocabulary/destination";
+import { matchDestinations, scheduleResource, pickByHash } from "../../../components/vocabulary/scheduling";
+import { validateDestinations, type DestinationSpec } from "../../../components/vocabulary/destination";
 
 const d = (name: string, labels: Record<string, string>, extra: Partial<DestinationSpec> = {}): DestinationSpec => ({ name, labels, stateStore: "main", ...extra });
 const dev1 = d("dev-1", { env: "dev", cloud: "aws" });

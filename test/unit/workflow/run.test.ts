@@ -42,7 +42,7 @@ describe("runPipelines", () => {
         {
           name: "first",
           steps: [
-            { name: "s1", render: ({ config }) => ({ status: { endpoint: { host: "h", port: 1 } }, conditions: [{ type: "A", status: "False" }], files: { "f1": "1" } }) },
+            { name: "s1", render: () => ({ status: { endpoint: { host: "h", port: 1 } }, conditions: [{ type: "A", status: "False" }], files: { "f1": "1" } }) },
             { name: "s2", render: () => ({ status: { endpoint: { port: 2 }, list: [1, 2] }, conditions: [{ type: "A", status: "True" }, { type: "B", status: "True" }] }) },
           ],
         },

@@ -11,7 +11,7 @@ export function useEvents(url: string | undefined, onEvent: (type: string, data:
       const l = (e: MessageEvent): void => {
         // The API's `error` events are messages; EventSource's own connection errors are not.
         if (!(e instanceof MessageEvent)) return;
-        let data: unknown = null;
+        let data: unknown;
         try {
           data = JSON.parse(String(e.data));
         } catch {

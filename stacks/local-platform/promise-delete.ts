@@ -4,13 +4,13 @@
  * `workflows.promise.delete` runs, then the `up` removes its Dependencies. A failing request delete or
  * promise delete workflow fails the `up` before anything of the Promise is removed, naming the error.
  */
-import { PlinthError } from "../components/errors";
-import { promiseObject } from "../components/promise/install-plan";
-import type { AnyPromise } from "../components/promise/types";
-import { runDeleteWorkflow } from "../components/workflow/delete-run";
-import { conditionOf } from "../service/core/conditions";
-import { keyOf, type StoredRequest } from "../service/core/store";
-import type { RequestStore } from "../service/core/store";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
+import { promiseObject } from "../../components/promise/install-plan";
+import type { AnyPromise } from "../../components/promise/types";
+import { runDeleteWorkflow } from "../../components/workflow/delete-run";
+import { conditionOf } from "../../service/core/conditions";
+import { keyOf, type StoredRequest } from "../../service/core/store";
+import type { RequestStore } from "../../service/core/store";
 
 const label = (r: StoredRequest) => `${r.object.metadata.namespace}/${r.object.kind}/${r.object.metadata.name}`;
 
@@ -25,7 +25,7 @@ export async function waitForCascade(store: RequestStore, recs: readonly StoredR
         "CascadeDeleteFailed",
         `cannot remove the Promise: the delete workflow of ${failed.map((r) => `${label(r)} (${conditionOf(r.status.conditions, "Stalled")?.message})`).join("; ")} failed; it is retried with backoff: fix it and run up again, or delete the request with \`plinth delete --force\``,
         { requests: failed.map(label) },
-        409,
+        HTTP_STATUS.conflict,
       );
     }
     await new Promise((r) => setTimeout(r, pollMs));
@@ -54,7 +54,7 @@ export async function runPromiseDeleteWorkflows(removed: readonly { definition: 
         "PromiseDeleteFailed",
         `Promise "${definition.name}": delete workflow failed: ${err instanceof Error ? err.message : String(err)}; the Promise stays installed: fix the workflow and run up again`,
         err instanceof PlinthError ? { cause: err.toJSON() } : undefined,
-        409,
+        HTTP_STATUS.conflict,
       );
     }
   }

@@ -4,9 +4,9 @@
  * — each moves to another matching destination, or goes Stalled with `NoDestination` — before the `up`
  * deletes the directory. Pure: which destinations go, and which requests they hold.
  */
-import type { StoredRequest } from "../service/core/store";
-import { keyOf } from "../service/core/store";
-import type { RequestKey } from "../service/core/types";
+import type { StoredRequest } from "../../service/core/store";
+import { keyOf } from "../../service/core/store";
+import type { RequestKey } from "../../service/core/types";
 
 export interface RemovalPlan {
   /** Names of destinations in the previous config and not in the next one. */

@@ -3,107 +3,38 @@
  * later the API, the `plinth` provider served in-process, and the platform stack run through the lean
  * engine. The README's start command and the tests both use it.
  */
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBareRepo } from "../components/state-store/bare-repo";
-import { createGitHttpHandler, sameSecret } from "../components/state-store/git-http-backend";
-import { EngineWorkspace, type EngineEvent, type OperationResult } from "../service/engine";
-import { startHttpServer, type Handler, type RunningServer } from "../service/http-server";
-import { PlinthProvider, serveInProcess, stopInProcess } from "../service/provider";
-import { validatePlatformConfig, platformProgram } from "../stacks/platform";
-import type { PlatformConfig } from "../stacks/config";
-import type { Toolchain } from "../tools/pulumi/ensure";
-import { locateFluxCrds } from "../tools/cluster/flux-crds";
-import { platformHandlers } from "../service/provider/handlers";
-import { parseConfig } from "../components/promise/schema";
-import { marketplace } from "../promises";
-import { withSelectors } from "../stacks/platform";
-import { PlinthService, TeamDirectory, sha256Hex, type PlinthServiceOptions } from "../service/core";
-import { promiseRevision } from "../service/core/revision";
-import { RequestStore } from "../service/core/store";
-import type { AnyPromise } from "../components/promise/types";
-import { planPreflight } from "../service/core/preflight";
+import { initBareRepo } from "../../components/state-store/bare-repo";
+import { EngineWorkspace, type EngineEvent, type OperationResult } from "../../service/engine";
+import { startHttpServer, type Handler, type RunningServer } from "../../service/http-server";
+import { PlinthProvider, serveInProcess, stopInProcess } from "../../service/provider";
+import { platformProgram, validatePlatformConfig, withSelectors } from "../platform";
+import { destinationSpecs, type PlatformConfig } from "../config";
+import { locateFluxCrds } from "../../tools/cluster/flux-crds";
+import { platformHandlers } from "../../service/provider/handlers";
+import { marketplace } from "../../promises";
+import { catalogue as marketplaceCatalogue } from "../../promises/marketplace";
+import { PlinthService, TeamDirectory, sha256Hex } from "../../service/core";
+import { RequestStore } from "../../service/core/store";
+import type { AnyPromise } from "../../components/promise/types";
+import { planPreflight } from "../../service/core/preflight";
 import { runPromiseDeleteWorkflows, waitForCascade } from "./promise-delete";
-import { parseGoDuration } from "../components/workflow/actions/kratix-io";
 import { planDestinationRemoval } from "./removed-destinations";
-import { destinationSpecs } from "../stacks/config";
-import { resolvedDestination } from "../vocabulary/destination";
+import { resolvedDestination } from "../../components/vocabulary/destination";
 import { createTransitHandler } from "./transit";
-import { createApiHandler, Metrics } from "../service/http";
-import { MemorySessionStore } from "../service/http/sessions";
-import { createUiHandler } from "../service/ui/serve";
-import { StoreRegistry } from "../service/core/stores";
+import { createApiHandler, Metrics } from "../../service/http";
+import { MemorySessionStore } from "../../service/http/sessions";
+import { createUiHandler } from "../../service/ui/serve";
+import { StoreRegistry } from "../../service/core/stores";
 import { StackFollower, historyDir } from "./stack-follower";
-import { servingCert } from "../service/http/tls-cert";
-import { fluxStatusSource } from "../destinations/local-cluster/flux-status";
-import type { KubeClient } from "../destinations/local-cluster/kube-client";
+import { servingCert } from "../../service/http/tls-cert";
+import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
+import { configuredPromise, installedPromises } from "./installed";
+import { embeddedGitHandler, hasPromiseConfig, previousConfig, requestsWorkspace, secretFile, withoutCredentials } from "./settings";
+import type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions } from "./types";
 
-export interface LocalPlatformOptions {
-  /** Directory for all local state (`.plinth/` of the checkout). */
-  dataDir: string;
-  toolchain: Toolchain;
-  /** Port of the HTTP server (0 = any free port). */
-  port: number;
-  host?: string;
-  /** Name of the platform stack. */
-  stack?: string;
-  log?: (line: string) => void;
-  /** Promises that may be installed, by name (default: the Marketplace). */
-  catalogue?: Readonly<Record<string, AnyPromise>>;
-}
-
-/** What the platform needs of a running local cluster (destinations/local-cluster's LocalCluster). */
-export interface LocalClusterHandle {
-  kubeconfig: string;
-  client: KubeClient;
-  /** Directory holding `pulumi-resource-kubernetes` (the plugin `@pulumi/kubernetes` needs). */
-  pluginDir: string;
-}
-
-type ServeOptions = Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs">>;
-
-export interface PlatformOutputs {
-  stateStore: { name: string; url: string; branch: string; path: string; head: string };
-  stateStores: { name: string; url: string; branch: string; path: string; head: string }[];
-  destinations: { name: string; labels: Record<string, string>; path: string; strictMatchLabels: boolean; stateStore: string }[];
-  promises: { name: string; version: string; apiVersion: string; kind: string; plural: string; schema: unknown; destinations: string[] }[];
-  endpoint: string;
-  placements?: { dir: string; files: string[] }[];
-  /** The `plinth:*` config the update ran with (what a reload configures). */
-  config?: Record<string, unknown>;
-}
-
-function secretFile(file: string, bytes = 24): string {
-  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
-  const value = crypto.randomBytes(bytes).toString("base64url");
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, value + "\n", { mode: 0o600 });
-  return value;
-}
-
-/** Config as written to the stack settings: credentials stay in this process (the provider), never on disk. */
-function withoutCredentials(raw: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...raw };
-  if (Array.isArray(out.stateStores)) {
-    out.stateStores = out.stateStores.map((s) => {
-      const { password: _p, token: _t, ...rest } = s as Record<string, unknown>;
-      return rest;
-    });
-  }
-  if (Array.isArray(out.teams)) {
-    out.teams = out.teams.map((t) => {
-      const { token: _t, ...rest } = t as Record<string, unknown>;
-      return rest;
-    });
-  }
-  return out;
-}
-
-/** Whether any Promise entry has organisation config (then `plinth:promises` is kept as a secret). */
-function hasPromiseConfig(promises: unknown): boolean {
-  return Array.isArray(promises) && promises.some((p) => typeof p === "object" && p !== null && Object.keys((p as { config?: object }).config ?? {}).length > 0);
-}
+export type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions };
 
 export class LocalPlatform {
   readonly stores: StoreRegistry;
@@ -130,10 +61,16 @@ export class LocalPlatform {
   private follower: StackFollower | undefined;
   private serveOptions: ServeOptions = {};
 
+  /** The `plinth` provider this platform's engine runs attach to (served in this process). */
+  readonly provider: PlinthProvider;
+  /** Port of the in-process provider server (set by `start`). */
+  private providerPort = 0;
+  /** The API handler on `server` (replaced when the service restarts). */
+  private apiHandler: Handler | undefined;
+
   private constructor(
     readonly options: LocalPlatformOptions,
     readonly server: RunningServer,
-    readonly providerPort: number,
     gitPassword: string,
     fluxPassword: string,
   ) {
@@ -157,7 +94,7 @@ export class LocalPlatform {
     });
     // Action steps keep their (encrypted) inputs for delete; the key must stay stable: the passphrase.
     const handlers = platformHandlers(this.stores, { sealKey: this.workspace.options.passphrase });
-    for (const [type, h] of Object.entries(handlers)) provider.register(type, h);
+    this.provider = new PlinthProvider(handlers);
   }
 
   /** Starts the HTTP server (Git at /git/) and the in-process provider. Runs no `up` yet. */
@@ -167,17 +104,17 @@ export class LocalPlatform {
     const fluxPassword = secretFile(path.join(options.dataDir, "git-flux-password"));
     const projectRoot = path.join(options.dataDir, "git");
     fs.mkdirSync(projectRoot, { recursive: true });
-    // Both checks always run (no early exit on the user name): constant time whoever asks.
-    const authenticate = (u: string, p: string): false | "read" | "write" => {
-      const platform = [sameSecret(u, "plinth"), sameSecret(p, gitPassword)].every(Boolean);
-      const flux = [sameSecret(u, "flux"), sameSecret(p, fluxPassword)].every(Boolean);
-      return platform ? "write" : flux ? "read" : false;
-    };
-    const git = createGitHttpHandler({ projectRoot, authenticate });
+    const git = embeddedGitHandler(projectRoot, gitPassword, fluxPassword);
     const tls = servingCert(options.dataDir);
     const server = await startHttpServer({ host: options.host, port: options.port, handlers: [git as Handler], tls });
-    const port = await serveInProcess(provider);
-    return new LocalPlatform(options, server, port, gitPassword, fluxPassword);
+    const platform = new LocalPlatform(options, server, gitPassword, fluxPassword);
+    try {
+      platform.providerPort = await serveInProcess(platform.provider);
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    return platform;
   }
 
   get catalogue(): Readonly<Record<string, AnyPromise>> {
@@ -228,7 +165,11 @@ export class LocalPlatform {
 
   /** Validates `raw` (the `plinth:*` config values) and points the provider's stores at their remotes. */
   async configure(raw: Record<string, unknown>): Promise<PlatformConfig> {
-    const cfg = validatePlatformConfig(raw, this.catalogue);
+    return this.applyConfig(validatePlatformConfig(raw, this.catalogue));
+  }
+
+  /** Points the provider's stores at the remotes of an already validated config. */
+  private async applyConfig(cfg: PlatformConfig): Promise<PlatformConfig> {
     for (const s of cfg.stateStores) {
       if (s.embedded) {
         const repo = await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
@@ -255,9 +196,11 @@ export class LocalPlatform {
   }
 
   private async runUp(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal }): Promise<PlatformOutputs> {
-    validatePlatformConfig(raw, this.catalogue);
-    await this.preflight(raw);
-    const cfg = await this.configure(raw);
+    // Validated once here for preflight and the stores; the program parses the stack's own config (which
+    // holds no credentials: they stay in this process) at its boundary.
+    const cfg = validatePlatformConfig(raw, this.catalogue);
+    await this.preflight(cfg);
+    await this.applyConfig(cfg);
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
     // A platform process killed during `up` leaves its lock; a lock of a live process is kept.
     else this.workspace.clearDeadLocks(this.stack);
@@ -278,7 +221,7 @@ export class LocalPlatform {
           catalogue: this.catalogue,
           localClusters: Object.fromEntries([...this.clusters].map(([n, c]) => [n, { kubeconfig: c.kubeconfig }])),
           storeAuth: Object.fromEntries(cfg.stateStores.filter((s) => s.embedded).map((s) => [s.name, this.fluxCredentials()])),
-          fluxCrdDir: () => locateFluxCrds(path.resolve(__dirname, "..")),
+          fluxCrdDir: () => locateFluxCrds(path.resolve(__dirname, "..", "..")),
         }),
         onEvent: opts.onEvent,
         signal: opts.signal,
@@ -298,15 +241,7 @@ export class LocalPlatform {
     const cfg = this.config;
     const outputs = this.outputs;
     this.service?.close();
-    const promises = cfg.promises.map((p) => {
-      const definition = withSelectors(this.catalogue[p.name], p.destinationSelectors);
-      const parsed = parseConfig(definition, p.config);
-      const entry = outputs.promises.find((e) => e.name === p.name)!;
-      const config = parsed.ok ? parsed.value : {};
-      const b = p.backoff;
-      const backoff = b ? { limit: b.limit, initialMs: parseGoDuration(b.initialDelay) ?? 1000, maxMs: parseGoDuration(b.maxDelay) ?? 300_000 } : undefined;
-      return { definition, config, revision: promiseRevision(definition, config), entry: entry as never, ...(backoff ? { backoff } : {}) };
-    });
+    const promises = installedPromises(cfg, outputs, this.catalogue);
     const teams = new TeamDirectory(
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
     );
@@ -323,17 +258,18 @@ export class LocalPlatform {
       onReconcile: (secs) => this.metrics.observeReconcile(secs),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
+      catalogue: marketplaceCatalogue,
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line) => opts.log!(line) : undefined });
-    const existing = handlers.findIndex((h) => (h as { plinthApi?: boolean }).plinthApi);
-    (api as unknown as { plinthApi: boolean }).plinthApi = true;
+    const api: Handler = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const existing = this.apiHandler ? handlers.indexOf(this.apiHandler) : -1;
     if (existing >= 0) handlers[existing] = api;
     else handlers.unshift(api);
+    this.apiHandler = api;
     return this.service;
   }
 
@@ -344,36 +280,17 @@ export class LocalPlatform {
     return `${this.url}/ui/#/signin?code=${this.sessions.createLink(caller).code}`;
   }
 
-  /** The config the platform stack was last brought up with (from its settings), if any. */
-  private async previousRaw(): Promise<Record<string, unknown> | undefined> {
-    const settings = this.workspace.readSettings(this.stack);
-    if (!settings?.config) return undefined;
-    const secure = Object.values(settings.config).some((v) => typeof v === "object" && v !== null && "secure" in v);
-    const values: Record<string, unknown> = secure ? await this.workspace.readConfigDecrypted(this.stack) : settings.config;
-    const raw: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(values)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
-    return raw;
-  }
-
   /**
    * Workspace of the request stacks. New request stacks keep their secrets with `hashivault://plinth`,
    * served by this platform (transit.ts), so no CLI run pays the passphrase key derivation.
    */
   private requestsWorkspace(): EngineWorkspace {
-    const o = this.workspace.options;
-    return new EngineWorkspace({
-      ...o,
-      workDir: path.join(this.options.dataDir, "requests"),
-      project: "plinth-requests",
-      secretsProvider: "hashivault://plinth",
-      env: { ...o.env, VAULT_ADDR: `${this.server.url}/vault`, VAULT_TOKEN: this.transitToken },
-    });
+    return requestsWorkspace(this.workspace, path.join(this.options.dataDir, "requests"), `${this.server.url}/vault`, this.transitToken);
   }
 
   /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */
-  private async preflight(raw: Record<string, unknown>): Promise<void> {
-    const next = validatePlatformConfig(raw, this.catalogue);
-    const prev = await this.previousRaw();
+  private async preflight(next: PlatformConfig): Promise<void> {
+    const prev = await previousConfig(this.workspace, this.stack);
     const prevCfg = prev ? validatePlatformConfig(prev, this.catalogue) : undefined;
     const store = this.service?.store ?? new RequestStore(this.requestsWorkspace());
     const requests = this.service ? store.all() : store.load();
@@ -396,11 +313,7 @@ export class LocalPlatform {
     // Promises leaving the config: their promise delete workflow runs once their requests are gone.
     const removed = (prevCfg?.promises ?? []).filter((p) => !next.promises.some((n) => n.name === p.name) && this.catalogue[p.name]);
     await runPromiseDeleteWorkflows(
-      removed.map((p) => {
-        const definition = withSelectors(this.catalogue[p.name], p.destinationSelectors);
-        const parsed = parseConfig(definition, p.config);
-        return { definition, config: parsed.ok ? parsed.value : {} };
-      }),
+      removed.map((p) => configuredPromise(p, this.catalogue)),
       this.options.log ?? (() => undefined),
     );
     if (prevCfg) await this.rescheduleRemoved(prevCfg, next, prev!);
@@ -484,4 +397,3 @@ export class LocalPlatform {
   }
 }
 
-const provider = new PlinthProvider({});

@@ -6,8 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureToolchain } from "../tools/pulumi/ensure";
-import { readStackConfig } from "../stacks/stack-config";
-import { LocalPlatform, type PlatformOutputs } from "./local-platform";
+import { readStackConfig } from "./stack-config";
+import { LocalPlatform, type PlatformOutputs } from "./local-platform/local-platform";
 import type { EngineEvent } from "../service/engine";
 import { clusterBinaryResolver, ensureClusterBinaries } from "../tools/cluster/binaries";
 import { ensureFluxCrds } from "../tools/cluster/flux-crds";

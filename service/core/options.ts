@@ -1,0 +1,39 @@
+/** What a PlinthService is opened with (the composition root, stacks/local-platform/, fills it in). */
+import type { EngineWorkspace } from "../engine";
+import type { ClusterStatusSource } from "../../components/flux/status-source";
+import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { TeamDirectory } from "./auth";
+import type { InstalledPromise } from "./installed";
+import type { MarketplaceEntry } from "./registry-views";
+import type { StoreRegistry } from "./stores";
+
+export interface PlinthServiceOptions {
+  /** Workspace of the request stacks (attached to the in-process provider). */
+  workspace: EngineWorkspace;
+  promises: InstalledPromise[];
+  destinations: Required<DestinationSpec>[];
+  stateStores: { name: string; url: string; branch: string; path: string }[];
+  stores: StoreRegistry;
+  /** Directories the platform stack's Promise installations own (store-relative). */
+  platformPlacements?: { dir: string; files: string[] }[];
+  teams: TeamDirectory;
+  /** Parallel reconciles; defaults to the CPU count. */
+  concurrency?: number;
+  /** Attempts before a request is Stalled. */
+  maxAttempts?: number;
+  /** First retry delay (doubles each attempt). */
+  retryBaseMs?: number;
+  onReconcile?: (seconds: number, ok: boolean) => void;
+  onDrift?: (count: number) => void;
+  /** Every request is reconciled (reading Git first) this often; default 10 h, 0 = never. */
+  resyncIntervalMs?: number;
+  log?: (line: string) => void;
+  /** Cluster destinations whose Flux status is read back into each request's `Applied` condition. */
+  clusters?: ClusterStatusSource[];
+  /** Bytes of output kept per workflow step and generation (default 256 KiB); the rest is dropped with a marker. */
+  maxStepLogBytes?: number;
+  /** Requests of one team queued or reconciling at once (`plinth:limits.maxInFlightPerTeam`); more is a 429. */
+  maxInFlightPerTeam?: number;
+  /** The Marketplace (promises/marketplace.ts), for `marketplace()`; passed in by the composition root. */
+  catalogue?: readonly MarketplaceEntry[];
+}

@@ -1,0 +1,69 @@
+/** The local platform's files and settings: its secrets, the stack config as written, the Git server's users. */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
+import { EngineWorkspace } from "../../service/engine";
+
+/** The secret kept in `file` (made once, mode 0600). */
+export function secretFile(file: string, bytes = 24): string {
+  if (fs.existsSync(file)) return fs.readFileSync(file, "utf8").trim();
+  const value = crypto.randomBytes(bytes).toString("base64url");
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, value + "\n", { mode: 0o600 });
+  return value;
+}
+
+/** Config as written to the stack settings: credentials stay in this process (the provider), never on disk. */
+export function withoutCredentials(raw: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...raw };
+  if (Array.isArray(out.stateStores)) {
+    out.stateStores = out.stateStores.map((s) => {
+      const { password: _p, token: _t, ...rest } = s as Record<string, unknown>;
+      return rest;
+    });
+  }
+  if (Array.isArray(out.teams)) {
+    out.teams = out.teams.map((t) => {
+      const { token: _t, ...rest } = t as Record<string, unknown>;
+      return rest;
+    });
+  }
+  return out;
+}
+
+/** Whether any Promise entry has organisation config (then `plinth:promises` is kept as a secret). */
+export function hasPromiseConfig(promises: unknown): boolean {
+  return Array.isArray(promises) && promises.some((p) => typeof p === "object" && p !== null && Object.keys((p as { config?: object }).config ?? {}).length > 0);
+}
+
+
+/** The `plinth:*` config the stack was last brought up with (from its settings), if any. */
+export async function previousConfig(workspace: EngineWorkspace, stack: string): Promise<Record<string, unknown> | undefined> {
+  const settings = workspace.readSettings(stack);
+  if (!settings?.config) return undefined;
+  const secure = Object.values(settings.config).some((v) => typeof v === "object" && v !== null && "secure" in v);
+  const values: Record<string, unknown> = secure ? await workspace.readConfigDecrypted(stack) : settings.config;
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
+  return raw;
+}
+
+/**
+ * The embedded Git server's handler (`/git/`): the platform writes as `plinth`, Flux reads as `flux`.
+ * Both checks always run (no early exit on the user name): constant time whoever asks.
+ */
+export function embeddedGitHandler(projectRoot: string, gitPassword: string, fluxPassword: string) {
+  const authenticate = (u: string, p: string): false | "read" | "write" => {
+    const platform = [sameSecret(u, "plinth"), sameSecret(p, gitPassword)].every(Boolean);
+    const flux = [sameSecret(u, "flux"), sameSecret(p, fluxPassword)].every(Boolean);
+    return platform ? "write" : flux ? "read" : false;
+  };
+  return createGitHttpHandler({ projectRoot, authenticate });
+}
+
+/** The request stacks' workspace: the platform's, with secrets kept by the platform's transit endpoint. */
+export function requestsWorkspace(platform: EngineWorkspace, workDir: string, vaultAddr: string, vaultToken: string): EngineWorkspace {
+  const o = platform.options;
+  return new EngineWorkspace({ ...o, workDir, project: "plinth-requests", secretsProvider: "hashivault://plinth", env: { ...o.env, VAULT_ADDR: vaultAddr, VAULT_TOKEN: vaultToken } });
+}
