@@ -17,7 +17,7 @@ import { createTestEngine, type TestEngine } from "../support/pulumi";
 const DB_URL = "postgres://plinth:e2e-db-password@db.plinth.svc:5432/plinth";
 const TOKEN = "e2e-team-token-0123456789";
 
-type Obj = { metadata: { name: string; annotations?: Record<string, string> }; spec: any; data?: Record<string, string>; [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = { metadata: { name: string; annotations?: Record<string, string> }; spec: any; data?: Record<string, string>; [k: string]: any };
 
 describe("PlinthService on a real kube-apiserver", { timeout: 600_000 }, () => {
   let c: TestCluster;

@@ -25,7 +25,7 @@ const rec = recordResources({
     r.type === "aws:rds/instance:Instance" ? { address: `${r.inputs.identifier}.c1x2y3.eu-west-1.rds.amazonaws.com`, port: 5432 } : cloudState(r),
 });
 const settings = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.easyeaty.yaml"), "utf8")) as { config: Record<string, unknown> };
-const easyeaty = Object.fromEntries(Object.entries(settings.config).map(([k, v]) => [k.replace(/^plinth:/, ""), v])) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const easyeaty = Object.fromEntries(Object.entries(settings.config).map(([k, v]) => [k.replace(/^plinth:/, ""), v])) as Record<string, any>;
 const PASSWORD = "rds-password-0123456789abcdef";
 
 /** Sets exactly these `plinth:*` keys as the stack's config (setAllConfig replaces the whole map). */
@@ -50,7 +50,7 @@ describe("the platform stack deploys the service", () => {
     assert.deepEqual(rec.ofType("plinth:database:RdsPostgres").map((r) => r.name), ["plinth-db"]);
     const sg = rec.named("plinth-db-sg", "aws:ec2/securityGroup:SecurityGroup")!.inputs;
     assert.equal(sg.vpcId, "platform-vpc-id", "in the platform cluster's VPC");
-    assert.deepEqual(sg.ingress.map((i: any) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]), [["tcp", 5432, 5432, ["10.0.0.0/16"]]]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    assert.deepEqual(sg.ingress.map((i: any) => [i.protocol, i.fromPort, i.toPort, i.cidrBlocks]), [["tcp", 5432, 5432, ["10.0.0.0/16"]]]);
     assert.deepEqual(sg.egress, []);
     const subnets = rec.named("plinth-db-subnets", "aws:rds/subnetGroup:SubnetGroup")!.inputs;
     assert.deepEqual(subnets.subnetIds, ["platform-subnet-0-id", "platform-subnet-1-id"]);
