@@ -22,7 +22,7 @@ import { parseArgs, type FigureName, type ReliabilityArgs } from "./reliability/
 import { BareRepo, type Team } from "./reliability/api";
 import type { Ctx } from "./reliability/context";
 import { fuzzFigureRun } from "./reliability/fuzz";
-import { racesFigureRun } from "./reliability/races";
+import { RACE_NAMESPACE, raceNames, racesFigureRun } from "./reliability/races";
 import { tenancyFigureRun } from "./reliability/tenancy";
 import { crashFigureRun } from "./reliability/crash";
 import { runMain } from "./bench/run-main";
@@ -44,6 +44,12 @@ function cleanup(): Promise<void> {
     }
   });
   return cleaning;
+}
+
+/** The service's own log (reconciles, retries, failures) to the file PLINTH_RELIABILITY_SERVICE_LOG names, for diagnosis. */
+function serviceLogger(): ((line: string) => void) | undefined {
+  const file = process.env.PLINTH_RELIABILITY_SERVICE_LOG;
+  return file ? (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`) : undefined;
 }
 
 const TARGETS: Record<FigureName, (o: ReliabilityArgs) => string> = {
@@ -78,17 +84,19 @@ async function inProcess(o: ReliabilityArgs, emit: (f: Figure) => void): Promise
   cleanups.push(() => platform.stop());
   const alpha: Team = { name: "alpha", namespaces: ["alpha", "shared"], token: randomBytes(24).toString("base64url") };
   const beta: Team = { name: "beta", namespaces: ["beta", "shared"], token: randomBytes(24).toString("base64url") };
+  const racer: Team = { name: "racer", namespaces: [RACE_NAMESPACE, ...raceNames(o.sizes.races, o.sizes.raceWidth)], token: randomBytes(24).toString("base64url") };
   const raw = readStackConfig(path.join(root, "Pulumi.local.yaml"));
   const devTeams = (raw.teams as { name: string; namespaces: string[] }[]) ?? [];
-  raw.teams = [...devTeams, ...[alpha, beta].map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token }))];
-  log("platform: up of the local stack with teams alpha and beta (setup, not judged)");
+  raw.teams = [...devTeams, ...[alpha, beta, racer].map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token }))];
+  log("platform: up of the local stack with teams alpha, beta and racer (setup, not judged)");
   const outputs = await platform.up(raw);
-  const service = await platform.serve({ log: () => undefined });
+  const service = await platform.serve({ log: serviceLogger() ?? (() => undefined) });
   const ctx: Ctx = {
     url: platform.url,
     dev: { name: "dev", namespaces: devTeams[0]?.namespaces ?? ["default"], token: platform.devToken },
     alpha,
     beta,
+    racer,
     repo: new BareRepo(path.join(dir, "data", "git", `${outputs.stateStore.name}.git`), outputs.stateStore.branch),
     idle: () => service.idle(),
     requestCount: () => service.store.all().length,

@@ -4,7 +4,7 @@ import { parseAllDocuments } from "yaml";
 import { aliasBomb, deepNesting, generateBodies, mutate, otherType, paths, rng } from "../../../tools/reliability/mutate";
 import { parseArgs } from "../../../tools/reliability/args";
 import { crashFigure, fuzzFigure, racesFigure, tenancyFigure } from "../../../tools/reliability/figures";
-import { acknowledged, randomOps } from "../../../tools/reliability/races";
+import { acknowledged, raceNames, randomOps } from "../../../tools/reliability/races";
 import { endpoints } from "../../../tools/reliability/tenancy";
 import { formatTable, jsonLine } from "../../../tools/bench/report";
 
@@ -53,6 +53,10 @@ describe("mutation generator", () => {
 });
 
 describe("races bookkeeping", () => {
+  test("race names: rounds of `width`, as many as interleavings (the racing team owns exactly these)", () => {
+    assert.deepEqual(raceNames(5, 2), ["race-0-0", "race-0-1", "race-1-0", "race-1-1", "race-2-0"]);
+    assert.equal(new Set(raceNames(100, 10)).size, 100);
+  });
   test("only 2xx writes are acknowledged; reconcile changes nothing", () => {
     assert.deepEqual(acknowledged("POST", 202, "t"), { exists: true, team: "t" });
     assert.deepEqual(acknowledged("PUT", 201, "t"), { exists: true, team: "t" });
