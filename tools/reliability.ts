@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
 import { ensureToolchain } from "./pulumi/ensure";
 import { LocalPlatform } from "../stacks/local-platform/local-platform";
 import { readStackConfig } from "../stacks/stack-config";
@@ -51,6 +52,24 @@ function cleanup(): Promise<void> {
 function serviceLogger(): ((line: string) => void) | undefined {
   const file = process.env.PLINTH_RELIABILITY_SERVICE_LOG;
   return file ? (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`) : undefined;
+}
+
+/** Runs one figure in a child process of this program (same sizes and env) and answers its figure. */
+async function figureInChild(name: FigureName, o: ReliabilityArgs): Promise<Figure> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plinth-reliability-child-")), "figures.json");
+  cleanups.push(() => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
+  const child = spawn(process.execPath, ["--import", "tsx", __filename, "--only", name, ...(o.quick ? ["--quick"] : []), "--force"], {
+    cwd: root,
+    env: { ...process.env, PLINTH_RELIABILITY_FIGURES_OUT: out },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  cleanups.push(() => void (child.exitCode === null && child.pid && process.kill(-child.pid, "SIGTERM")));
+  await new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const figures = JSON.parse(fs.readFileSync(out, "utf8")) as Figure[];
+  const f = figures.find((x) => x.figure === name);
+  if (!f) throw new Error(`the child run of ${name} reported no figure`);
+  return f;
 }
 
 const TARGETS: Record<FigureName, (o: ReliabilityArgs) => string> = {
@@ -138,9 +157,12 @@ async function main(): Promise<number> {
     await cleanup();
   }
   if (o.only.has("git_outage")) {
-    emit(await bounded("git_outage", o, async () => gitOutageFigureRun({ toolchain: await ensureToolchain({ root, log }), outageSeconds: o.sizes.outageSeconds, seed: o.sizes.seed, log, cleanups, serviceLog: serviceLogger() })));
+    // A process serves one plinth provider: after the in-process figures' platform, git_outage runs in a child.
+    const inChild = o.only.has("fuzz") || o.only.has("races") || o.only.has("tenancy");
+    emit(await bounded("git_outage", o, async () => (inChild ? figureInChild("git_outage", o) : gitOutageFigureRun({ toolchain: await ensureToolchain({ root, log }), outageSeconds: o.sizes.outageSeconds, seed: o.sizes.seed, log, cleanups, serviceLog: serviceLogger() }))));
     await cleanup();
   }
+  if (process.env.PLINTH_RELIABILITY_FIGURES_OUT) fs.writeFileSync(process.env.PLINTH_RELIABILITY_FIGURES_OUT, JSON.stringify(figures));
   process.stdout.write("\n" + formatTable(figures, machine(), "Plinth reliability") + "\n");
   log("done");
   return figures.every((f) => f.ok === true) ? 0 : 1;
