@@ -48,7 +48,8 @@ async function main(): Promise<void> {
   const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
   const port = Number(process.env.PLINTH_PORT ?? 8080);
   const stack = process.env.PLINTH_STACK ?? "local";
-  let raw = readStackConfig(path.join(root, `Pulumi.${stack}.yaml`));
+  // PLINTH_CONFIG: another file of the same form (e.g. a test's config outside the checkout).
+  let raw = readStackConfig(process.env.PLINTH_CONFIG ?? path.join(root, `Pulumi.${stack}.yaml`));
   let cluster: LocalCluster | undefined;
   let platform: LocalPlatform | undefined;
   let stopping = false;

@@ -10,6 +10,7 @@ import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
 import { DeleteWorkflowError, backoffDelay, deleteFailedStatus } from "./delete-workflow";
+import { STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./failures";
 import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
@@ -48,8 +49,6 @@ export interface ReconcilerOptions {
     statusChanged(rec: StoredRequest): void;
   };
 }
-
-const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECONNREFUSED|timed? ?out|non-fast-forward/i;
 
 export class Reconciler {
   private readonly attempts = new Map<string, number>();
@@ -229,9 +228,11 @@ export class Reconciler {
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!this.o.store.getByStack(stack)) return;
-    // Tenancy (components/promise/tenancy.ts): retrying cannot help, and nothing was written.
-    const forbidden = /ForbiddenPlacement: /.exec(clean);
-    const transient = !forbidden && TRANSIENT.test(message);
+    // Tenancy (components/promise/tenancy.ts): retrying cannot help, and nothing was written. A State
+    // Store outage is retried until it is over (service/core/failures.ts).
+    const kind = failureKind(clean);
+    const forbidden = kind === "forbidden" ? /ForbiddenPlacement: /.exec(clean) : null;
+    const storeDown = kind === "storeUnavailable";
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
     if (err instanceof DeleteWorkflowError) {
@@ -242,12 +243,12 @@ export class Reconciler {
       this.o.requeue(stack, delay);
       return;
     }
-    const maxAttempts = backoff?.limit ?? this.o.maxAttempts;
-    const limit = forbidden ? 1 : transient ? maxAttempts * 2 : maxAttempts;
+    const limit = attemptLimit(kind, backoff?.limit ?? this.o.maxAttempts);
     const reason = forbidden ? "ForbiddenPlacement" : "ReconcileFailed";
     const shown = forbidden ? clean.slice(forbidden.index) : clean;
+    const delay = backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** Math.min(n - 1, 30) * (0.75 + Math.random() * 0.5);
     if (n >= limit) this.attempts.delete(stack);
-    else this.o.requeue(stack, backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
+    else this.o.requeue(stack, storeDown ? Math.min(delay, STORE_RETRY_MAX_MS) : delay);
     const rec = this.o.store.patch(stack, (cur) => {
       let conditions = cur.status.conditions;
       if (n >= limit) {
@@ -256,6 +257,8 @@ export class Reconciler {
         conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
       } else {
         conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });
+        // Not the request's doing: it says why it is not Ready (its last applied generation stays in Git).
+        if (storeDown) conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "StateStoreUnavailable", message: `${clean}; retried until the State Store is back` });
       }
       return { status: { ...cur.status, conditions, message: clean } };
     })!;
