@@ -14,7 +14,7 @@ import { ensureToolchain } from "./pulumi/ensure";
 import { ensureClusterBinaries } from "./cluster/binaries";
 import { ensureFluxCrds } from "./cluster/flux-crds";
 import { ensureUiBuilt } from "../service/ui/build";
-import { ensureCliBuilt } from "../cli/build";
+import { ensureCliBuilt } from "./cli-build";
 
 function collect(target: string, out: string[]): void {
   const st = fs.statSync(target);

@@ -5,7 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { buildCli, cliBuildIsStale } from "../../cli/build";
+import { buildCli, cliBuildIsStale } from "../cli-build";
 import { nowMs, percentile, round } from "./stats";
 
 export async function measureCli(opts: { root: string; url: string; token: string; n: number; log: (line: string) => void }): Promise<{ p50: number; p95: number; min: number; max: number; n: number }> {

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildCli, cliBuildIsStale } from "../../../cli/build";
+import { buildCli, cliBuildIsStale } from "../../../tools/cli-build";
 
 const REPO = path.resolve(__dirname, "../../..");
 
