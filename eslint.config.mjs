@@ -46,7 +46,7 @@ for (const target of ["./stacks/platform.ts", "./stacks/config.ts", "./stacks/st
 
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: "error" } },
-  { ignores: ["node_modules/**", "service/ui/dist/**", ".plinth/**", "**/*.d.ts", "tools/cluster/**/vendor/**"] },
+  { ignores: ["node_modules/**", "service/ui/dist/**", "dist/**", ".plinth/**", "**/*.d.ts", "tools/cluster/**/vendor/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -14,6 +14,7 @@ import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
 import { ensureUiBuilt } from "../service/ui/build";
 import { defaultNamespace, kubeconfigFor } from "../service/kube/kubeconfig";
+import { startFailure } from "./start-failure";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -156,7 +157,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    log(`plinth: ${(err as Error).stack ?? err}`);
+    const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
+    log(startFailure(err, { port: Number(process.env.PLINTH_PORT ?? 8080), host: "127.0.0.1", dataDir }));
     process.exit(1);
   });
 }
