@@ -40,13 +40,13 @@ for (const from of FOLDERS) {
   });
 }
 // Programs take the toolchain passed in; only entry points (index.ts, start.ts, local-platform/) import tools/.
-for (const target of ["./stacks/platform.ts", "./stacks/config.ts", "./stacks/stored-requests.ts", "./stacks/stack-config.ts"]) {
+for (const target of ["./stacks/platform.ts", "./stacks/config.ts", "./stacks/stored-requests.ts", "./stacks/stack-config.ts", "./stacks/service.ts", "./stacks/service-config.ts"]) {
   zones.push({ target, from: "./tools", message: "the platform program takes the toolchain passed in (ARCHITECTURE.md)" });
 }
 
 export default tseslint.config(
   { linterOptions: { reportUnusedDisableDirectives: "error" } },
-  { ignores: ["node_modules/**", "service/ui/dist/**", ".plinth/**", "**/*.d.ts", "tools/cluster/**/vendor/**"] },
+  { ignores: ["node_modules/**", "service/ui/dist/**", "dist/**", ".plinth/**", "**/*.d.ts", "tools/cluster/**/vendor/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

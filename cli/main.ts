@@ -8,7 +8,6 @@ import { commands, findCommand, type Command } from "./commands";
 import { resolveConnection } from "./config";
 import { formatError } from "./format";
 import { processIO, type CliIO } from "./io";
-import { runPulumi } from "./pulumi";
 
 export function usage(): string {
   const width = Math.max(...commands.map((c) => c.usage.length));
@@ -40,7 +39,7 @@ export async function main(argv: string[], ioOverrides: Partial<CliIO> = {}): Pr
     return name ? 0 : 1;
   }
   // Everything after `pulumi` belongs to the Pulumi CLI (its own flags and help).
-  if (name === "pulumi") return runPulumi(rest, io);
+  if (name === "pulumi") return (await import("./pulumi.js")).runPulumi(rest, io);
   const command = findCommand(name);
   if (!command) {
     io.stderr(`error: Usage: unknown command "${name}"\n\n${usage()}`);

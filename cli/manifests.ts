@@ -1,6 +1,5 @@
 /** Reading request objects from `-f <file>` or `-f -` (stdin): YAML (multi-document) or JSON. */
 import { BadRequestError, PlinthError } from "../components/errors";
-import { parseDocuments } from "../service/http/documents";
 import type { CliIO } from "./io";
 
 export type Manifest = Record<string, unknown> & { metadata?: Record<string, unknown> };
@@ -15,6 +14,8 @@ export async function readManifests(file: string | undefined, io: CliIO): Promis
   }
   try {
     // YAML is a superset of JSON: one parser handles both and names lines on errors.
+    // Loaded on use: the parser pulls in yaml, which `plinth get` never needs.
+    const { parseDocuments } = await import("../service/http/documents.js");
     return parseDocuments(text, "yaml") as Manifest[];
   } catch (err) {
     if (err instanceof PlinthError) throw new BadRequestError(`${file === "-" ? "stdin" : file}: ${err.message}`, err.details, err.code);

@@ -1,34 +1,34 @@
-/** Reads Server-Sent Events frames (`event:` + `data:`) from a fetch body; comments are skipped. */
+/**
+ * Reads Server-Sent Events from a fetch body with `eventsource-parser` (the WHATWG parsing rules: CRLF,
+ * multi-line `data:`, comments, `id:`/`retry:`, a frame split across chunks). The parser is an ES module:
+ * imported on use.
+ */
+import type { EventSourceMessage } from "eventsource-parser" with { "resolution-mode": "import" };
+
 export interface SseFrame {
   event: string;
   data: string;
 }
 
-export function parseFrame(block: string): SseFrame | undefined {
-  let event = "message";
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":") || line === "") continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-  }
-  return data.length ? { event, data: data.join("\n") } : undefined;
+async function sseParser(onFrame: (f: SseFrame) => void): Promise<{ feed(text: string): void }> {
+  const { createParser } = await import("eventsource-parser");
+  return createParser({ onEvent: (m: EventSourceMessage) => onFrame({ event: m.event ?? "message", data: m.data }) });
+}
+
+/** One complete frame's text (without the blank line), or undefined when it carries no data (a comment). */
+export async function parseFrame(block: string): Promise<SseFrame | undefined> {
+  const frames: SseFrame[] = [];
+  (await sseParser((f) => frames.push(f))).feed(`${block}\n\n`);
+  return frames[0];
 }
 
 export async function* readSse(body: ReadableStream<Uint8Array> | null): AsyncGenerator<SseFrame> {
   if (!body) return;
+  const frames: SseFrame[] = [];
+  const parser = await sseParser((f) => frames.push(f));
   const decoder = new TextDecoder();
-  let buf = "";
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const frame = parseFrame(buf.slice(0, i));
-      buf = buf.slice(i + 2);
-      if (frame) yield frame;
-    }
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    while (frames.length) yield frames.shift()!;
   }
 }

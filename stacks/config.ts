@@ -10,6 +10,7 @@ import { parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "
 import { DEFAULT_API_LIMITS } from "../service/http/limits";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM } from "../service/core/queue";
 import { sha256Hex } from "../service/core/auth";
+import { databaseConfigSchema, serviceConfigIssues, serviceConfigSchema } from "./service-config";
 
 const dns = z.string().refine(isDns1123Label, { message: "must be a DNS-1123 label: lowercase letters, digits and '-', at most 63, e.g. team-a" });
 
@@ -125,6 +126,10 @@ export const platformConfigSchema = z.object({
   promises: z.array(promiseEntrySchema).default([]),
   teams: z.array(teamSchema).default([]),
   limits: limitsSchema,
+  /** The request service on the platform cluster (stacks/service-config.ts); absent: nothing is deployed. */
+  service: serviceConfigSchema.optional(),
+  /** The service's PostgreSQL: `url` (a secret) or `rds`. */
+  database: databaseConfigSchema.optional(),
 });
 
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
@@ -132,7 +137,7 @@ export type StateStoreConfig = z.output<typeof stateStoreSchema>;
 export type DestinationConfig = z.output<typeof destinationSchema>;
 
 /** The keys read from stack config (`plinth:<key>`). */
-export const CONFIG_KEYS = ["clusters", "stateStores", "destinations", "promises", "teams", "limits"] as const;
+export const CONFIG_KEYS = ["clusters", "stateStores", "destinations", "promises", "teams", "limits", "service", "database"] as const;
 
 function keyPath(path: (string | number | symbol)[]): (string | number)[] {
   return path.map((p) => (typeof p === "symbol" ? String(p) : p));
@@ -197,6 +202,7 @@ export function parsePlatformConfig(raw: Record<string, unknown>, known: { promi
     for (const i of topologyConfigIssues(cfg.clusters)) issues.push({ ...i, path: ["clusters", ...i.path] });
     if (issues.length) throw configError(issues);
   }
+  issues.push(...serviceConfigIssues(cfg));
   const storeNames = new Set<string>();
   cfg.stateStores.forEach((s, i) => {
     if (storeNames.has(s.name)) issues.push({ path: ["stateStores", i, "name"], message: `"${s.name}" is already the name of another State Store` });

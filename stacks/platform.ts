@@ -1,6 +1,7 @@
 /**
  * The platform program (DESIGN.md §3 step 1): State Stores, Destinations, and a PromiseInstallation per
- * configured Promise. Config is validated before any resource is created. Outputs: `stateStore`,
+ * configured Promise, and with `plinth:service` the request service on the platform cluster (stacks/service.ts).
+ * Config is validated before any resource is created. Outputs: `stateStore`,
  * `stateStores`, `destinations`, `promises`, `endpoint`.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -12,9 +13,10 @@ import { LocalClusterDestination } from "../destinations/local-cluster/local-clu
 import type { AnyPromise } from "../components/promise/types";
 import { marketplace } from "../promises";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
-import { buildTopology } from "../destinations/topology";
+import { buildTopology, type ClusterDestination } from "../destinations/topology";
 import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
 import { checkStoredRequests } from "./stored-requests";
+import { deployService } from "./service";
 import { CONFIG_KEYS, clusterTopology, destinationSpecs, parsePlatformConfig, type PlatformConfig } from "./config";
 
 export interface PlatformProgramOptions {
@@ -137,12 +139,15 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets, sopsKeyRotation: rotationOf(spec.name) }, opts);
     });
     let kubeconfigs: Record<string, pulumi.Output<string>> = {};
+    let clusters: ClusterDestination[] = [];
     if (topology) {
       // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5); each
       // decrypts SOPS with the age key its registration above created.
       const sopsIdentities = Object.fromEntries(destinations.flatMap((d, i) => (d.sopsIdentity ? [[specs[i].name, d.sopsIdentity]] : [])));
-      kubeconfigs = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities }).kubeconfigs;
+      ({ kubeconfigs, clusters } = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities }));
     }
+    // Plinth itself on the platform cluster, in shared mode (`plinth:service`); its URL is the endpoint.
+    const deployed = cfg.service ? deployService(cfg, clusters) : undefined;
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>
@@ -160,7 +165,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       promises: installations.map((i) => i.registry),
       /** Directories the installations own (what `GET /v1/statestores/{name}/unowned` subtracts). */
       placements: pulumi.all(installations.map((i) => i.placements)).apply((ps) => ps.flat().map((p) => ({ dir: p.dir, files: p.files }))),
-      endpoint: options.endpoint ?? platformUrl(dataDir) ?? "",
+      endpoint: deployed?.url ?? options.endpoint ?? platformUrl(dataDir) ?? "",
       /** The `plinth:*` config this update ran with (secret: it may hold credentials); a running service reloads from it. */
       config: pulumi.secret(raw),
       /** Each destination's age private key (what `plinth secret` decrypts with), a Pulumi secret. */

@@ -14,6 +14,7 @@ import { ensureFluxCrds } from "../tools/cluster/flux-crds";
 import { LocalCluster } from "../destinations/local-cluster/cluster";
 import { ensureUiBuilt } from "../service/ui/build";
 import { defaultNamespace, kubeconfigFor } from "../service/kube/kubeconfig";
+import { startFailure } from "./start-failure";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
   const port = Number(process.env.PLINTH_PORT ?? 8080);
   const stack = process.env.PLINTH_STACK ?? "local";
-  let raw = readStackConfig(path.join(root, `Pulumi.${stack}.yaml`));
+  // PLINTH_CONFIG: another file of the same form (e.g. a test's config outside the checkout).
+  let raw = readStackConfig(process.env.PLINTH_CONFIG ?? path.join(root, `Pulumi.${stack}.yaml`));
   let cluster: LocalCluster | undefined;
   let platform: LocalPlatform | undefined;
   let stopping = false;
@@ -155,7 +157,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err) => {
-    log(`plinth: ${(err as Error).stack ?? err}`);
+    const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
+    log(startFailure(err, { port: Number(process.env.PLINTH_PORT ?? 8080), host: "127.0.0.1", dataDir }));
     process.exit(1);
   });
 }

@@ -23,7 +23,8 @@ import { cleanGitEnv } from "../components/state-store/bare-repo";
 import { parseArgs, type BenchArgs } from "./bench/args";
 import { KIND } from "./bench/client";
 import { runJsonScript } from "./bench/children";
-import { appliedFigure, burstFigure, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
+import { measureCli } from "./bench/cli-time";
+import { appliedFigure, burstFigure, cliFigure, CLI_P50_TARGET_MS, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
 import { appliedValues, measureApplied, APPLIED_N_ENV } from "./bench/applied";
 import { runMain } from "./bench/run-main";
 import { commitProbe, reconcileLog, stackInitProbe } from "./bench/probes";
@@ -103,11 +104,23 @@ async function platformFigures(o: BenchArgs, emit: (f: Figure) => void): Promise
     }
   }
 
+  if (o.only.has("cli_ms")) {
+    try {
+      // `plinth get` prints a table of requests: make a few when no figure before made any.
+      if (!o.only.has("request_to_commit_ms")) await sequential(session, 3, "cli", log);
+      log("cli_ms: 20 × plinth get (a new process each)");
+      emit(cliFigure(await measureCli({ root, url: platform.url, token: platform.devToken, n: 20, log })));
+    } catch (err) {
+      emit(failedFigure("cli_ms", `p50 ≤ ${CLI_P50_TARGET_MS} ms`, err));
+    }
+  }
+
   if (o.only.has("burst100_s") || o.only.has("rss_mb")) {
     await service.idle();
     await sleep(1000);
     const idle: number[] = [];
     for (let i = 0; i < 10; i++, await sleep(100)) idle.push(process.memoryUsage().rss / 2 ** 20);
+    log(`rss_mb: idle ${Math.round(median(idle))} MB (after serve ${Math.round(idleStart)} MB)`);
     const n = o.quick ? 20 : 100;
     log(`burst100_s: ${n} requests at once (service concurrency ${service.options.concurrency ?? os.cpus().length})`);
     const sampler = sampleRss(100);
@@ -147,7 +160,7 @@ async function main(): Promise<number> {
   };
   log(`${o.quick ? "quick" : "full"} run on ${cores} cores (load ${machine().load1}), node ${process.version}: ${[...o.only].join(", ")}`);
 
-  const ranPlatform = o.only.has("request_to_commit_ms") || o.only.has("burst100_s") || o.only.has("rss_mb");
+  const ranPlatform = ["request_to_commit_ms", "burst100_s", "rss_mb", "cli_ms"].some((f) => o.only.has(f));
   if (ranPlatform) await platformFigures(o, emit);
 
   if (o.only.has("request_to_applied_ms")) {

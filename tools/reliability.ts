@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
 import { ensureToolchain } from "./pulumi/ensure";
 import { LocalPlatform } from "../stacks/local-platform/local-platform";
 import { readStackConfig } from "../stacks/stack-config";
@@ -22,9 +23,10 @@ import { parseArgs, type FigureName, type ReliabilityArgs } from "./reliability/
 import { BareRepo, type Team } from "./reliability/api";
 import type { Ctx } from "./reliability/context";
 import { fuzzFigureRun } from "./reliability/fuzz";
-import { racesFigureRun } from "./reliability/races";
+import { RACE_NAMESPACE, raceNames, racesFigureRun } from "./reliability/races";
 import { tenancyFigureRun } from "./reliability/tenancy";
 import { crashFigureRun } from "./reliability/crash";
+import { gitOutageFigureRun } from "./reliability/git-outage";
 import { runMain } from "./bench/run-main";
 
 const root = path.resolve(__dirname, "..");
@@ -44,6 +46,30 @@ function cleanup(): Promise<void> {
     }
   });
   return cleaning;
+}
+
+/** The service's own log (reconciles, retries, failures) to the file PLINTH_RELIABILITY_SERVICE_LOG names, for diagnosis. */
+function serviceLogger(): ((line: string) => void) | undefined {
+  const file = process.env.PLINTH_RELIABILITY_SERVICE_LOG;
+  return file ? (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`) : undefined;
+}
+
+/** Runs one figure in a child process of this program (same sizes and env) and answers its figure. */
+async function figureInChild(name: FigureName, o: ReliabilityArgs): Promise<Figure> {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plinth-reliability-child-")), "figures.json");
+  cleanups.push(() => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
+  const child = spawn(process.execPath, ["--import", "tsx", __filename, "--only", name, ...(o.quick ? ["--quick"] : []), "--force"], {
+    cwd: root,
+    env: { ...process.env, PLINTH_RELIABILITY_FIGURES_OUT: out },
+    stdio: ["ignore", "ignore", "inherit"],
+    detached: true,
+  });
+  cleanups.push(() => void (child.exitCode === null && child.pid && process.kill(-child.pid, "SIGTERM")));
+  await new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const figures = JSON.parse(fs.readFileSync(out, "utf8")) as Figure[];
+  const f = figures.find((x) => x.figure === name);
+  if (!f) throw new Error(`the child run of ${name} reported no figure`);
+  return f;
 }
 
 const TARGETS: Record<FigureName, (o: ReliabilityArgs) => string> = {
@@ -78,17 +104,19 @@ async function inProcess(o: ReliabilityArgs, emit: (f: Figure) => void): Promise
   cleanups.push(() => platform.stop());
   const alpha: Team = { name: "alpha", namespaces: ["alpha", "shared"], token: randomBytes(24).toString("base64url") };
   const beta: Team = { name: "beta", namespaces: ["beta", "shared"], token: randomBytes(24).toString("base64url") };
+  const racer: Team = { name: "racer", namespaces: [RACE_NAMESPACE, ...raceNames(o.sizes.races, o.sizes.raceWidth)], token: randomBytes(24).toString("base64url") };
   const raw = readStackConfig(path.join(root, "Pulumi.local.yaml"));
   const devTeams = (raw.teams as { name: string; namespaces: string[] }[]) ?? [];
-  raw.teams = [...devTeams, ...[alpha, beta].map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token }))];
-  log("platform: up of the local stack with teams alpha and beta (setup, not judged)");
+  raw.teams = [...devTeams, ...[alpha, beta, racer].map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token }))];
+  log("platform: up of the local stack with teams alpha, beta and racer (setup, not judged)");
   const outputs = await platform.up(raw);
-  const service = await platform.serve({ log: () => undefined });
+  const service = await platform.serve({ log: serviceLogger() ?? (() => undefined) });
   const ctx: Ctx = {
     url: platform.url,
     dev: { name: "dev", namespaces: devTeams[0]?.namespaces ?? ["default"], token: platform.devToken },
     alpha,
     beta,
+    racer,
     repo: new BareRepo(path.join(dir, "data", "git", `${outputs.stateStore.name}.git`), outputs.stateStore.branch),
     idle: () => service.idle(),
     requestCount: () => service.store.all().length,
@@ -129,8 +157,12 @@ async function main(): Promise<number> {
     await cleanup();
   }
   if (o.only.has("git_outage")) {
-    emit(failedFigure("git_outage", TARGETS.git_outage(o), new Error("not implemented yet: the State Store behind a cuttable proxy is still to be written")));
+    // A process serves one plinth provider: after the in-process figures' platform, git_outage runs in a child.
+    const inChild = o.only.has("fuzz") || o.only.has("races") || o.only.has("tenancy");
+    emit(await bounded("git_outage", o, async () => (inChild ? figureInChild("git_outage", o) : gitOutageFigureRun({ toolchain: await ensureToolchain({ root, log }), outageSeconds: o.sizes.outageSeconds, seed: o.sizes.seed, log, cleanups, serviceLog: serviceLogger() }))));
+    await cleanup();
   }
+  if (process.env.PLINTH_RELIABILITY_FIGURES_OUT) fs.writeFileSync(process.env.PLINTH_RELIABILITY_FIGURES_OUT, JSON.stringify(figures));
   process.stdout.write("\n" + formatTable(figures, machine(), "Plinth reliability") + "\n");
   log("done");
   return figures.every((f) => f.ok === true) ? 0 : 1;

@@ -14,6 +14,7 @@ import { ensureToolchain } from "./pulumi/ensure";
 import { ensureClusterBinaries } from "./cluster/binaries";
 import { ensureFluxCrds } from "./cluster/flux-crds";
 import { ensureUiBuilt } from "../service/ui/build";
+import { ensureCliBuilt } from "./cli-build";
 
 function collect(target: string, out: string[]): void {
   const st = fs.statSync(target);
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   if (targets.length === 0 || process.env.PLINTH_TEST_CHECKS === "1") staticChecks(root);
   await ensureToolchain({ root, log: (m) => process.stderr.write(m + "\n") });
   await ensureUiBuilt((m) => process.stderr.write(m + "\n"));
+  // Tests that spawn `plinth` run the bundle, built from the sources under test.
+  await ensureCliBuilt((m) => process.stderr.write(m + "\n"));
   const files: string[] = [];
   for (const t of targets.length ? targets : ["test"]) collect(path.resolve(root, t), files);
   if (files.length === 0) {

@@ -20,7 +20,7 @@ export const describeCommand: Command = {
     } catch {
       logs = undefined; // an older service without step logs
     }
-    io.stdout(describeRequest(body, io.now(), logs));
+    io.stdout(await describeRequest(body, io.now(), logs));
     return 0;
   },
 };

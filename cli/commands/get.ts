@@ -23,18 +23,18 @@ export const get: Command = {
       if (kind) q.set("kind", kind);
       const qs = q.toString();
       const { body } = await client.request<{ items: RequestObject[] }>("GET", "/v1/requests" + (qs ? `?${qs}` : ""));
-      if (format !== "table") io.stdout(render(body, format));
+      if (format !== "table") io.stdout(await render(body, format));
       else if (body.items.length === 0) io.stderr("No requests found.\n");
       else io.stdout(requestTable(body.items, io.now()));
       return 0;
     }
     const key = { namespace: namespaceOf(flags), kind, name };
     const { body } = await client.request<RequestObject>("GET", requestPath(key));
-    io.stdout(format === "table" ? requestTable([body], io.now()) : render(body, format));
+    io.stdout(format === "table" ? requestTable([body], io.now()) : await render(body, format));
     if (!flags.watch) return 0;
     const outcome = await watchRequest(client, key, io, { until: "ready", minGeneration: body.metadata.generation, timeoutMs: timeoutMs(flags) });
     const { body: now } = outcome === "deleted" ? { body: undefined } : await client.request<RequestObject>("GET", requestPath(key));
-    if (now) io.stdout(format === "table" ? requestTable([now], io.now()) : render(now, format));
+    if (now) io.stdout(format === "table" ? requestTable([now], io.now()) : await render(now, format));
     else io.stdout(`${kind} ${key.namespace}/${name} deleted\n`);
     return outcome === "ready" || outcome === "suspended" ? 0 : EXIT_STALLED;
   },

@@ -1,6 +1,5 @@
 /** `plinth kubeconfig`: a kubeconfig for the caller's team (server, token, default namespace) for kubectl and client libraries. */
 import { BadRequestError } from "../../components/errors";
-import { defaultNamespace, kubeconfigFor, tlsUrl } from "../../service/kube/kubeconfig";
 import { findPlinthFile } from "../config";
 import type { Command } from "./types";
 
@@ -20,6 +19,8 @@ export const kubeconfigCommand: Command = {
       apiVersion: "authentication.k8s.io/v1",
       kind: "SelfSubjectReview",
     });
+    // Loaded here, not at the top: it pulls in yaml, which other commands do without (see ../format/output).
+    const { defaultNamespace, kubeconfigFor, tlsUrl } = await import("../../service/kube/kubeconfig.js");
     const info = body.status.userInfo;
     const namespaces = info.extra?.["plinth.dev/namespaces"] ?? [];
     const namespace = typeof flags.namespace === "string" && flags.namespace ? flags.namespace : defaultNamespace(namespaces.includes("*") ? "*" : namespaces);

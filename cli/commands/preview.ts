@@ -16,7 +16,7 @@ export const preview: Command = {
     for (const m of await readManifests(flags.filename as string | undefined, io)) {
       results.push((await client.request<PreviewResult>("POST", "/v1/requests?dryRun=true", m)).body);
     }
-    if (format !== "table") io.stdout(render(results.length === 1 ? results[0] : { items: results }, format));
+    if (format !== "table") io.stdout(await render(results.length === 1 ? results[0] : { items: results }, format));
     else io.stdout(results.map(formatPreview).join("\n"));
     return 0;
   },

@@ -14,7 +14,7 @@ export const promises: Command = {
   async run({ flags, io, client }) {
     const format = outputFormat(flags.output);
     const { body } = await client.request<{ items: RegistryEntry[] }>("GET", "/v1/promises");
-    if (format !== "table") io.stdout(render(body, format));
+    if (format !== "table") io.stdout(await render(body, format));
     else io.stdout(table(["NAME", "VERSION", "KIND", "API VERSION", "DESTINATIONS"], body.items.map((p) => [p.name, p.version, p.kind, p.apiVersion, p.destinations.join(",") || "-"])));
     return 0;
   },
@@ -29,7 +29,7 @@ export const destinations: Command = {
     const format = outputFormat(flags.output);
     const { body } = await client.request<{ items: ResolvedDestination[] }>("GET", "/v1/destinations");
     const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",") || "-";
-    if (format !== "table") io.stdout(render(body, format));
+    if (format !== "table") io.stdout(await render(body, format));
     else io.stdout(table(["NAME", "LABELS", "PATH", "STATE STORE", "STRICT"], body.items.map((d) => [d.name, labels(d.labels), d.path, d.stateStore, String(d.strictMatchLabels)])));
     return 0;
   },
@@ -43,7 +43,7 @@ export const marketplace: Command = {
   async run({ flags, io, client }) {
     const format = outputFormat(flags.output);
     const { body } = await client.request<{ items: MarketplaceItem[] }>("GET", "/v1/marketplace");
-    if (format !== "table") io.stdout(render(body, format));
+    if (format !== "table") io.stdout(await render(body, format));
     else
       io.stdout(
         table(

@@ -1,5 +1,4 @@
 /** A request in full, kubectl-describe style: metadata, spec, conditions, destinations, files, outputs. */
-import * as YAML from "yaml";
 import type { RequestObject, StepLogs } from "../../service/core/types";
 import { formatAge } from "./age";
 import { table } from "./table";
@@ -23,7 +22,8 @@ function logTail(logs: StepLogs, lines = 20): string {
   return [...head, ...all.slice(-lines)].join("\n");
 }
 
-export function describeRequest(o: RequestObject, now: number, logs?: StepLogs): string {
+export async function describeRequest(o: RequestObject, now: number, logs?: StepLogs): Promise<string> {
+  const YAML = await import("yaml"); // loaded on use: see ./output
   const s = o.status ?? { conditions: [], destinations: [], files: [], outputs: {}, observedGeneration: 0, message: "" };
   const md = o.metadata;
   const head = [

@@ -1,5 +1,4 @@
 /** `-o json|yaml` rendering; anything else is a usage error. */
-import * as YAML from "yaml";
 import { BadRequestError } from "../../components/errors";
 
 export type OutputFormat = "table" | "json" | "yaml";
@@ -10,6 +9,7 @@ export function outputFormat(value: unknown): OutputFormat {
   throw new BadRequestError(`-o ${String(value)} is not supported: use -o json or -o yaml`, undefined, "Usage");
 }
 
-export function render(data: unknown, format: "json" | "yaml"): string {
-  return format === "json" ? JSON.stringify(data, null, 2) + "\n" : YAML.stringify(data);
+/** yaml (~250 KB) loads only when YAML is printed, so a table (`plinth get`) never pays for it. */
+export async function render(data: unknown, format: "json" | "yaml"): Promise<string> {
+  return format === "json" ? JSON.stringify(data, null, 2) + "\n" : (await import("yaml")).stringify(data);
 }

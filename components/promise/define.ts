@@ -55,6 +55,7 @@ export function validatePromiseDefinition(def: unknown): FieldIssue[] {
   const d = def as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- an unchecked definition, read field by field below
   const issues: FieldIssue[] = [];
   if (!isDns1123Label(d.name)) issues.push({ path: ["name"], message: `"${String(d.name)}" must be a DNS-1123 label (lowercase alphanumerics and '-', ≤ 63)` });
+  if (d.configure !== undefined && typeof d.configure !== "function") issues.push({ path: ["configure"], message: "must be a render function ({ object, config }) => ({ files, status })" });
   if (!isSemver(d.version)) issues.push({ path: ["version"], message: `"${String(d.version)}" must be a semantic version such as 1.0.0` });
   const api = d.api;
   if (typeof api !== "object" || api === null) {
@@ -116,8 +117,21 @@ export function validatePromiseDefinition(def: unknown): FieldIssue[] {
   return issues;
 }
 
+/** `configure` (the one-step shorthand) as `workflows.resource.configure`; the definition as is without it. */
+function expandConfigure<S extends z.ZodType, C extends z.ZodType>(def: PromiseDefinition<S, C>): PromiseDefinition<S, C> {
+  if (def?.configure === undefined) return def;
+  if (def.workflows?.resource?.configure) {
+    throw new ValidationError(`Promise "${def.name}" is invalid: configure: give either the configure shorthand or workflows.resource.configure, not both`, [{ path: ["configure"], message: "given with workflows.resource.configure" }], "InvalidPromise");
+  }
+  const { configure, configureStep, ...rest } = def;
+  if (typeof configure !== "function") return def; // reported by validation
+  const pipeline = { name: "configure", steps: [{ name: configureStep ?? "render", render: configure }] };
+  return { ...rest, workflows: { ...rest.workflows, resource: { ...rest.workflows?.resource, configure: [pipeline] } } };
+}
+
 /** Declares a Promise; throws a ValidationError listing every problem of the definition. */
-export function definePromise<S extends z.ZodType, C extends z.ZodType = z.ZodType>(def: PromiseDefinition<S, C>): PromiseDefinition<S, C> {
+export function definePromise<S extends z.ZodType, C extends z.ZodType = z.ZodType>(given: PromiseDefinition<S, C>): PromiseDefinition<S, C> {
+  const def = expandConfigure(given);
   const issues = validatePromiseDefinition(def);
   if (issues.length) {
     const who = typeof def?.name === "string" ? `Promise "${def.name}"` : "Promise";

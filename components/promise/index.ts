@@ -18,3 +18,4 @@ export type { PromiseInstallationArgs, PlacementSummary } from "./installation";
 export { ResourceRequest, RESOURCE_REQUEST_TYPE } from "./request";
 export type { ResourceRequestArgs } from "./request";
 export { PlinthResourceError, asResourceError } from "./errors";
+export { promiseLabels, statusOutputs, childRequest } from "./authoring";

@@ -1,6 +1,6 @@
 /** A Promise (DESIGN.md §4): a typed API, Dependencies, Workflows and placement rules — data plus functions. */
 import type { z } from "zod";
-import type { Pipeline, WorkflowObject } from "../workflow/types";
+import type { Pipeline, StepInput, StepOutput, WorkflowObject } from "../workflow/types";
 import type { DestinationSelector } from "../vocabulary/scheduling";
 import type { ClusterScopedGrant } from "./tenancy";
 
@@ -74,6 +74,13 @@ export interface PromiseDefinition<S extends z.ZodType = z.ZodType, C extends z.
    * namespaces. A kind not in the built-in table is namespaced unless declared here.
    */
   clusterScoped?: ClusterScopedGrant[];
+  /**
+   * Shorthand for the common workflow, Kratix's `workflows.resource.configure` with one container: a
+   * `configure` pipeline with one render step (named `configureStep`, default `render`). `definePromise`
+   * turns it into `workflows.resource.configure`; not together with that.
+   */
+  configure?: (input: StepInput<ResourceRequestObject<z.output<S>>, z.output<C>>) => StepOutput | Promise<StepOutput>;
+  configureStep?: string;
   workflows?: {
     promise?: WorkflowSet<PromiseObject, z.output<C>>;
     resource?: WorkflowSet<ResourceRequestObject<z.output<S>>, z.output<C>>;

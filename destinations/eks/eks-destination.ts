@@ -32,6 +32,8 @@ export class EksDestination extends pulumi.ComponentResource {
   readonly destination: ResolvedDestination;
   readonly clusterName: pulumi.Output<string>;
   readonly flux: FluxBootstrap;
+  /** The cluster's network, for what runs beside it (e.g. the service's RDS database). */
+  readonly network: { vpcId: pulumi.Output<string>; vpcCidr: string; subnetIds: pulumi.Output<string>[] };
 
   constructor(name: string, args: EksDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
     const cfg = assertClusterArgs("eks", args.registration, args.eks, args.stateStore, args.flux);
@@ -59,6 +61,7 @@ export class EksDestination extends pulumi.ComponentResource {
     const nodeGroup = new aws.eks.NodeGroup(`${name}-nodes`, b.nodeGroupArgs(name, eks, cluster.name, nodeRole.arn, subnetIds), { ...p, dependsOn: nodePolicies });
 
     this.clusterName = cluster.name;
+    this.network = { vpcId: vpc.id, vpcCidr: eks.vpcCidr, subnetIds };
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.certificateAuthority])

@@ -3,7 +3,7 @@
  * Dependencies: the ClusterRole teams are bound to in their namespace.
  */
 import { z } from "zod";
-import { definePromise, type K8sObject } from "../../components/promise";
+import { definePromise, promiseLabels, statusOutputs, type K8sObject } from "../../components/promise";
 import { isDns1123Label } from "../../components/vocabulary/names";
 
 const QUANTITY = /^\d+(\.\d+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
@@ -25,7 +25,14 @@ export const namespaceConfig = z.object({
   adminRole: z.string().refine(isDns1123Label, "must be a DNS-1123 label").default("plinth-team-admin"),
 });
 
-const LABELS = { "app.kubernetes.io/managed-by": "plinth", "plinth.dev/promise": "namespace" };
+const LABELS = promiseLabels("namespace");
+
+/** What a request's workflow writes to its status; `outputs` picks from it by name. */
+export interface NamespaceStatus extends Record<string, unknown> {
+  namespace: string;
+  team: string;
+  quota: { cpu: string; memory: string };
+}
 
 export const namespacePromise = definePromise({
   name: "namespace",
@@ -46,40 +53,26 @@ export const namespacePromise = definePromise({
       ],
     },
   ],
-  workflows: {
-    resource: {
-      configure: [
-        {
-          name: "configure",
-          steps: [
-            {
-              name: "render",
-              render: ({ object, config }) => {
-                const ns = object.metadata.name;
-                const { team } = object.spec;
-                const q = object.spec.quota ?? config.defaultQuota;
-                const labels = { ...LABELS, "plinth.dev/team": team };
-                return {
-                  files: {
-                    "namespace.yaml": { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } },
-                    "resourcequota.yaml": {
-                      apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "team-quota", namespace: ns, labels },
-                      spec: { hard: { "requests.cpu": q.cpu, "requests.memory": q.memory, "limits.cpu": q.cpu, "limits.memory": q.memory } },
-                    },
-                    "rolebinding.yaml": {
-                      apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "team-admin", namespace: ns, labels },
-                      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: config.adminRole },
-                      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: `${config.groupPrefix}${team}` }],
-                    },
-                  },
-                  status: { namespace: ns, team, quota: q },
-                };
-              },
-            },
-          ],
+  configure: ({ object, config }) => {
+    const ns = object.metadata.name;
+    const { team } = object.spec;
+    const q = object.spec.quota ?? config.defaultQuota;
+    const labels = { ...LABELS, "plinth.dev/team": team };
+    return {
+      files: {
+        "namespace.yaml": { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels } },
+        "resourcequota.yaml": {
+          apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "team-quota", namespace: ns, labels },
+          spec: { hard: { "requests.cpu": q.cpu, "requests.memory": q.memory, "limits.cpu": q.cpu, "limits.memory": q.memory } },
         },
-      ],
-    },
+        "rolebinding.yaml": {
+          apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "team-admin", namespace: ns, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: config.adminRole },
+          subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: `${config.groupPrefix}${team}` }],
+        },
+      },
+      status: { namespace: ns, team, quota: q } satisfies NamespaceStatus,
+    };
   },
-  outputs: ({ status }) => ({ namespace: status.namespace, quota: status.quota }),
+  outputs: statusOutputs<NamespaceStatus>()("namespace", "quota"),
 });

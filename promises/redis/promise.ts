@@ -4,7 +4,7 @@
  * renders a `databases.spotahome.com/v1 RedisFailover` whose Redis and Sentinel replicas follow the size.
  */
 import { z } from "zod";
-import { definePromise, type K8sObject } from "../../components/promise";
+import { definePromise, promiseLabels, statusOutputs, type K8sObject } from "../../components/promise";
 import { helmChartConfig, helmChartDependencies } from "../../components/promise/flux";
 
 export const redisSpec = z.object({
@@ -35,7 +35,14 @@ export const redisConfig = z.object({
 });
 export type RedisConfig = z.output<typeof redisConfig>;
 
-const LABELS = { "app.kubernetes.io/managed-by": "plinth", "plinth.dev/promise": "redis" };
+const LABELS = promiseLabels("redis");
+
+export interface RedisStatus extends Record<string, unknown> {
+  instanceName: string;
+  replicas: number;
+  /** The operator's Sentinel service; clients ask it for the current master. */
+  sentinel: string;
+}
 
 /** The `databases.spotahome.com/v1 RedisFailover` of one request. */
 export function redisFailover(args: { name: string; namespace: string; size: "small" | "large"; config: RedisConfig }): K8sObject {
@@ -57,32 +64,11 @@ export const redisPromise = definePromise({
   api: { group: "marketplace.kratix.io", version: "v1alpha1", kind: "redis", plural: "redis", spec: redisSpec },
   config: redisConfig,
   dependencies: ({ config }) => helmChartDependencies({ release: "redis-operator", chart: config.operator, labels: { "plinth.dev/promise": "redis" } }),
-  workflows: {
-    resource: {
-      configure: [
-        {
-          name: "configure",
-          steps: [
-            {
-              name: "redis-failover",
-              render: ({ object, config }) => {
-                const { name, namespace } = object.metadata;
-                const cr = redisFailover({ name, namespace, size: object.spec.size, config });
-                return {
-                  files: { "redis-instance.yaml": cr },
-                  status: {
-                    instanceName: name,
-                    replicas: config.sizes[object.spec.size].redis,
-                    // The operator's Sentinel service; clients ask it for the current master.
-                    sentinel: `rfs-${name}.${namespace}.svc.cluster.local:26379`,
-                  },
-                };
-              },
-            },
-          ],
-        },
-      ],
-    },
+  configure: ({ object, config }) => {
+    const { name, namespace } = object.metadata;
+    const status: RedisStatus = { instanceName: name, replicas: config.sizes[object.spec.size].redis, sentinel: `rfs-${name}.${namespace}.svc.cluster.local:26379` };
+    return { files: { "redis-instance.yaml": redisFailover({ name, namespace, size: object.spec.size, config }) }, status };
   },
-  outputs: ({ status }) => ({ instanceName: status.instanceName, sentinel: status.sentinel }),
+  configureStep: "redis-failover",
+  outputs: statusOutputs<RedisStatus>()("instanceName", "sentinel"),
 });

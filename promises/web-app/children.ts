@@ -1,14 +1,14 @@
 /** The lower-level requests a web app is made of, as Kubernetes-style request objects with owner labels. */
-import type { K8sObject } from "../../components/promise";
+import { childRequest, type K8sObject } from "../../components/promise";
 import { clusterName, credentialsSecret } from "../postgresql/promise";
 import type { WebAppConfig, WebAppSpec } from "./api";
-import { ownerLabels, type Owner } from "../../components/vocabulary/owner-labels";
+import type { Owner } from "../../components/vocabulary/owner-labels";
 
 /** The request a child belongs to. */
 export type Parent = Owner;
 
 function child(apiVersion: string, kind: string, parent: Parent, spec: Record<string, unknown>): K8sObject {
-  return { apiVersion, kind, metadata: { name: parent.name, namespace: parent.namespace, labels: ownerLabels(parent) }, spec };
+  return childRequest({ apiVersion, kind, parent, spec });
 }
 
 /** Database names of an app: the Kratix naming (`<name>db`), as a plain identifier. */

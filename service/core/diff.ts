@@ -1,23 +1,21 @@
-/** A small line diff (LCS) in unified style, for previews of files against Git. */
+/**
+ * Unified diffs for previews of files against Git (the `diff` package): `---`/`+++` headers, then `@@`
+ * hunks with 3 lines of context, as `git diff` prints them. A created file diffs from /dev/null, a deleted
+ * one to /dev/null (its current content, all `-`); "\ No newline at end of file" is kept.
+ */
+import { structuredPatch } from "diff";
+
+export const DIFF_CONTEXT_LINES = 3;
+
 export function unifiedDiff(path: string, before: string | undefined, after: string | undefined): string {
-  const a = before === undefined ? [] : before.split("\n");
-  const b = after === undefined ? [] : after.split("\n");
-  if (a.length && a[a.length - 1] === "") a.pop();
-  if (b.length && b[b.length - 1] === "") b.pop();
-  const n = a.length;
-  const m = b.length;
-  const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
-  const lines: string[] = [`--- ${before === undefined ? "/dev/null" : `a/${path}`}`, `+++ ${after === undefined ? "/dev/null" : `b/${path}`}`];
-  let i = 0;
-  let j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) {
-      lines.push(` ${a[i]}`);
-      i++;
-      j++;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) lines.push(`+${b[j++]}`);
-    else lines.push(`-${a[i++]}`);
+  const from = before === undefined ? "/dev/null" : `a/${path}`;
+  const to = after === undefined ? "/dev/null" : `b/${path}`;
+  const patch = structuredPatch(from, to, before ?? "", after ?? "", undefined, undefined, { context: DIFF_CONTEXT_LINES });
+  const lines = [`--- ${from}`, `+++ ${to}`];
+  for (const h of patch.hunks) {
+    // An empty side is `-0,0` / `+0,0` (git's form), not a start of 1.
+    const range = (start: number, n: number) => (n === 0 ? `${start > 0 ? start - 1 : 0},0` : n === 1 ? `${start}` : `${start},${n}`);
+    lines.push(`@@ -${range(h.oldStart, h.oldLines)} +${range(h.newStart, h.newLines)} @@`, ...h.lines);
   }
   return lines.join("\n") + "\n";
 }

@@ -54,11 +54,16 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
       files.push({ destination: p.destination, path: `${p.dir}/${f}`, change, diff: change === "same" ? "" : unifiedDiff(`${p.dir}/${f}`, before, after) });
     }
   }
-  // Directories the request wrote before that it would no longer write.
+  // Directories the request wrote before that it would no longer write: each file's content in Git, all `-`.
+  const gone = new Map<string, Promise<Record<string, string> | undefined>>();
   for (const f of a.existing?.status.files ?? []) {
     const dir = f.path.slice(0, f.path.lastIndexOf("/"));
     if (seenDirs.has(dir)) continue;
-    files.push({ destination: f.destination, path: f.path, change: "delete", diff: unifiedDiff(f.path, "(current content)", undefined) });
+    const store = a.destinations.find((d) => d.name === f.destination)?.stateStore ?? a.defaultStore;
+    if (!gone.has(`${store}:${dir}`)) gone.set(`${store}:${dir}`, a.stores.writer(store).readDirectory({ dir }));
+    const before = (await gone.get(`${store}:${dir}`))?.[f.path.slice(dir.length + 1)];
+    if (before === undefined) continue; // already gone from Git: nothing to delete
+    files.push({ destination: f.destination, path: f.path, change: "delete", diff: unifiedDiff(f.path, before, undefined) });
   }
   return {
     namespace: a.key.namespace,

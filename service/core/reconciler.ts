@@ -10,6 +10,7 @@ import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
 import { DeleteWorkflowError, backoffDelay, deleteFailedStatus } from "./delete-workflow";
+import { PERMANENT, STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./failures";
 import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
@@ -48,10 +49,6 @@ export interface ReconcilerOptions {
     statusChanged(rec: StoredRequest): void;
   };
 }
-
-const TRANSIENT = /StateStoreContended|currently locked|conflict|ECONNRESET|ECONNREFUSED|timed? ?out|non-fast-forward/i;
-/** Failures retrying cannot fix: the request is Stalled at once with this reason. */
-const PERMANENT = /\b(ForbiddenPlacement|PlaintextSecret): /;
 
 export class Reconciler {
   private readonly attempts = new Map<string, number>();
@@ -232,10 +229,11 @@ export class Reconciler {
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!this.o.store.getByStack(stack)) return;
-    // Tenancy (components/promise/tenancy.ts) and plaintext Secrets: retrying cannot help, and nothing was written.
-    const permanentMatch = PERMANENT.exec(clean);
-    const permanent = permanentMatch?.[1];
-    const transient = !permanent && TRANSIENT.test(message);
+    // Tenancy (components/promise/tenancy.ts) and plaintext Secrets: retrying cannot help, and nothing was
+    // written. A State Store outage is retried until it is over (service/core/failures.ts).
+    const kind = failureKind(clean);
+    const permanentMatch = kind === "permanent" ? PERMANENT.exec(clean) : null;
+    const storeDown = kind === "storeUnavailable";
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
     if (err instanceof DeleteWorkflowError) {
@@ -246,12 +244,12 @@ export class Reconciler {
       this.o.requeue(stack, delay);
       return;
     }
-    const maxAttempts = backoff?.limit ?? this.o.maxAttempts;
-    const limit = permanent ? n : transient ? maxAttempts * 2 : maxAttempts;
-    const reason = permanent ?? "ReconcileFailed";
+    const limit = attemptLimit(kind, backoff?.limit ?? this.o.maxAttempts);
+    const reason = permanentMatch?.[1] ?? "ReconcileFailed";
     const shown = permanentMatch ? clean.slice(permanentMatch.index) : clean;
+    const delay = backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** Math.min(n - 1, 30) * (0.75 + Math.random() * 0.5);
     if (n >= limit) this.attempts.delete(stack);
-    else this.o.requeue(stack, backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** (n - 1) * (0.75 + Math.random() * 0.5));
+    else this.o.requeue(stack, storeDown ? Math.min(delay, STORE_RETRY_MAX_MS) : delay);
     const rec = this.o.store.patch(stack, (cur) => {
       let conditions = cur.status.conditions;
       if (n >= limit) {
@@ -260,6 +258,8 @@ export class Reconciler {
         conditions = setCondition(conditions, { type: "Reconciling", status: "False", reason: "Stalled", message: `gave up after ${n} attempts` });
       } else {
         conditions = setCondition(conditions, { type: "Reconciling", status: "True", reason: "RetryScheduled", message: `attempt ${n} failed: ${clean}` });
+        // Not the request's doing: it says why it is not Ready (its last applied generation stays in Git).
+        if (storeDown) conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "StateStoreUnavailable", message: `${clean}; retried until the State Store is back` });
       }
       return { status: { ...cur.status, conditions, message: clean } };
     })!;

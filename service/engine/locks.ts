@@ -76,12 +76,35 @@ export function isStale(lock: LockFile, opts: { leaseMs: number; now?: number; h
   return !alive(lock.pid) || (expired && !runsPulumi(lock.pid));
 }
 
-/** Removes the stale locks of `stack`; returns them. */
+/** Attribute sidecars (`<id>.json.attrs`) of `stack`'s locks whose lock is gone (a CLI killed while it unlocked). */
+function orphanSidecars(backendDir: string, stack: string): string[] {
+  const out: string[] = [];
+  const visit = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) visit(p);
+      else if (path.basename(dir) === stack && e.name.endsWith(".json.attrs") && !fs.existsSync(p.slice(0, -".attrs".length))) out.push(p);
+    }
+  };
+  visit(path.join(backendDir, ".pulumi", "locks"));
+  return out;
+}
+
+/** Removes the stale locks of `stack` (and sidecars left without their lock); returns the locks. */
 export function clearStaleLocks(backendDir: string, stack: string, leaseMs: number): LockFile[] {
+  for (const f of orphanSidecars(backendDir, stack)) fs.rmSync(f, { force: true });
   const removed: LockFile[] = [];
   for (const lock of lockFiles(backendDir, stack)) {
     if (!isStale(lock, { leaseMs })) continue;
     fs.rmSync(lock.file, { force: true });
+    // The file backend (gocloud fileblob) keeps a blob's attributes beside it: remove that as well.
+    fs.rmSync(`${lock.file}.attrs`, { force: true });
     removed.push(lock);
   }
   return removed;

@@ -1,6 +1,6 @@
 export { createApiHandler, startApiServer } from "./server";
 export type { ApiHandler, ApiHandlerOptions, ApiServer, RequestHandler, StartApiServerOptions } from "./server";
-export { Metrics, Counter, Gauge, Histogram, PROMETHEUS_CONTENT_TYPE } from "./metrics";
+export { Metrics } from "./metrics";
 export { formatAccessLog } from "./access-log";
 export type { AccessLog, AccessLogEntry } from "./access-log";
 export { DEFAULT_MAX_BODY_BYTES, readBody } from "./body";

@@ -1,136 +1,71 @@
 /**
- * A tiny Prometheus registry (text exposition format 0.0.4): counters, gauges and histograms with
- * labels. Only what the API service exposes; no dependency.
+ * The service's Prometheus metrics (prom-client), served on `GET /metrics` in text format 0.0.4. Each
+ * `Metrics` has its own registry (several platforms may share a process, as in the tests): HTTP requests
+ * and their durations by method, route template and status code; reconcile durations by outcome; the
+ * queue depth; drift repairs; and prom-client's process and Node.js metrics (CPU, memory, handles, GC,
+ * event-loop lag).
  */
-type Labels = Record<string, string>;
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
+export const RECONCILE_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600];
+export const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-function labelText(labels: Labels): string {
-  const keys = Object.keys(labels);
-  if (keys.length === 0) return "";
-  return "{" + keys.map((k) => `${k}="${escapeLabel(labels[k])}"`).join(",") + "}";
-}
-
-function formatNumber(n: number): string {
-  if (n === Infinity) return "+Inf";
-  if (n === -Infinity) return "-Inf";
-  return Number.isNaN(n) ? "NaN" : String(n);
-}
-
-abstract class Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    readonly labelNames: readonly string[] = [],
-  ) {}
-  protected key(labels: Labels): string {
-    for (const k of Object.keys(labels)) {
-      if (!this.labelNames.includes(k)) throw new Error(`metric ${this.name} has no label "${k}"`);
-    }
-    return JSON.stringify(this.labelNames.map((k) => labels[k] ?? ""));
-  }
-  protected labelsOf(key: string): Labels {
-    const values = JSON.parse(key) as string[];
-    return Object.fromEntries(this.labelNames.map((k, i) => [k, values[i]]));
-  }
-  abstract readonly type: string;
-  protected abstract samples(): string[];
-  render(): string {
-    return [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`, ...this.samples()].join("\n");
-  }
-}
-
-export class Counter extends Metric {
-  readonly type = "counter";
-  private values = new Map<string, number>();
-  inc(labels: Labels = {}, by = 1): void {
-    if (by < 0) throw new Error(`counter ${this.name} can only increase`);
-    const k = this.key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(this.key(labels)) ?? 0;
-  }
-  protected samples(): string[] {
-    if (this.values.size === 0 && this.labelNames.length === 0) return [`${this.name} 0`];
-    return [...this.values].map(([k, v]) => `${this.name}${labelText(this.labelsOf(k))} ${formatNumber(v)}`);
-  }
-}
-
-export class Gauge extends Metric {
-  readonly type = "gauge";
-  private value = 0;
-  /** When set, read at render time (e.g. the service's queue depth). */
-  collect?: () => number;
-  set(v: number): void {
-    this.value = v;
-  }
-  get(): number {
-    return this.collect ? this.collect() : this.value;
-  }
-  protected samples(): string[] {
-    return [`${this.name} ${formatNumber(this.get())}`];
-  }
-}
-
-export const DEFAULT_RECONCILE_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600] as const;
-
-export class Histogram extends Metric {
-  readonly type = "histogram";
-  private counts: number[];
-  private sum = 0;
-  private count = 0;
-  constructor(name: string, help: string, readonly buckets: readonly number[]) {
-    super(name, help);
-    this.counts = buckets.map(() => 0);
-  }
-  observe(v: number): void {
-    if (!Number.isFinite(v) || v < 0) throw new Error(`histogram ${this.name}: observation must be a finite number >= 0`);
-    this.buckets.forEach((b, i) => {
-      if (v <= b) this.counts[i]++;
-    });
-    this.sum += v;
-    this.count++;
-  }
-  protected samples(): string[] {
-    return [
-      ...this.buckets.map((b, i) => `${this.name}_bucket{le="${formatNumber(b)}"} ${this.counts[i]}`),
-      `${this.name}_bucket{le="+Inf"} ${this.count}`,
-      `${this.name}_sum ${formatNumber(this.sum)}`,
-      `${this.name}_count ${this.count}`,
-    ];
-  }
-}
-
-/** The metrics the Automation API service exposes on `GET /metrics`. */
 export class Metrics {
-  readonly httpRequests = new Counter("plinth_http_requests_total", "HTTP requests answered by the API, by route template and status code", [
-    "method",
-    "route",
-    "code",
-  ]);
-  readonly reconcileDuration = new Histogram(
-    "plinth_reconcile_duration_seconds",
-    "Time one reconcile of a request took (engine up/destroy included)",
-    DEFAULT_RECONCILE_BUCKETS,
-  );
-  readonly queueDepth = new Gauge("plinth_queue_depth", "Reconciles waiting in the service queue");
-  readonly driftRepairs = new Counter("plinth_drift_repairs_total", "Drifted State Store files rewritten by a reconcile");
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: "plinth_http_requests_total",
+    help: "HTTP requests answered by the API, by route template and status code",
+    labelNames: ["method", "route", "code"] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: "plinth_http_request_duration_seconds",
+    help: "Time to answer an API request (to the end of the stream for event streams), by route template and status code",
+    labelNames: ["method", "route", "code"] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: "plinth_reconcile_duration_seconds",
+    help: "Time one reconcile of a request took (engine up/destroy included), by outcome (ok or error)",
+    labelNames: ["outcome"] as const,
+    buckets: RECONCILE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge = new Gauge({
+    name: "plinth_queue_depth",
+    help: "Reconciles waiting in the service queue",
+    registers: [this.registry],
+    collect: (): void => {
+      if (this.queueDepthSource) this.queueDepth.set(this.queueDepthSource());
+    },
+  });
+  readonly driftRepairs = new Counter({ name: "plinth_drift_repairs_total", help: "Drifted State Store files rewritten by a reconcile", registers: [this.registry] });
+  /** When set, read at scrape time (the service's queue depth). */
+  queueDepthSource?: () => number;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** For the core: one reconcile took `seconds`. */
-  observeReconcile(seconds: number): void {
-    this.reconcileDuration.observe(seconds);
+  observeReconcile(seconds: number, ok = true): void {
+    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`reconcile duration must be a finite number >= 0, got ${seconds}`);
+    this.reconcileDuration.observe({ outcome: ok ? "ok" : "error" }, seconds);
   }
   /** For the core: `n` drift repairs were made. */
   incDriftRepairs(n = 1): void {
-    this.driftRepairs.inc({}, n);
+    this.driftRepairs.inc(n);
   }
-  render(): string {
-    return [this.httpRequests, this.reconcileDuration, this.queueDepth, this.driftRepairs].map((m) => m.render()).join("\n") + "\n";
+  /** For the HTTP layer: one answer, finished. */
+  observeHttp(labels: { method: string; route: string; code: string }, seconds: number): void {
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }
-
-export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";

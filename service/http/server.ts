@@ -10,7 +10,7 @@ import { formatAccessLog, type AccessLog } from "./access-log";
 import { authenticate, bearerToken, WWW_AUTHENTICATE } from "./auth";
 import { DEFAULT_API_LIMITS, type ApiLimits } from "./limits";
 import { StreamCounter } from "./streams";
-import { Metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics";
+import { Metrics } from "./metrics";
 import { sendError, sendJson } from "./respond";
 import { matchRoute } from "./router";
 import type { SessionStore } from "./sessions";
@@ -56,8 +56,9 @@ function observe(req: http.IncomingMessage, res: http.ServerResponse, route: () 
     recorded = true;
     const method = req.method ?? "GET";
     const status = res.statusCode;
-    metrics.httpRequests.inc({ method, route: route(), code: String(status) });
-    const ms = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
+    const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observeHttp({ method, route: route(), code: String(status) }, elapsed);
+    const ms = Math.round(elapsed * 1000);
     log?.(formatAccessLog({ method, path, status, ms }), { method, path, status, ms });
   };
   res.on("finish", record);
@@ -70,7 +71,7 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const maxBodyBytes = limits.maxBodyBytes;
   const streams = new StreamCounter(limits.maxStreamsPerToken);
   const metrics = options.metrics ?? new Metrics();
-  metrics.queueDepth.collect = () => service.queueDepth();
+  metrics.queueDepthSource = () => service.queueDepth();
 
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -81,8 +82,8 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
       if (url.pathname === "/healthz") {
         sendJson(res, 200, { ok: true });
       } else if (url.pathname === "/metrics") {
-        const text = metrics.render();
-        res.writeHead(200, { "Content-Type": PROMETHEUS_CONTENT_TYPE, "Content-Length": String(Buffer.byteLength(text)) });
+        const text = await metrics.render();
+        res.writeHead(200, { "Content-Type": metrics.contentType, "Content-Length": String(Buffer.byteLength(text)) });
         res.end(text);
       } else {
         const match = matchRoute(ROUTES, url.pathname);

@@ -255,7 +255,7 @@ export class LocalPlatform {
       platformPlacements: outputs.placements ?? [],
       teams,
       concurrency: process.env.PLINTH_CONCURRENCY ? Number(process.env.PLINTH_CONCURRENCY) : undefined,
-      onReconcile: (secs) => this.metrics.observeReconcile(secs),
+      onReconcile: (secs, ok) => this.metrics.observeReconcile(secs, ok),
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
       catalogue: marketplaceCatalogue,

@@ -15,10 +15,10 @@ export interface StartedPlatform {
   exited: Promise<number | null>;
 }
 
-export function spawnStart(dataDir: string, args: string[] = []): Promise<StartedPlatform> {
+export function spawnStart(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<StartedPlatform> {
   const child = spawn(process.execPath, ["--import", "tsx", "stacks/start.ts", ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PLINTH_DATA_DIR: dataDir, PLINTH_PORT: "0", PLINTH_CLUSTER: "" },
+    env: { ...process.env, PLINTH_DATA_DIR: dataDir, PLINTH_PORT: "0", PLINTH_CLUSTER: "", ...env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });

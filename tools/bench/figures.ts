@@ -5,6 +5,9 @@
 import type { Figure } from "./report";
 import { round } from "./stats";
 
+/** Target from the code-shape issue: `plinth get`, spawn to exit. */
+export const CLI_P50_TARGET_MS = 300;
+
 /** Kratix's published figure: ~145 s until 100 requests are all ready. */
 export const KRATIX_BURST100_S = 145;
 /** Targets from the service issue. */
@@ -59,6 +62,17 @@ export function scalingFigure(emptyMs: number, fullMs: number, existingDirs: num
     target: `ratio vs 1.0 (flat); ≤ ${SCALING_RATIO_LIMIT}`,
     ok: ratio <= SCALING_RATIO_LIMIT,
     values: { ratio: round(ratio, 2), empty_ms: round(emptyMs, 1), full_ms: round(fullMs, 1), existing_dirs: existingDirs, samples },
+  };
+}
+
+/** `plinth get` against the running platform, a new process each time (tools/bench/cli-time.ts). */
+export function cliFigure(values: { p50: number; p95: number; n: number } & Record<string, unknown>): Figure {
+  return {
+    figure: "cli_ms",
+    summary: `plinth get p50 ${values.p50} ms, p95 ${values.p95} ms (n=${values.n})`,
+    target: `p50 ≤ ${CLI_P50_TARGET_MS} ms`,
+    ok: values.p50 <= CLI_P50_TARGET_MS,
+    values,
   };
 }
 

@@ -8,6 +8,8 @@ export interface Ctx {
   /** Two teams for the tenancy figure; `shared` is a namespace both may use. */
   alpha: Team;
   beta: Team;
+  /** The races figure's team: namespace `races` and one namespace per raced name (a TeamNamespace renders its own). */
+  racer: Team;
   repo: BareRepo;
   /** Resolves once the service has no queued work. */
   idle(): Promise<void>;

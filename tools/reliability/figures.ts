@@ -104,11 +104,16 @@ export function crashFigure(c: CrashCounts, wanted: number): Figure {
 
 export interface OutageCounts {
   outageSeconds: number;
+  /** Requests whose reconcile met the outage (tried the store and failed). */
   requests: number;
   /** Requests whose conditions named the unreachable store during the outage. */
   reported: number;
   /** Requests Ready (falsely) while their files could not have been pushed. */
   falselyReady: string[];
+  /** Requests whose reconcile did not come round during the outage (queued behind others): no attempt, nothing to report. */
+  waiting?: number;
+  /** Affected requests whose status never said why (no condition named the State Store). */
+  silent?: string[];
   unconverged: string[];
   convergeSeconds?: number;
 }
@@ -117,9 +122,9 @@ export function outageFigure(c: OutageCounts): Figure {
   const ok = c.requests > 0 && c.reported === c.requests && c.falselyReady.length === 0 && c.unconverged.length === 0;
   return {
     figure: "git_outage",
-    summary: `${c.outageSeconds} s outage, ${c.requests} requests: ${c.reported} reported it, ${c.falselyReady.length} falsely Ready, ${c.unconverged.length} not converged${c.convergeSeconds === undefined ? "" : ` (converged ${c.convergeSeconds.toFixed(1)} s after)`}`,
+    summary: `${c.outageSeconds} s outage, ${c.requests} requests tried the store: ${c.reported} reported it, ${c.falselyReady.length} falsely Ready, ${c.unconverged.length} not converged${c.convergeSeconds === undefined ? "" : ` (converged ${c.convergeSeconds.toFixed(1)} s after)`}`,
     target: "conditions say so during the outage; all converge after",
     ok,
-    values: { outage_s: c.outageSeconds, requests: c.requests, reported: c.reported, falsely_ready: c.falselyReady.length, unconverged: c.unconverged.length, converge_s: c.convergeSeconds, failures: examples([...c.falselyReady, ...c.unconverged]) },
+    values: { outage_s: c.outageSeconds, requests: c.requests, reported: c.reported, waiting: c.waiting ?? 0, falsely_ready: c.falselyReady.length, unconverged: c.unconverged.length, converge_s: c.convergeSeconds, failures: examples([...c.falselyReady, ...(c.silent ?? []), ...c.unconverged]) },
   };
 }

@@ -15,6 +15,8 @@ function fabricateLock(backendDir: string, project: string, stack: string, ageMs
   const file = path.join(dir, `${crypto.randomUUID()}.json`);
   const taken = new Date(Date.now() - ageMs);
   fs.writeFileSync(file, JSON.stringify({ pid: 4242, username: "plinth", hostname, timestamp: taken.toISOString() }));
+  // The file backend (gocloud fileblob) keeps each blob's attributes in a sidecar file.
+  fs.writeFileSync(`${file}.attrs`, JSON.stringify({ "user.content_type": "application/json" }));
   fs.utimesSync(file, taken, taken);
   return file;
 }
@@ -38,6 +40,12 @@ describe("stack locks are leases (real engine, file backend)", () => {
     await assert.rejects(ws.stack("s").up({ program: async () => ({ ok: 1 }) }), (e: OperationError) => /locked/i.test(e.message));
     assert.equal(ws.clearDeadLocks("s"), 1);
     assert.equal(fs.existsSync(lock), false);
+    assert.equal(fs.existsSync(`${lock}.attrs`), false, "no sidecar left behind");
+    // A CLI killed while it unlocked can leave the sidecar alone: cleared with the next stale lock check.
+    const orphan = fabricateLock(backendDir, project, "s", 0);
+    fs.rmSync(orphan);
+    assert.equal(ws.clearDeadLocks("s"), 0);
+    assert.equal(fs.existsSync(`${orphan}.attrs`), false, "an orphaned sidecar is removed");
     const res = await ws.stack("s").up({ program: async () => ({ ok: 1 }) });
     assert.equal(res.outputs.ok, 1);
   });

@@ -110,9 +110,16 @@ describe("SSE events and metrics over a real socket", () => {
     assert.ok(line(/^plinth_http_requests_total\{method="GET",route="\/v1\/promises",code="401"\} 1$/));
     assert.ok(line(/^plinth_http_requests_total\{method="GET",route="\/v1\/requests\/\{namespace\}\/\{kind\}\/\{name\}",code="404"\} 1$/));
     assert.ok(line(/^plinth_queue_depth 7$/));
-    assert.ok(line(/^plinth_reconcile_duration_seconds_bucket\{le="2"\} 1$/));
-    assert.ok(line(/^plinth_reconcile_duration_seconds_bucket\{le="1"\} 0$/));
-    assert.ok(line(/^plinth_reconcile_duration_seconds_count 1$/));
+    assert.ok(line(/^plinth_reconcile_duration_seconds_bucket\{le="2",outcome="ok"\} 1$/));
+    assert.ok(line(/^plinth_reconcile_duration_seconds_bucket\{le="1",outcome="ok"\} 0$/));
+    assert.ok(line(/^plinth_reconcile_duration_seconds_count\{outcome="ok"\} 1$/));
     assert.ok(line(/^plinth_drift_repairs_total 2$/));
+    // Durations by route: the 200s on /v1/promises were answered, each within +Inf.
+    const served = line(/^plinth_http_request_duration_seconds_count\{method="GET",route="\/v1\/promises",code="200"\} \d+$/);
+    assert.ok(served && Number(served.split(" ")[1]) >= 1, r.text);
+    assert.ok(line(/^plinth_http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/v1\/promises",code="401"\} 1$/));
+    // Process and event-loop metrics from prom-client's defaults.
+    assert.ok(line(/^process_cpu_seconds_total [\d.]+$/));
+    assert.ok(line(/^nodejs_eventloop_lag_seconds [\d.e+-]+$/));
   });
 });

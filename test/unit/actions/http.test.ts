@@ -95,11 +95,9 @@ describe("callApi", () => {
     const hang = (init: RequestInit) =>
       new Promise<Response>((_, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)));
     const { f, seen } = scriptedFetch([hang, json(200, { fine: true })]);
-    const t0 = Date.now();
     const res = await callApi({ method: "GET", url: "http://x/y" }, { fetch: f, log: () => {}, sleep: async () => {} }, { ...opts, retry: { ...opts.retry, timeoutMs: 50 } });
     assert.deepEqual(res.body, { fine: true });
-    assert.equal(seen.length, 2);
-    assert.ok(Date.now() - t0 < 1000);
+    assert.equal(seen.length, 2); // the hanging attempt was aborted by its own timeout (it never resolves otherwise), then retried
   });
 
   test("the caller's signal cancels without further attempts", async () => {

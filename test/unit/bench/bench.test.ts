@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { percentile, median, round } from "../../../tools/bench/stats";
 import { formatTable, jsonLine, failedFigure, type Figure } from "../../../tools/bench/report";
-import { burstFigure, platformUpFigure, requestFigure, scalingFigure, rssFigure, startFigure, KRATIX_BURST100_S } from "../../../tools/bench/figures";
+import { cliFigure, burstFigure, platformUpFigure, requestFigure, scalingFigure, rssFigure, startFigure, KRATIX_BURST100_S } from "../../../tools/bench/figures";
 import { parseFrames } from "../../../tools/bench/client";
 import { commitTime } from "../../../tools/bench/requests";
 import { commitProbe, parseReconciled, reconcileLog, stackInitProbe } from "../../../tools/bench/probes";
@@ -34,6 +34,14 @@ describe("percentile", () => {
 });
 
 describe("figures are judged by their targets", () => {
+  test("cli_ms: p50 ≤ 300 ms", () => {
+    const ok = cliFigure({ p50: 120, p95: 180, n: 20 });
+    assert.equal(ok.figure, "cli_ms");
+    assert.equal(ok.ok, true);
+    assert.match(ok.summary, /p50 120 ms, p95 180 ms \(n=20\)/);
+    assert.equal(cliFigure({ p50: 301, p95: 400, n: 20 }).ok, false);
+  });
+
   test("request_to_commit_ms: ok iff p50 ≤ 1000 ms", () => {
     assert.equal(requestFigure({ p50: 1000, p95: 2000, n: 20 }).ok, true);
     const slow = requestFigure({ p50: 1001, p95: 1200, n: 20, ready_seen_p50: 1050 });
@@ -149,7 +157,7 @@ describe("measurement helpers", () => {
   test("parseArgs: --quick, --only with known figures", () => {
     assert.deepEqual([...parseArgs(["--quick", "--only", "rss_mb,start_s"]).only], ["rss_mb", "start_s"]);
     assert.equal(parseArgs(["--quick"]).quick, true);
-    assert.equal(parseArgs([]).only.size, 7);
+    assert.equal(parseArgs([]).only.size, 8);
     assert.throws(() => parseArgs(["--only", "nope"]), /unknown figure "nope"/);
     assert.throws(() => parseArgs(["--only"]), /needs a comma-separated list/);
   });

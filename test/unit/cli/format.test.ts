@@ -2,7 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ValidationError } from "../../../components/errors";
 import { formatAge, formatError, table } from "../../../cli/format";
-import { parseFrame } from "../../../cli/sse";
+import { parseFrame, readSse } from "../../../cli/sse";
 
 describe("cli formatting", () => {
   test("ages", () => {
@@ -22,9 +22,28 @@ describe("cli formatting", () => {
     assert.equal(formatError(new Error("plain")), "error: Error: plain\n");
   });
 
-  test("SSE frames: event and multi-line data; comments skipped", () => {
-    assert.deepEqual(parseFrame("id: 1\nevent: status\ndata: {\"a\":1}"), { event: "status", data: '{"a":1}' });
-    assert.deepEqual(parseFrame("data: a\ndata: b"), { event: "message", data: "a\nb" });
-    assert.equal(parseFrame(": heartbeat"), undefined);
+  test("SSE frames: event and multi-line data; comments skipped", async () => {
+    assert.deepEqual(await parseFrame("id: 1\nevent: status\ndata: {\"a\":1}"), { event: "status", data: '{"a":1}' });
+    assert.deepEqual(await parseFrame("data: a\ndata: b"), { event: "message", data: "a\nb" });
+    assert.equal(await parseFrame(": heartbeat"), undefined);
+  });
+
+  test("SSE stream: frames split across chunks (even inside a UTF-8 character), CRLF, comments", async () => {
+    const bytes = new TextEncoder().encode(': subscribed\r\n\r\nevent: status\r\ndata: {"m":"café"}\r\n\r\ndata: one\ndata: two\n\n: hb\n\nevent: deleted\ndata: {}\n\n');
+    const cut = bytes.indexOf(0xc3) + 1; // between the two bytes of "é"
+    const chunks = [bytes.slice(0, 5), bytes.slice(5, cut), bytes.slice(cut, cut + 3), bytes.slice(cut + 3)];
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const x of chunks) c.enqueue(x);
+        c.close();
+      },
+    });
+    const frames = [];
+    for await (const f of readSse(body)) frames.push(f);
+    assert.deepEqual(frames, [
+      { event: "status", data: '{"m":"café"}' },
+      { event: "message", data: "one\ntwo" },
+      { event: "deleted", data: "{}" },
+    ]);
   });
 });

@@ -87,23 +87,31 @@ describe("http building blocks", () => {
     assert.deepEqual(errorAnswer(new Error("secret")), { status: 500, body: { code: "InternalError", message: "internal error; see the service log", details: null } });
   });
 
-  test("metrics render in Prometheus text format with escaped labels", () => {
+  test("metrics render in Prometheus text format with escaped labels", async () => {
     const m = new Metrics();
-    m.httpRequests.inc({ method: "GET", route: 'a"b\\c', code: "200" });
-    m.httpRequests.inc({ method: "GET", route: 'a"b\\c', code: "200" });
+    m.observeHttp({ method: "GET", route: 'a"b\\c', code: "200" }, 0.02);
+    m.observeHttp({ method: "GET", route: 'a"b\\c', code: "200" }, 3);
     m.queueDepth.set(3);
     m.observeReconcile(0.2);
     m.observeReconcile(700);
-    const text = m.render();
+    m.observeReconcile(1.5, false);
+    const text = await m.render();
     assert.match(text, /^# TYPE plinth_http_requests_total counter$/m);
     assert.match(text, /^plinth_http_requests_total\{method="GET",route="a\\"b\\\\c",code="200"\} 2$/m);
     assert.match(text, /^plinth_queue_depth 3$/m);
-    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="0.5"\} 1$/m);
-    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="600"\} 1$/m);
-    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="\+Inf"\} 2$/m);
-    assert.match(text, /^plinth_reconcile_duration_seconds_sum 700.2$/m);
+    assert.match(text, /^# TYPE plinth_http_request_duration_seconds histogram$/m);
+    assert.match(text, /^plinth_http_request_duration_seconds_bucket\{le="0.025",method="GET",route="a\\"b\\\\c",code="200"\} 1$/m);
+    assert.match(text, /^plinth_http_request_duration_seconds_count\{method="GET",route="a\\"b\\\\c",code="200"\} 2$/m);
+    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="0.5",outcome="ok"\} 1$/m);
+    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="600",outcome="ok"\} 1$/m);
+    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="\+Inf",outcome="ok"\} 2$/m);
+    assert.match(text, /^plinth_reconcile_duration_seconds_sum\{outcome="ok"\} 700.2$/m);
+    assert.match(text, /^plinth_reconcile_duration_seconds_bucket\{le="2",outcome="error"\} 1$/m);
     assert.match(text, /^plinth_drift_repairs_total 0$/m);
-    assert.throws(() => m.httpRequests.inc({ bogus: "x" }), /no label "bogus"/);
+    // Process and Node.js metrics, event-loop lag included.
+    assert.match(text, /^process_resident_memory_bytes \d+$/m);
+    assert.match(text, /^nodejs_eventloop_lag_p99_seconds [\d.e+-]+$/m);
+    assert.throws(() => m.httpRequests.inc({ bogus: "x" } as never), /bogus/);
     assert.throws(() => m.observeReconcile(-1));
   });
 });

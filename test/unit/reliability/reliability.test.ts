@@ -4,8 +4,14 @@ import { parseAllDocuments } from "yaml";
 import { aliasBomb, deepNesting, generateBodies, mutate, otherType, paths, rng } from "../../../tools/reliability/mutate";
 import { parseArgs } from "../../../tools/reliability/args";
 import { crashFigure, fuzzFigure, racesFigure, tenancyFigure } from "../../../tools/reliability/figures";
-import { acknowledged, randomOps } from "../../../tools/reliability/races";
+import { acknowledged, raceNames, randomOps } from "../../../tools/reliability/races";
 import { endpoints } from "../../../tools/reliability/tenancy";
+import { crashConfig, crashNames, sideEffectsOf } from "../../../tools/reliability/crash";
+import { validatePlatformConfig } from "../../../stacks/platform";
+import { readStackConfig } from "../../../stacks/stack-config";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { formatTable, jsonLine } from "../../../tools/bench/report";
 
 const seed = { apiVersion: "plinth.dev/v1alpha1", kind: "TeamNamespace", metadata: { name: "team-a" }, spec: { team: "a", quota: { cpu: "1" } } };
@@ -53,6 +59,10 @@ describe("mutation generator", () => {
 });
 
 describe("races bookkeeping", () => {
+  test("race names: rounds of `width`, as many as interleavings (the racing team owns exactly these)", () => {
+    assert.deepEqual(raceNames(5, 2), ["race-0-0", "race-0-1", "race-1-0", "race-1-1", "race-2-0"]);
+    assert.equal(new Set(raceNames(100, 10)).size, 100);
+  });
   test("only 2xx writes are acknowledged; reconcile changes nothing", () => {
     assert.deepEqual(acknowledged("POST", 202, "t"), { exists: true, team: "t" });
     assert.deepEqual(acknowledged("PUT", 201, "t"), { exists: true, team: "t" });
@@ -105,5 +115,28 @@ describe("arguments and figures", () => {
     const table = formatTable([f], { cores: 2 }, "Plinth reliability");
     assert.match(table, /^Plinth reliability \(2 cores\)/);
     assert.match(table, /races\s+1 interleavings/);
+  });
+});
+
+describe("crash set-up", () => {
+  test("the config is the local one with the burst's names owned by dev and web-app's Slack and Zendesk on the receivers", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-crash-unit-"));
+    try {
+      const file = path.join(dir, "Pulumi.crash.yaml");
+      fs.writeFileSync(file, crashConfig(path.resolve(__dirname, "../../.."), crashNames(2, 2), "http://127.0.0.1:1", "http://127.0.0.1:2"));
+      const raw = readStackConfig(file);
+      const cfg = validatePlatformConfig(raw);
+      assert.deepEqual(cfg.teams[0].namespaces.slice(-4), ["crash-0-0", "crash-0-1", "crash-1-0", "crash-1-1"]);
+      const web = cfg.promises.find((p) => p.name === "web-app")!;
+      assert.equal((web.config as { notifications: { slack: { baseUrl: string } } }).notifications.slack.baseUrl, "http://127.0.0.1:1");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test("side effects are counted per app: top-level announcements (not thread replies) and tickets", () => {
+    const slack = { messages: [{ channel: "C", ts: "1", text: "Web app crash-app-0 (image x) of team default is being deployed by Plinth." }, { channel: "C", ts: "2", thread_ts: "1", text: "Web app crash-app-0 changed" }, { channel: "C", ts: "3", text: "Web app crash-app-01 (image x)" }] };
+    const zendesk = { tickets: new Map([[1, { id: 1, subject: "Web app default/crash-app-0 provisioned", status: "new", tags: [], requester: { email: "x@y.z" }, comments: [] }]]) };
+    assert.deepEqual(sideEffectsOf(slack, zendesk, "crash-app-0"), { slack: 1, zendesk: 1 });
+    assert.deepEqual(sideEffectsOf(slack, zendesk, "crash-app-1"), { slack: 0, zendesk: 0 });
   });
 });

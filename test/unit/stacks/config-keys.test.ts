@@ -8,7 +8,7 @@ test("a misspelt plinth:* key is rejected naming it and the keys Plinth reads", 
   assert.throws(
     () => validatePlatformConfig(raw),
     (err: Error & { code?: string; issues?: { path: unknown[] }[] }) => {
-      assert.match(err.message, /^invalid platform config: plinth:destinatons: unknown config key; Plinth reads plinth:clusters, plinth:stateStores, plinth:destinations, plinth:promises, plinth:teams, plinth:limits$/);
+      assert.match(err.message, /^invalid platform config: plinth:destinatons: unknown config key; Plinth reads plinth:clusters, plinth:stateStores, plinth:destinations, plinth:promises, plinth:teams, plinth:limits, plinth:service, plinth:database$/);
       assert.equal(err.code, "InvalidPlatformConfig");
       assert.deepEqual(err.issues?.map((i) => i.path), [["destinatons"]]);
       return true;
