@@ -29,7 +29,7 @@ export const secretCommand: Command = {
       io.stdout(`${hits[0].data[key]}\n`);
       return 0;
     }
-    if (format !== "table") io.stdout(render(body, format));
+    if (format !== "table") io.stdout(await render(body, format));
     else if (body.items.length === 0) io.stderr("The request has no Secrets.\n");
     else for (const s of body.items) io.stdout(`# Secret ${s.namespace ? `${s.namespace}/` : ""}${s.name} (${s.destination}: ${s.path}${s.encrypted ? "" : ", plaintext in Git"})\n${Object.entries(s.data).map(([k, v]) => `${k}=${v}\n`).join("")}`);
     return 0;
