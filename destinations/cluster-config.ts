@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ValidationError, type FieldIssue } from "../components/errors";
-import { validateDestinations, type DestinationSpec } from "../components/vocabulary/destination";
+import { validateDestinations, type ResolvedDestination } from "../components/vocabulary/destination";
 
 const required = (what: string) => ({ error: (i: { input?: unknown }) => (i.input === undefined ? `is required: ${what}` : `must be a string: ${what}`) });
 const text = (what: string) => z.string(required(what)).min(1, `must not be empty: ${what}`);
@@ -198,7 +198,7 @@ export function topologyIssues(cfg: TopologyConfig): FieldIssue[] {
 }
 
 /** The Destination a config entry registers as. */
-export function toDestinationSpec(d: DestinationConfig, stateStore: string): Required<DestinationSpec> {
+export function toDestinationSpec(d: DestinationConfig, stateStore: string): ResolvedDestination {
   return { name: d.name, labels: { ...d.labels }, path: d.path ?? d.name, strictMatchLabels: d.strictMatchLabels, stateStore };
 }
 

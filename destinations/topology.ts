@@ -9,7 +9,7 @@ import { clusterKindOf, parseTopologyConfig, type DestinationConfig, type StateS
 import { EksDestination } from "./eks";
 import { GkeDestination } from "./gke";
 import { OnPremDestination } from "./onprem";
-import type { DestinationSpec } from "../components/vocabulary/destination";
+import type { ResolvedDestination } from "../components/vocabulary/destination";
 
 export type ClusterDestination = EksDestination | GkeDestination | OnPremDestination;
 
@@ -18,7 +18,7 @@ export interface Topology {
   /** One component per configured destination, in config order. */
   clusters: ClusterDestination[];
   /** What each registers as (for Promise installation and scheduling). */
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   /** Secret kubeconfig of each destination, by name. */
   kubeconfigs: Record<string, pulumi.Output<string>>;
 }
@@ -28,11 +28,13 @@ export interface BuildTopologyOptions {
   fluxCrds: readonly CrdObject[];
   /** Parent of every destination component (e.g. the stack's root component). */
   parent?: pulumi.Resource;
+  /** Each destination's age private key (the platform stack's AgeKey), by name: Flux decrypts SOPS with it. */
+  sopsIdentities?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 function buildOne(d: DestinationConfig, stateStore: StateStoreArgs, o: BuildTopologyOptions): ClusterDestination {
   const registration = { name: d.name, labels: d.labels, path: d.path, strictMatchLabels: d.strictMatchLabels };
-  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds };
+  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds, sopsIdentity: o.sopsIdentities?.[d.name] };
   const opts = o.parent ? { parent: o.parent } : undefined;
   const kind = clusterKindOf(d);
   if (kind === "eks" && d.eks) return new EksDestination(d.name, { ...common, eks: d.eks }, opts);

@@ -45,6 +45,15 @@ export const destinationSchema = z.object({
   flux: z.object({ interval: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a Go duration such as 30s, 1m or 1h").default("1m") }).optional(),
   /** Default: true for the platform destination (only work selecting it lands there), else false. */
   strictMatchLabels: z.boolean().optional(),
+  /**
+   * `kind: local` only: no age key, and Secrets are written in plaintext (dev only). Every other
+   * destination gets an age key and Secrets are SOPS-encrypted to it.
+   */
+  allowPlaintextSecrets: z.boolean().default(false),
+  /** `false`: no age key for this destination (a Secret sent there is refused unless allowPlaintextSecrets). */
+  sopsKey: z.boolean().optional(),
+  /** Bump (0, 1, 2, …) to rotate the destination's age key: everything it holds is re-encrypted in one commit. */
+  sopsKeyRotation: z.number().int().min(0).optional(),
   stateStore: z.string().optional(),
 });
 
@@ -167,6 +176,8 @@ function pathDestinations(cfg: PlatformConfig, defaultStore: string): Destinatio
     path: d.path ?? d.name,
     strictMatchLabels: d.strictMatchLabels ?? d.kind === "platform",
     stateStore: d.stateStore ?? defaultStore,
+    ...(d.allowPlaintextSecrets ? { secrets: { allowPlaintextSecrets: true } } : {}),
+    ...(d.sopsKey === false ? { secrets: { ...(d.allowPlaintextSecrets ? { allowPlaintextSecrets: true } : {}), sopsKey: false } } : {}),
   }));
 }
 
@@ -200,6 +211,14 @@ export function parsePlatformConfig(raw: Record<string, unknown>, known: { promi
   cfg.destinations.forEach((d, i) => {
     if (d.stateStore && !storeNames.has(d.stateStore))
       issues.push({ path: ["destinations", i, "stateStore"], message: `no State Store named "${d.stateStore}"; known: ${[...storeNames].join(", ")}` });
+    if (d.sopsKeyRotation !== undefined && (d.sopsKey === false || d.allowPlaintextSecrets))
+      issues.push({ path: ["destinations", i, "sopsKeyRotation"], message: "the destination has no age key to rotate; remove sopsKeyRotation" });
+    if (d.allowPlaintextSecrets && d.sopsKey === true)
+      issues.push({ path: ["destinations", i, "sopsKey"], message: "a destination that allows plaintext Secrets has no key; remove sopsKey or allowPlaintextSecrets" });
+    if (d.sopsKey === false && d.kind === "local-cluster")
+      issues.push({ path: ["destinations", i, "sopsKey"], message: "a local-cluster destination always has an age key (Flux decrypts its Secrets with it); remove sopsKey: false" });
+    if (d.allowPlaintextSecrets && d.kind !== "local")
+      issues.push({ path: ["destinations", i, "allowPlaintextSecrets"], message: `only a path-only dev destination (kind: local) may hold plaintext Secrets; remove it (Secrets to "${d.name}" are SOPS-encrypted)` });
   });
   for (const i of validateDestinations(destinationSpecs(cfg))) issues.push({ ...i, path: ["destinations", ...i.path] });
   const promiseNames = new Set<string>();

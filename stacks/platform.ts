@@ -114,14 +114,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         throw new pulumi.RunError((err as Error).message);
       }
     }
-    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
-    let clusters: ClusterDestination[] = [];
-    if (topology) {
-      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5).
-      ({ kubeconfigs, clusters } = buildTopology(cfg.clusters, { fluxCrds: crds }));
-    }
-    // Plinth itself on the platform cluster, in shared mode (`plinth:service`); its URL is the endpoint.
-    const deployed = cfg.service ? deployService(cfg, clusters) : undefined;
+    const rotationOf = (name: string) => cfg.destinations.find((d) => d.name === name)?.sopsKeyRotation;
     const destinations = specs.map((spec) => {
       const opts = { dependsOn: [stores.get(spec.stateStore)!] };
       if (localClusterNames.has(spec.name)) {
@@ -137,13 +130,24 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
             crds,
             interval,
             teams: cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })),
+            sopsKeyRotation: rotationOf(spec.name),
           },
           opts,
         );
       }
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
-      return new Kind(spec.name, { spec }, opts);
+      return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets, sopsKeyRotation: rotationOf(spec.name) }, opts);
     });
+    let kubeconfigs: Record<string, pulumi.Output<string>> = {};
+    let clusters: ClusterDestination[] = [];
+    if (topology) {
+      // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5); each
+      // decrypts SOPS with the age key its registration above created.
+      const sopsIdentities = Object.fromEntries(destinations.flatMap((d, i) => (d.sopsIdentity ? [[specs[i].name, d.sopsIdentity]] : [])));
+      ({ kubeconfigs, clusters } = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities }));
+    }
+    // Plinth itself on the platform cluster, in shared mode (`plinth:service`); its URL is the endpoint.
+    const deployed = cfg.service ? deployService(cfg, clusters) : undefined;
     const installed = cfg.promises.map((p) => ({ name: p.name, version: catalogue[p.name].version }));
     const installations = cfg.promises.map(
       (p) =>
@@ -164,6 +168,10 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       endpoint: deployed?.url ?? options.endpoint ?? platformUrl(dataDir) ?? "",
       /** The `plinth:*` config this update ran with (secret: it may hold credentials); a running service reloads from it. */
       config: pulumi.secret(raw),
+      /** Each destination's age private key (what `plinth secret` decrypts with), a Pulumi secret. */
+      sopsKeys: pulumi.secret(
+        pulumi.all(destinations.map((d) => pulumi.all([d.destination, d.sopsIdentity]))).apply((l) => Object.fromEntries(l.filter(([, id]) => id).map(([d, id]) => [d.name, id as string]))),
+      ),
       ...(topology ? { kubeconfigs } : {}),
     };
   };

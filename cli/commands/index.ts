@@ -8,13 +8,14 @@ import { logsCommand } from "./logs";
 import { kubeconfigCommand } from "./kubeconfig";
 import { preview } from "./preview";
 import { reconcileCommand } from "./reconcile";
+import { secretCommand } from "./secret";
 import { destinations, marketplace, promises } from "./registry";
 import type { Command } from "./types";
 import { uiCommand } from "./ui";
 
 export type { Command, CommandContext, OptionSpec } from "./types";
 
-export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, kubeconfigCommand, initPromiseCommand, uiCommand];
+export const commands: Command[] = [apply, get, describeCommand, logsCommand, deleteCommand, reconcileCommand, preview, promises, marketplace, destinations, kubeconfigCommand, initPromiseCommand, secretCommand, uiCommand];
 
 export function findCommand(name: string): Command | undefined {
   return commands.find((c) => c.name === name);

@@ -1,6 +1,6 @@
 /** `plinth promises` and `plinth destinations`: what the platform offers and where work can go. */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import type { MarketplaceItem } from "../../service/core/types";
 import { outputFormat, render, table } from "../format";
 import { OUTPUT } from "./options";
@@ -27,7 +27,7 @@ export const destinations: Command = {
   options: { ...OUTPUT },
   async run({ flags, io, client }) {
     const format = outputFormat(flags.output);
-    const { body } = await client.request<{ items: Required<DestinationSpec>[] }>("GET", "/v1/destinations");
+    const { body } = await client.request<{ items: ResolvedDestination[] }>("GET", "/v1/destinations");
     const labels = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(",") || "-";
     if (format !== "table") io.stdout(await render(body, format));
     else io.stdout(table(["NAME", "LABELS", "PATH", "STATE STORE", "STRICT"], body.items.map((d) => [d.name, labels(d.labels), d.path, d.stateStore, String(d.strictMatchLabels)])));

@@ -20,6 +20,8 @@ export interface AttachFluxArgs {
   perRequest?: boolean;
   /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
+  /** The destination's age private key: the `sops-age` Secret Flux decrypts SOPS manifests with. */
+  sopsIdentity?: pulumi.Input<string>;
   /**
    * When this resource is deleted, the Flux objects are not deleted one by one (e.g. a local cluster that
    * is no longer running when its destination is removed from config).
@@ -36,7 +38,13 @@ export interface AttachedFlux {
 
 /** Creates `<name>-k8s` (provider) and `<name>-flux` (FluxBootstrap) as children of `parent`. */
 export function attachFlux(parent: pulumi.ComponentResource, name: string, args: AttachFluxArgs): AttachedFlux {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: args.kubeconfig, enableServerSideApply: true }, { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith });
+  // Secrets are updated in place (a rotated sops-age key, new Git credentials): a replacement of a
+  // same-named object would create, then delete it.
+  const provider = new k8s.Provider(
+    `${name}-k8s`,
+    { kubeconfig: args.kubeconfig, enableServerSideApply: true, enableSecretMutable: true },
+    { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
+  );
   const flux = new FluxBootstrap(
     `${name}-flux`,
     {
@@ -49,6 +57,7 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       controllers: args.controllers,
       perRequest: args.perRequest,
       teams: args.teams,
+      sopsIdentity: args.sopsIdentity,
     },
     { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },
   );

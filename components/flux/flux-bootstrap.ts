@@ -9,7 +9,7 @@ import { ValidationError } from "../errors";
 import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
 import { restrictedTeams, teamReconcilerObjects } from "./tenancy";
-import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, type FluxSyncSpec, type K8sObject } from "./sync";
+import { FLUX_NAMESPACE, SOPS_AGE_SECRET, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, sopsAgeSecret, type FluxSyncSpec, type K8sObject } from "./sync";
 
 export interface FluxStateStoreArgs {
   url: string;
@@ -41,6 +41,11 @@ export interface FluxBootstrapArgs {
    * (Flux multi-tenancy lockdown, see tenancy.ts): their namespaces, accounts and RBAC are created here.
    */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
+  /**
+   * The destination's age private key (a Pulumi secret): applied as the `sops-age` Secret, and every
+   * Kustomization decrypts SOPS-encrypted Secrets with it.
+   */
+  sopsIdentity?: pulumi.Input<string>;
 }
 
 /** The sync spec FluxBootstrap builds its objects from. */
@@ -54,6 +59,7 @@ export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" |
     interval: args.interval,
     namespace: args.namespace,
     perRequest: args.perRequest,
+    ...(args.sopsIdentity !== undefined ? { sopsSecret: SOPS_AGE_SECRET } : {}),
   };
 }
 
@@ -139,9 +145,10 @@ export class FluxBootstrap extends pulumi.ComponentResource {
           ),
         )
       : [];
+    const sops = args.sopsIdentity !== undefined ? [objectResource(`${name}-sops-age`, sopsAgeSecret(spec, pulumi.secret(args.sopsIdentity)), after)] : [];
     const [deps, res] = kustomizations(spec);
-    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo] });
-    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes, ...tenancy] });
+    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo, ...sops] });
+    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes, ...tenancy, ...sops] });
 
     this.namespace = ns;
     this.gitRepositoryName = repoObj.metadata.name;

@@ -31,6 +31,20 @@ export interface FluxSyncSpec {
    * request's bad manifest does not stop the others.
    */
   perRequest?: boolean;
+  /**
+   * Name of the Secret in the Flux namespace holding the destination's age key (`age.agekey`): the
+   * Kustomizations decrypt SOPS-encrypted manifests with it (`decryption: {provider: sops, secretRef}`).
+   */
+  sopsSecret?: string;
+}
+
+/** The Secret holding a destination's age private key, as kustomize-controller reads it. */
+export const SOPS_AGE_SECRET = "sops-age";
+export const SOPS_AGE_KEY_FIELD = "age.agekey";
+
+/** `decryption` of a Flux Kustomization that decrypts SOPS with the age key in `secret`. */
+export function sopsDecryption(secret: string): { provider: "sops"; secretRef: { name: string } } {
+  return { provider: "sops", secretRef: { name: secret } };
 }
 
 export interface K8sObject {
@@ -78,6 +92,17 @@ export function sourceName(s: FluxSyncSpec): string {
 
 const LABELS = { "app.kubernetes.io/managed-by": "plinth" };
 
+/** The `sops-age` Secret: the destination's age private key for kustomize-controller (a secret value). */
+export function sopsAgeSecret<T>(s: FluxSyncSpec, identity: T): K8sObject {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: s.sopsSecret ?? SOPS_AGE_SECRET, namespace: s.namespace ?? FLUX_NAMESPACE, labels: LABELS },
+    type: "Opaque",
+    stringData: { [SOPS_AGE_KEY_FIELD]: identity },
+  };
+}
+
 /** The Secret Flux uses for HTTP basic auth; values are filled in by the caller (they are secrets). */
 export function gitAuthSecret<T>(s: FluxSyncSpec, username: T, password: T): K8sObject {
   assertValid(s);
@@ -124,6 +149,7 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
       // The platform's own account: kustomize-controller runs locked down (tenancy.ts), so a
       // Kustomization that names no account may do nothing.
       serviceAccountName: PLATFORM_RECONCILER,
+      ...(s.sopsSecret ? { decryption: sopsDecryption(s.sopsSecret) } : {}),
       // Per request, `<dest>-resources` only applies Kustomization objects (each of which depends on
       // `<dest>-dependencies` itself), so it need not wait for the dependencies to be applied first.
       ...(sub === "resources" && !s.perRequest ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),

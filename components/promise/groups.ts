@@ -14,6 +14,11 @@ export interface PlacementSpec {
   files: Record<string, string>;
   /** Request placements: the account Flux applies them as on cluster destinations (their team's). */
   serviceAccountName?: string;
+  /**
+   * How Secrets are written (secrets.ts): SOPS-encrypted to `recipients` (the destination's age key);
+   * with no recipient, plaintext only when `allowPlaintext`.
+   */
+  sops?: { recipients: string[]; allowPlaintext?: boolean };
 }
 
 export interface FileGroup {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Placement } from "../state-store/placement";
+import { Placement, placementArgs } from "../state-store/placement";
 import { Action } from "../workflow/actions/resource";
 import { actionStates } from "./request";
 import { asResourceError } from "./errors";
@@ -40,7 +40,7 @@ export class PromiseInstallation extends pulumi.ComponentResource {
     }
     const done = planInstallation(name, args, config, this).then(
       (plan) => {
-        for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files }, { parent: this });
+        for (const p of plan.placements) new Placement(p.name, placementArgs(p), { parent: this });
         const actions = plan.actions.map((a) => ({ step: a.step, action: new Action(a.resourceName, { kind: a.kind, inputs: a.inputs, step: a.step }, { parent: this }) }));
         return Object.assign(plan, { actionResources: actions });
       },

@@ -6,6 +6,8 @@ import { validateDestinations, type DestinationSpec } from "../vocabulary/destin
 import type { PlacementSpec } from "./groups";
 import { buildRequestPlacements, type PreviousDestination } from "./request-placements";
 import { requestStatus, type RequestPlanStatus } from "./request-status";
+import { plaintextCondition, secureSecrets } from "./secrets";
+import { redactValues, sensitiveValues } from "./sensitive";
 import { parseConfig, validateRequest } from "./schema";
 import { assertTenancy, fluxServiceAccount, type Tenant } from "./tenancy";
 import type { AnyPromise, ResourceRequestObject } from "./types";
@@ -40,6 +42,8 @@ export interface RequestPlan {
   outputs: Record<string, unknown>;
   /** One `Action` resource per action the configure workflow declared. */
   actions: ActionResourceSpec[];
+  /** The request's sensitive spec values (sensitive.ts), when it has any: its outputs are then a Pulumi secret. */
+  sensitiveValues?: string[];
 }
 
 /** Synchronous checks; returns the config and request with defaults applied. Throws ValidationError. */
@@ -59,7 +63,9 @@ export async function planRequest(
   parent?: pulumi.Resource,
 ): Promise<RequestPlan> {
   const { config, request } = checked;
+  const sensitive = sensitiveValues(args.promise, request.spec);
   const workflow = await runPipelines({
+    secrets: sensitive.map((x) => x.value),
     pipelines: args.promise.workflows?.resource?.configure ?? [],
     object: request,
     config,
@@ -71,16 +77,25 @@ export async function planRequest(
     log: args.log,
   });
   if (args.tenant) assertTenancy({ tenant: args.tenant, clusterScoped: args.promise.clusterScoped, pipelines: workflow.pipelines });
-  const { placements, schedule } = buildRequestPlacements({
+  const built = buildRequestPlacements({
     name, promise: args.promise, request, workflow, destinations: args.destinations, store: args.store, previous: args.previousDestinations,
   });
+  const { placements, plaintext } = secureSecrets(built.placements, args.destinations, sensitive);
   if (args.tenant) {
     const serviceAccountName = fluxServiceAccount(args.tenant);
     for (const p of placements) p.serviceAccountName = serviceAccountName;
   }
-  const status = requestStatus(workflow, schedule, placements);
+  const status = requestStatus(workflow, built.schedule, placements);
+  const allowed = plaintextCondition(plaintext);
+  if (allowed) {
+    status.conditions = [...status.conditions, allowed];
+    status.plaintextSecrets = plaintext;
+  }
   const actions = actionResources(name, workflow);
   if (actions.length) status.actions = actionSummaries(actions);
   const outputs = args.promise.outputs ? args.promise.outputs({ request, config, status }) : {};
-  return { request, placements, status, outputs, actions };
+  // Status is for display: a sensitive value a workflow copied into it is hidden. Outputs keep them (their
+  // consumers need them) and are a Pulumi secret then (request.ts).
+  const values = sensitive.map((x) => x.value);
+  return { request, placements, status: redactValues(status, values), outputs, actions, ...(values.length ? { sensitiveValues: values } : {}) };
 }

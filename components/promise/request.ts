@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Placement } from "../state-store/placement";
+import { Placement, placementArgs } from "../state-store/placement";
 import { Action } from "../workflow/actions/resource";
 import { asResourceError } from "./errors";
 import { checkRequest, planRequest, type RequestInput, type RequestPlan } from "./request-plan";
@@ -40,7 +40,7 @@ export class ResourceRequest extends pulumi.ComponentResource {
     const planned = args.plan ? Promise.resolve(args.plan) : planRequest(name, args, checked, this);
     const done = planned.then(
       (plan) => {
-        for (const p of plan.placements) new Placement(p.name, { store: p.store, dir: p.dir, files: p.files, ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}) }, { parent: this });
+        for (const p of plan.placements) new Placement(p.name, placementArgs(p), { parent: this });
         const actions = plan.actions.map((a) => ({ step: a.step, action: new Action(a.resourceName, { kind: a.kind, inputs: a.inputs, step: a.step }, { parent: this }) }));
         return { plan, actions };
       },
@@ -49,7 +49,9 @@ export class ResourceRequest extends pulumi.ComponentResource {
       },
     );
     this.status = pulumi.output(done.then((d) => d.plan.status)) as unknown as pulumi.Output<RequestPlanStatus>;
-    this.outputs = pulumi.output(done.then((d) => d.plan.outputs)) as unknown as pulumi.Output<Record<string, unknown>>;
+    // Outputs that may carry a sensitive spec value are encrypted in the stack state (sensitive.ts).
+    const plan = pulumi.output(done.then((d) => ({ outputs: d.plan.outputs, secret: !!d.plan.sensitiveValues?.length })));
+    this.outputs = plan.apply((p) => (p.secret ? pulumi.secret(p.outputs) : pulumi.output(p.outputs))) as unknown as pulumi.Output<Record<string, unknown>>;
     this.actions = actionStates(done.then((d) => d.actions));
     this.registerOutputs({ status: this.status, outputs: this.outputs, actions: this.actions });
   }

@@ -32,6 +32,8 @@ export interface FluxIndexOptions {
   namespace: string;
   /** The destination's name (prefixes Kustomization names, as FluxBootstrap's do). */
   destination: string;
+  /** Secret with the destination's age key: each request's Kustomization decrypts SOPS with it. */
+  sopsSecret?: string;
 }
 
 export interface RequestDir {
@@ -69,9 +71,10 @@ export function requestKustomizationName(destination: string, r: Pick<RequestDir
 
 /**
  * The Kustomization object (YAML) that reconciles one request's directory, as `serviceAccountName` (its
- * team's account; without one, kustomize-controller's locked-down `--default-service-account`).
+ * team's account; without one, kustomize-controller's locked-down `--default-service-account`), decrypting
+ * SOPS-encrypted Secrets with the `sopsSecret` age key when the destination has one.
  */
-export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string }): string {
+export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string; sopsSecret?: string }): string {
   const path = ["", ...o.basePath.split("/"), ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name].filter((p, i) => i === 0 || p).join("/");
   return stringify({
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
@@ -91,6 +94,7 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
       sourceRef: { kind: "GitRepository", name: FLUX_INDEX_SOURCE },
       path: `.${path}`,
       prune: true,
+      ...(o.sopsSecret ? { decryption: { provider: "sops", secretRef: { name: o.sopsSecret } } } : {}),
       dependsOn: [{ name: dependenciesKustomizationName(o.destination) }],
       ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
     },
@@ -108,14 +112,17 @@ export function serviceAccountOf(kustomization: string | undefined): string | un
  */
 export function fluxIndexKustomization(o: FluxIndexOptions, files: readonly string[]): string {
   const resources = files.length ? `resources:\n${[...files].sort().map((f) => `  - ${JSON.stringify(f)}\n`).join("")}` : "resources: []\n";
-  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
+  const sops = o.sopsSecret ? `# plinth.dev/sops-secret: ${o.sopsSecret}\n` : "";
+  return `${sops}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
 }
 
 /** The options recorded in a flux directory's kustomization.yaml (undefined when it is not one). */
 export function fluxIndexOptions(kustomization: string): FluxIndexOptions | undefined {
   const namespace = /^namespace: (\S+)$/m.exec(kustomization)?.[1];
   const destination = /^ +plinth\.dev\/destination: (\S+)$/m.exec(kustomization)?.[1];
-  return namespace && destination ? { namespace, destination } : undefined;
+  const sopsSecret = /^# plinth\.dev\/sops-secret: (\S+)$/m.exec(kustomization)?.[1];
+  if (!namespace || !destination) return undefined;
+  return sopsSecret ? { namespace, destination, sopsSecret } : { namespace, destination };
 }
 
 /** Name of the destination's dependencies Kustomization (FluxBootstrap's `<dest>-dependencies`). */

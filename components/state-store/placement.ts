@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { holdsSecret } from "./sops/manifests";
 
 /** Resource token of a placement: one directory of one State Store, owned and rewritten whole. */
 export const PLACEMENT_TYPE = "plinth:index:Placement";
@@ -16,6 +17,29 @@ export interface PlacementArgs {
    * team's (tenancy). Omitted for Dependencies.
    */
   serviceAccountName?: pulumi.Input<string>;
+  /**
+   * Secrets: SOPS-encrypted to `recipients` before the Git write; with none, a plaintext Secret is
+   * refused unless `allowPlaintext`. Absent: the provider refuses any plaintext Secret.
+   */
+  sops?: pulumi.Input<{ recipients: string[]; allowPlaintext?: boolean }>;
+}
+
+/** The Placement's inputs: files holding a Secret make `files` a Pulumi secret (encrypted in the state). */
+export function placementArgs(p: {
+  store: string;
+  dir: string;
+  files: Record<string, string>;
+  serviceAccountName?: string;
+  sops?: { recipients: string[]; allowPlaintext?: boolean };
+}): PlacementArgs {
+  const secret = Object.entries(p.files).some(([f, c]) => holdsSecret(f, c));
+  return {
+    store: p.store,
+    dir: p.dir,
+    files: secret ? pulumi.secret(p.files) : p.files,
+    ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}),
+    ...(p.sops ? { sops: p.sops } : {}),
+  };
 }
 
 /**

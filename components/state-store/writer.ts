@@ -54,7 +54,8 @@ export interface WriteResult {
 type Op =
   | { kind: "write"; dir: string; segments: string[]; files: FileTree; serviceAccountName?: string }
   | { kind: "remove"; dir: string; segments: string[] }
-  | { kind: "root"; dir: string; segments: string[]; flux?: FluxIndexOptions };
+  | { kind: "root"; dir: string; segments: string[]; flux?: FluxIndexOptions }
+  | { kind: "replace"; dir: string; segments: string[]; files: Record<string, { from: string; to: string }> };
 
 interface Pending {
   op: Op;
@@ -127,6 +128,17 @@ export class GitWriter {
     }
     const files = toFileTree(args.files ?? {}, (p) => p.split("/"));
     return this.enqueue({ kind: "write", dir: args.dir, segments, files, ...(args.serviceAccountName ? { serviceAccountName: args.serviceAccountName } : {}) });
+  }
+
+  /**
+   * Rewrites single files under `basePath/dir` in one commit, each only if it still holds `from` (a file
+   * changed or removed meanwhile is left alone: its newer writer wins). E.g. a key rotation re-encrypting
+   * every SOPS file of a destination.
+   */
+  async replaceFiles(args: { dir: string; files: Record<string, { from: string; to: string }> }): Promise<WriteResult> {
+    const segments = splitSafePath("dir", args.dir);
+    for (const path of Object.keys(args.files)) splitSafePath(`files[${JSON.stringify(path)}]`, path);
+    return this.enqueue({ kind: "replace", dir: args.dir, segments, files: args.files });
   }
 
   /** Removes exactly `basePath/dir` (and parents left empty). */
@@ -286,11 +298,17 @@ export class GitWriter {
           let changed: boolean;
           if (p.op.kind === "write") changed = await editor.setDirectory(full, p.op.files, p.op.dir);
           else if (p.op.kind === "remove") changed = await editor.removeDirectory(full, p.op.dir);
-          else {
+          else if (p.op.kind === "replace") {
+            changed = false;
+            for (const [path, { from, to }] of Object.entries(p.op.files)) {
+              const segs = [...full, ...path.split("/")];
+              if ((await editor.readFile(segs, `${p.op.dir}/${path}`)) === from) changed = (await editor.setFile(segs, to, `${p.op.dir}/${path}`)) || changed;
+            }
+          } else {
             changed = await this.reindex(editor, [`${p.op.dir}/dependencies`, `${p.op.dir}/resources`], true);
             changed = (await this.setFluxIndex(editor, p.op.dir, p.op.flux)) || changed;
           }
-          if (p.op.kind !== "root" && this.indexKustomizations) {
+          if ((p.op.kind === "write" || p.op.kind === "remove") && this.indexKustomizations) {
             changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
             changed = (await this.updateFluxIndex(editor, p.op.dir, p.op.kind === "write" ? p.op.serviceAccountName : undefined)) || changed;
           }
@@ -379,7 +397,7 @@ export class GitWriter {
           const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
           // Keep each request's account (its team), recorded in its current entry.
           const serviceAccountName = serviceAccountOf(await editor.readFile([...segs, file], `${dest}/${FLUX_INDEX_DIR}`));
-          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName });
+          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName, sopsSecret: flux.sopsSecret });
         }
       }
     }
@@ -405,7 +423,7 @@ export class GitWriter {
     const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
     const account = serviceAccountName ?? (present ? serviceAccountOf(await editor.readFile(file, fluxDir)) : undefined);
     const changed = present
-      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account }), fluxDir)
+      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account, sopsSecret: flux.sopsSecret }), fluxDir)
       : await editor.removeFile(file, fluxDir);
     if (!changed) return false;
     const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");

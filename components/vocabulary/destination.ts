@@ -11,6 +11,17 @@ export interface DestinationSpec {
   strictMatchLabels?: boolean;
   /** Name of the State Store Flux on this destination reads. */
   stateStore: string;
+  /** How Secrets written here are protected (README "Secrets"); default: no key, plaintext refused. */
+  secrets?: DestinationSecrets;
+}
+
+export interface DestinationSecrets {
+  /** The destination's age public key (`age1…`): every Secret written here is SOPS-encrypted to it. */
+  sopsRecipient?: string;
+  /** Without a key, plaintext Secrets may be written here (path-only dev destinations only). */
+  allowPlaintextSecrets?: boolean;
+  /** `false`: the platform creates no age key for this destination (default: one unless plaintext is allowed). */
+  sopsKey?: boolean;
 }
 
 /** The destination's directory in its State Store. */
@@ -18,9 +29,13 @@ export function destinationPath(d: Pick<DestinationSpec, "name" | "path">): stri
   return d.path ?? d.name;
 }
 
+/** A registration with its defaults filled in (`secrets` stays optional: absent = no key). */
+export type ResolvedDestination = Required<Omit<DestinationSpec, "secrets">> & Pick<DestinationSpec, "secrets">;
+
 /** The registration with its defaults filled in: path = name, not strict. */
-export function resolvedDestination(d: DestinationSpec): Required<DestinationSpec> {
-  return { name: d.name, labels: d.labels, path: destinationPath(d), strictMatchLabels: d.strictMatchLabels ?? false, stateStore: d.stateStore };
+export function resolvedDestination(d: DestinationSpec): ResolvedDestination {
+  const r: ResolvedDestination = { name: d.name, labels: d.labels, path: destinationPath(d), strictMatchLabels: d.strictMatchLabels ?? false, stateStore: d.stateStore };
+  return d.secrets ? { ...r, secrets: d.secrets } : r;
 }
 
 /** A path made of DNS-1123 labels joined by '/' (e.g. `eu/edge-1`): cannot escape the store. */

@@ -9,7 +9,7 @@ import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
 import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type GkeConfig, type GkeConfigInput, type StateStoreArgs } from "../cluster-config";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import * as b from "./builders";
 
 export interface GkeDestinationArgs {
@@ -19,12 +19,17 @@ export interface GkeDestinationArgs {
   flux?: { interval?: string };
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
+  /**
+   * The destination's age private key (the platform stack's `AgeKey`, a Pulumi secret): applied as Secret
+   * `flux-system/sops-age` through the cluster's provider; the Kustomizations decrypt SOPS with it.
+   */
+  sopsIdentity?: pulumi.Input<string>;
 }
 
 export class GkeDestination extends pulumi.ComponentResource {
   /** Kubeconfig of the cluster (secret; authenticates through gke-gcloud-auth-plugin). */
   readonly kubeconfig: pulumi.Output<string>;
-  readonly destination: Required<DestinationSpec>;
+  readonly destination: ResolvedDestination;
   readonly clusterName: pulumi.Output<string>;
   readonly flux: FluxBootstrap;
 
@@ -58,6 +63,7 @@ export class GkeDestination extends pulumi.ComponentResource {
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
       crds: args.fluxCrds,
+      sopsIdentity: args.sopsIdentity,
       dependsOn: [pool],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, clusterName: this.clusterName });

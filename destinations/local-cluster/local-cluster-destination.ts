@@ -4,7 +4,11 @@ import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxStateStoreArgs } from "../../components/flux/flux-bootstrap";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import { DestinationRoot } from "../../components/state-store/store-resources";
-import { resolvedDestination, type DestinationSpec } from "../../components/vocabulary/destination";
+import { AgeKey } from "../../components/state-store/sops/age-key";
+import { SopsRekey } from "../../components/state-store/sops/rekey";
+import { SOPS_AGE_SECRET } from "../../components/flux/sync";
+import { withRecipient } from "../local/local-destination";
+import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../components/vocabulary/destination";
 
 export interface LocalClusterDestinationArgs {
   spec: DestinationSpec;
@@ -18,6 +22,8 @@ export interface LocalClusterDestinationArgs {
   interval?: string;
   /** `plinth:teams`: each team's requests are applied as its own ServiceAccount (Flux lockdown). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
+  /** Bump to rotate the age key (`sopsKeyRotation`): Flux gets the new key, then Git is re-encrypted in one commit. */
+  sopsKeyRotation?: number;
 }
 
 /**
@@ -28,16 +34,19 @@ export interface LocalClusterDestinationArgs {
  * cluster as those identities), the State Store's GitRepository + auth Secret and the two Kustomizations.
  */
 export class LocalClusterDestination extends pulumi.ComponentResource {
-  public readonly destination: pulumi.Output<Required<DestinationSpec>>;
+  public readonly destination: pulumi.Output<ResolvedDestination>;
+  /** The destination's age private key (a Pulumi secret; on the cluster as Secret `flux-system/sops-age`). */
+  public readonly sopsIdentity: pulumi.Output<string>;
   /** Names of the Flux Kustomizations (`<dest>-dependencies`, `<dest>-resources`). */
   public readonly kustomizations: pulumi.Output<string[]>;
 
   constructor(name: string, args: LocalClusterDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("plinth:local-cluster:LocalClusterDestination", name, {}, opts);
     const spec = resolvedDestination(args.spec);
+    const key = new AgeKey(`${name}-age`, { destination: spec.name, rotation: args.sopsKeyRotation ?? 0 }, { parent: this });
     const root = new DestinationRoot(
       `${name}-root`,
-      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name } },
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, sopsSecret: SOPS_AGE_SECRET } },
       { parent: this },
     );
     const { flux } = attachFlux(this, name, {
@@ -50,12 +59,16 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       controllers: "external",
       perRequest: true,
       teams: args.teams,
+      sopsIdentity: key.keyFile(),
       dependsOn: [root],
       // Switching `dev` back to a path-only destination (npm start without --cluster) must not need the
       // cluster running: its objects are left in the cluster's own data dir.
       deletedWith: root,
     });
-    this.destination = root.commit.apply(() => spec);
+    // After a rotation Flux holds both keys first; only then is Git re-encrypted (one commit).
+    new SopsRekey(`${name}-rekey`, { store: spec.stateStore, dir: spec.path, recipient: key.recipient, identities: key.keyFile() }, { parent: this, dependsOn: [root, flux] });
+    this.sopsIdentity = key.keyFile();
+    this.destination = pulumi.all([root.commit, key.recipient]).apply(([, recipient]) => withRecipient(spec, recipient));
     this.kustomizations = pulumi.output(flux.kustomizationNames);
     this.registerOutputs({ destination: this.destination, kustomizations: this.kustomizations });
   }

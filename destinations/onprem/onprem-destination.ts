@@ -9,7 +9,7 @@ import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
 import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import * as b from "./builders";
 
 export interface OnPremDestinationArgs {
@@ -20,12 +20,17 @@ export interface OnPremDestinationArgs {
   flux?: { interval?: string };
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
+  /**
+   * The destination's age private key (the platform stack's `AgeKey`, a Pulumi secret): applied as Secret
+   * `flux-system/sops-age` through the cluster's provider; the Kustomizations decrypt SOPS with it.
+   */
+  sopsIdentity?: pulumi.Input<string>;
 }
 
 export class OnPremDestination extends pulumi.ComponentResource {
   /** Kubeconfig of the k3s cluster (secret: it holds the admin client key). */
   readonly kubeconfig: pulumi.Output<string>;
-  readonly destination: Required<DestinationSpec>;
+  readonly destination: ResolvedDestination;
   readonly server: string;
   readonly agents: string[];
   readonly flux: FluxBootstrap;
@@ -76,6 +81,7 @@ export class OnPremDestination extends pulumi.ComponentResource {
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
       crds: args.fluxCrds,
+      sopsIdentity: args.sopsIdentity,
       dependsOn: [install, ...agents],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, server: this.server, agents: this.agents });

@@ -10,6 +10,6 @@ export const PLATFORM_LABELS = { environment: "platform" } as const;
  */
 export class PlatformDestination extends LocalDestination {
   constructor(name: string, args: LocalDestinationArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(name, { spec: { ...args.spec, labels: { ...PLATFORM_LABELS, ...args.spec.labels } } }, opts, "plinth:platform:PlatformDestination");
+    super(name, { ...args, spec: { ...args.spec, labels: { ...PLATFORM_LABELS, ...args.spec.labels } } }, opts, "plinth:platform:PlatformDestination");
   }
 }

@@ -2,7 +2,7 @@
  * Git scans: files under destinations' `dependencies/` and `resources/` that no placement owns (edited in
  * by hand, or left by a tool). Reported, never deleted; index `kustomization.yaml` files are Plinth's own.
  */
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import type { StoredRequest } from "./store";
 
 export interface UnownedScan {
@@ -12,7 +12,7 @@ export interface UnownedScan {
   /** Directories the platform stack's Promise installations own. */
   platformPlacements: readonly { dir: string; files: string[] }[];
   /** The destinations reading this store. */
-  destinations: readonly Required<DestinationSpec>[];
+  destinations: readonly ResolvedDestination[];
 }
 
 export async function unownedFiles(scan: UnownedScan): Promise<string[]> {

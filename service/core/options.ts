@@ -1,7 +1,7 @@
 /** What a PlinthService is opened with (the composition root, stacks/local-platform/, fills it in). */
 import type { EngineWorkspace } from "../engine";
 import type { ClusterStatusSource } from "../../components/flux/status-source";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import type { TeamDirectory } from "./auth";
 import type { InstalledPromise } from "./installed";
 import type { MarketplaceEntry } from "./registry-views";
@@ -11,7 +11,7 @@ export interface PlinthServiceOptions {
   /** Workspace of the request stacks (attached to the in-process provider). */
   workspace: EngineWorkspace;
   promises: InstalledPromise[];
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   stateStores: { name: string; url: string; branch: string; path: string }[];
   stores: StoreRegistry;
   /** Directories the platform stack's Promise installations own (store-relative). */
@@ -36,4 +36,6 @@ export interface PlinthServiceOptions {
   maxInFlightPerTeam?: number;
   /** The Marketplace (promises/marketplace.ts), for `marketplace()`; passed in by the composition root. */
   catalogue?: readonly MarketplaceEntry[];
+  /** Each destination's age private key, by name (a secret: never logged): previews and `plinth secret` decrypt with it. */
+  sopsKeys?: () => Promise<Record<string, string>>;
 }

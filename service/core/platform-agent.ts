@@ -8,7 +8,7 @@
  */
 import YAML from "yaml";
 import { PlinthError } from "../../components/errors";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import { ownerFromLabels } from "../../components/vocabulary/owner-labels";
 import type { StoreRegistry } from "./stores";
 import { conditionOf, setCondition } from "./conditions";
@@ -19,7 +19,7 @@ import type { ApplyResult, Condition, RequestKey, RequestStatus } from "./types"
 export interface PlatformAgentOptions {
   store: RequestStore;
   stores: StoreRegistry;
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   /** Applies a child (upsert) as the platform, owned by `owner`; 409 `ChildConflict` for a request it did not create. */
   apply: (object: unknown, owner: RequestKey) => Promise<ApplyResult>;
   /** Queues a child's deletion. */
@@ -42,7 +42,7 @@ function sameKey(a: RequestKey, b: RequestKey): boolean {
 export class PlatformAgent {
   constructor(private readonly o: PlatformAgentOptions) {}
 
-  private platformPaths(): Map<string, Required<DestinationSpec>> {
+  private platformPaths(): Map<string, ResolvedDestination> {
     return new Map(this.o.destinations.filter((d) => d.labels.environment === "platform").map((d) => [d.name, d]));
   }
 
@@ -56,7 +56,7 @@ export class PlatformAgent {
   /** After a parent's reconcile: apply the child requests it wrote to platform destinations. */
   async sync(parent: StoredRequest): Promise<void> {
     const platform = this.platformPaths();
-    const dirs = new Map<string, Required<DestinationSpec>>();
+    const dirs = new Map<string, ResolvedDestination>();
     for (const f of parent.status.files) {
       const d = platform.get(f.destination);
       if (d) dirs.set(f.path.slice(0, f.path.lastIndexOf("/")), d);

@@ -2,9 +2,10 @@
 import { checkRequest, planRequest } from "../../components/promise/request-plan";
 import type { Tenant } from "../../components/promise/tenancy";
 import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import type { StoreRegistry } from "./stores";
 import { unifiedDiff } from "./diff";
+import { isSecretFile, secretFileDiff } from "./secret-diff";
 import type { InstalledPromise } from "./installed";
 import type { StoredRequest } from "./store";
 import type { PreviewFile, PreviewResult, RequestKey, RequestObject } from "./types";
@@ -14,11 +15,13 @@ export interface PreviewArgs {
   object: Omit<RequestObject, "status">;
   key: RequestKey;
   existing?: StoredRequest;
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   defaultStore: string;
   stores: StoreRegistry;
   /** The caller: a preview refuses what the reconcile would (ForbiddenPlacement, 403). */
   tenant: Tenant;
+  /** Each destination's age private key, by name: the current encrypted files are decrypted to diff (secret-diff.ts). */
+  sopsKeys?: () => Promise<Record<string, string>>;
 }
 
 export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
@@ -39,8 +42,14 @@ export async function previewRequest(a: PreviewArgs): Promise<PreviewResult> {
     const current = (await a.stores.writer(p.store).readDirectory({ dir: p.dir })) ?? {};
     const names = new Set([...Object.keys(current), ...Object.keys(p.files)]);
     for (const f of [...names].sort()) {
-      const before = current[f];
-      const after = p.files[f];
+      const before: string | undefined = current[f];
+      const after: string | undefined = p.files[f];
+      // Secrets: decrypted here to compare; the diff names changed keys, never a value.
+      if (isSecretFile(f, before, after)) {
+        const key = (await a.sopsKeys?.())?.[p.destination];
+        files.push({ destination: p.destination, path: `${p.dir}/${f}`, ...(await secretFileDiff(`${p.dir}/${f}`, before, after, key ? [key] : [])) });
+        continue;
+      }
       const change = before === undefined ? "create" : after === undefined ? "delete" : before === after ? "same" : "update";
       files.push({ destination: p.destination, path: `${p.dir}/${f}`, change, diff: change === "same" ? "" : unifiedDiff(`${p.dir}/${f}`, before, after) });
     }

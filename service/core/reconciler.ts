@@ -5,12 +5,12 @@
  */
 import type { RequestPlanStatus as PlanStatus } from "../../components/promise/request-status";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import { OperationError, errorsOf, type EngineEvent, type EngineWorkspace } from "../engine";
 import type { StepLogSink } from "../../components/workflow/types";
 import { conditionOf, setCondition } from "./conditions";
 import { DeleteWorkflowError, backoffDelay, deleteFailedStatus } from "./delete-workflow";
-import { STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./failures";
+import { PERMANENT, STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./failures";
 import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
@@ -21,7 +21,7 @@ import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
 export interface ReconcilerOptions {
   workspace: EngineWorkspace;
   store: RequestStore;
-  destinations: Required<DestinationSpec>[];
+  destinations: ResolvedDestination[];
   defaultStore: string;
   promise: (name: string) => InstalledPromise | undefined;
   /** The team a request is reconciled for (its tenancy: where its workflow may render objects). */
@@ -183,7 +183,8 @@ export class Reconciler {
     r: { gen: number; plan: PlanStatus; files: WrittenFile[]; repaired: string[]; installed: InstalledPromise; outputs: unknown },
   ): RequestStatus {
     // A previous Stalled is over once `up` succeeded; the plan may report a new one (NoDestination).
-    let conditions = cur.conditions.filter((c) => c.type !== "Stalled");
+    // SecretsEncrypted is only there while the plan says plaintext Secrets were written.
+    let conditions = cur.conditions.filter((c) => c.type !== "Stalled" && c.type !== "SecretsEncrypted");
     for (const c of r.plan.conditions ?? []) conditions = setCondition(conditions, { type: c.type, status: c.status as "True" | "False", reason: c.reason ?? "", message: c.message ?? "" });
     const written = conditionOf(conditions, "Ready")!;
     conditions = setCondition(conditions, { type: "ResourcesWritten", status: written.status, reason: written.reason, message: written.message });
@@ -228,10 +229,10 @@ export class Reconciler {
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
     this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
     if (!this.o.store.getByStack(stack)) return;
-    // Tenancy (components/promise/tenancy.ts): retrying cannot help, and nothing was written. A State
-    // Store outage is retried until it is over (service/core/failures.ts).
+    // Tenancy (components/promise/tenancy.ts) and plaintext Secrets: retrying cannot help, and nothing was
+    // written. A State Store outage is retried until it is over (service/core/failures.ts).
     const kind = failureKind(clean);
-    const forbidden = kind === "forbidden" ? /ForbiddenPlacement: /.exec(clean) : null;
+    const permanentMatch = kind === "permanent" ? PERMANENT.exec(clean) : null;
     const storeDown = kind === "storeUnavailable";
     if (/currently locked/i.test(message)) this.o.workspace.clearDeadLocks(stack);
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
@@ -244,8 +245,8 @@ export class Reconciler {
       return;
     }
     const limit = attemptLimit(kind, backoff?.limit ?? this.o.maxAttempts);
-    const reason = forbidden ? "ForbiddenPlacement" : "ReconcileFailed";
-    const shown = forbidden ? clean.slice(forbidden.index) : clean;
+    const reason = permanentMatch?.[1] ?? "ReconcileFailed";
+    const shown = permanentMatch ? clean.slice(permanentMatch.index) : clean;
     const delay = backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** Math.min(n - 1, 30) * (0.75 + Math.random() * 0.5);
     if (n >= limit) this.attempts.delete(stack);
     else this.o.requeue(stack, storeDown ? Math.min(delay, STORE_RETRY_MAX_MS) : delay);

@@ -10,7 +10,8 @@ import * as os from "node:os";
 import { ConflictError, NotFoundError } from "../../components/errors";
 import type { RegistryEntry } from "../../components/promise/types";
 import type { Tenant } from "../../components/promise/tenancy";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import { restoreRedacted } from "../../components/promise/sensitive";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 import { admit, admittedLabels, assertChildOf, assertMayQueue } from "./admission";
 import type { AppliedTracker } from "./applied";
 import { PLATFORM_CALLER, assertMayUse } from "./auth";
@@ -24,6 +25,9 @@ import { readLogs } from "./logs-view";
 import type { PlinthServiceOptions } from "./options";
 import type { PlatformAgent } from "./platform-agent";
 import { previewRequest } from "./preview";
+import { sealedSpecCodec } from "./sealed-spec";
+import { assertPlatformAdmin, readRequestSecrets, type RequestSecret } from "./secret-read";
+import { SensitiveView, withMaskedLog } from "./sensitive-view";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
 import type { Reconciler } from "./reconciler";
 import { marketplaceView, promiseView } from "./registry-views";
@@ -31,7 +35,7 @@ import { StepLogStore } from "./step-logs";
 import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
 import { newRequestObject, planUpdate } from "./upsert";
 import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
-import { createAgent, createAppliedTracker, createReconciler, resumeAction, type ServiceParts } from "./wiring";
+import { createAgent, createAppliedTracker, createReconciler, resumeAction, trackApplied, type ServiceParts } from "./wiring";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -51,8 +55,6 @@ import type {
 
 export type { PlinthServiceOptions };
 
-
-
 export class PlinthService implements PlatformService {
   readonly store: RequestStore;
   readonly queue: WorkQueue;
@@ -64,8 +66,15 @@ export class PlinthService implements PlatformService {
   readonly applied: AppliedTracker | undefined;
   readonly stepLogs: StepLogStore;
 
-  private constructor(readonly options: PlinthServiceOptions) {
-    this.store = new RequestStore(options.workspace, options.log, this.feed);
+  readonly options: PlinthServiceOptions;
+  /** What GET, lists, watches, events and logs show of sensitive spec fields (sensitive-view.ts). */
+  private readonly sensitive: SensitiveView;
+
+  private constructor(options: PlinthServiceOptions) {
+    const definition = (name: string) => options.promises.find((p) => p.definition.name === name)?.definition;
+    this.sensitive = new SensitiveView(definition);
+    this.options = options = withMaskedLog(options, this.sensitive, () => this.store.all());
+    this.store = new RequestStore(options.workspace, options.log, this.feed, sealedSpecCodec(options.workspace.options.passphrase, definition));
     this.events = new RequestEvents((stack) => this.store.getByStack(stack)?.object.metadata.resourceVersion);
     this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
     const parts: ServiceParts = {
@@ -75,8 +84,9 @@ export class PlinthService implements PlatformService {
       remove: async (key) => void (await this.delete(key, { caller: PLATFORM_CALLER })),
       updateStatus: (stack, change, message) => this.updateStatus(stack, change, message),
       emit: (stack, e) => this.emit(stack, e),
+      hide: (stack, text) => this.sensitive.hide(this.store.getByStack(stack), text),
       tenantOf: (rec) => this.tenantOf(rec),
-      trackApplied: (rec) => this.trackApplied(rec),
+      trackApplied: (rec) => trackApplied(this.applied, rec),
       queue: () => this.queue,
       agent: () => this.agent,
       applied: () => this.applied,
@@ -108,7 +118,7 @@ export class PlinthService implements PlatformService {
         if (n) options.log?.(`cleared ${n} lock(s) of ${stack} left by a dead process`);
         svc.queue.add(stack);
       } else if (action === "rerun") svc.reconcileLater(rec, Math.max(0, Date.parse(rec.status.nextRunTime!) - Date.now()));
-      else if (action === "track") svc.trackApplied(rec);
+      else if (action === "track") trackApplied(svc.applied, rec);
     }
     return svc;
   }
@@ -120,21 +130,6 @@ export class PlinthService implements PlatformService {
       return status && { status };
     });
     if (rec) this.emit(stack, { type: "status", message: message?.(rec) ?? rec.status.message, data: rec.status });
-  }
-
-  /** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
-  private trackApplied(rec: StoredRequest): void {
-    if (!this.applied) return;
-    const seen = new Set<string>();
-    const targets = [];
-    for (const f of rec.status.files ?? []) {
-      const k = `${f.destination}\u0000${f.commit}`;
-      if (seen.has(k)) continue;
-      seen.add(k);
-      targets.push({ destination: f.destination, commit: f.commit });
-    }
-    const m = rec.object.metadata;
-    this.applied.track(stackNameOf(keyOf(rec)), { namespace: m.namespace ?? "default", promise: rec.promise, name: m.name }, targets);
   }
 
   close(): void {
@@ -184,7 +179,7 @@ export class PlinthService implements PlatformService {
     return this.options.promises.map((p) => p.entry);
   }
 
-  destinations(): Required<DestinationSpec>[] {
+  destinations(): ResolvedDestination[] {
     return this.options.destinations;
   }
 
@@ -224,6 +219,8 @@ export class PlinthService implements PlatformService {
   private async write(object: unknown, opts: ApplyOptions, owner?: RequestKey): Promise<ApplyResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    // A spec sent back as read keeps the stored value of each field still shown as `(sensitive)`.
+    if (existing) obj.spec = restoreRedacted(p.definition, obj.spec, existing.object.spec) as typeof obj.spec;
     if (existing) {
       assertMayWrite(existing, opts.caller, key);
       if (owner) assertChildOf(existing, owner, key);
@@ -257,6 +254,8 @@ export class PlinthService implements PlatformService {
   async preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult> {
     const { p, obj, key } = admit(this.options.promises, object, opts.caller);
     const existing = this.store.get(key);
+    // A spec sent back as read keeps the stored value of each field still shown as `(sensitive)`.
+    if (existing) obj.spec = restoreRedacted(p.definition, obj.spec, existing.object.spec) as typeof obj.spec;
     if (existing) assertMayWrite(existing, opts.caller, key);
     const labels = admittedLabels(obj, existing);
     return previewRequest({
@@ -268,12 +267,20 @@ export class PlinthService implements PlatformService {
       defaultStore: this.options.stateStores[0]?.name ?? "default",
       stores: this.options.stores,
       tenant: opts.caller,
+      sopsKeys: this.options.sopsKeys,
     });
+  }
+
+  /** The request's Secrets, decrypted (`plinth secret`): platform-admin callers only; the values are never logged. */
+  async secrets(key: RequestKey, opts: { caller: Caller }): Promise<{ items: RequestSecret[] }> {
+    assertPlatformAdmin(opts.caller);
+    const rec = this.lookup(key, opts.caller);
+    return { items: await readRequestSecrets({ files: rec.status.files, destinations: this.options.destinations, stores: this.options.stores, sopsKeys: this.options.sopsKeys }) };
   }
 
   async get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject> {
     const rec = this.lookup(key, opts.caller);
-    return { ...rec.object, status: rec.status };
+    return this.sensitive.object(rec.promise, { ...rec.object, status: rec.status });
   }
 
   async list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]> {
@@ -284,7 +291,7 @@ export class PlinthService implements PlatformService {
       .filter((r) => visible(r, opts.caller))
       .filter((r) => (!filter.namespace || r.object.metadata.namespace === filter.namespace) && (!kind || r.object.kind === kind))
       .sort((a, b) => keyString(keyOf(a)).localeCompare(keyString(keyOf(b))))
-      .map((r) => ({ ...r.object, status: r.status }));
+      .map((r) => this.sensitive.object(r.promise, { ...r.object, status: r.status }));
   }
 
   /** Queues the delete; `force` skips the delete workflow (also of a request whose delete is already failing). */
@@ -350,7 +357,8 @@ export class PlinthService implements PlatformService {
       const m = c.object.metadata;
       if ((filter.namespace && m.namespace !== filter.namespace) || (kind && c.object.kind !== kind)) return;
       if (!visible({ object: c.object }, opts.caller)) return;
-      listener({ type: c.type, object: c.object });
+      const rec = this.store.get({ namespace: m.namespace, kind: c.object.kind, name: m.name });
+      listener({ type: c.type, object: rec ? this.sensitive.object(rec.promise, c.object) : this.sensitive.hide(undefined, c.object) });
     });
   }
 
@@ -364,7 +372,6 @@ export class PlinthService implements PlatformService {
   watchAll(listener: (key: RequestKey, e: RequestEvent) => void, opts: { caller: Caller }): () => void {
     return this.events.watchVisible(this.store, opts.caller, (kind) => this.promiseFor(kind).entry.kind, listener);
   }
-
 
   /**
    * The team a request is reconciled for: the owner recorded at creation (a compound child's is its
@@ -387,7 +394,6 @@ export class PlinthService implements PlatformService {
   }
 
   private emit(stack: string, e: Omit<RequestEvent, "time">): void {
-    this.events.emit(stack, e);
+    this.events.emit(stack, this.sensitive.hide(this.store.getByStack(stack), e));
   }
-
 }

@@ -15,6 +15,7 @@ import * as path from "node:path";
 import { ConflictError } from "../../components/errors";
 import type { EngineWorkspace } from "../engine";
 import type { ChangeFeed } from "./changes";
+import type { SpecCodec } from "./sealed-spec";
 import { stackNameOf } from "./keys";
 import type { RequestKey, RequestObject, RequestStatus } from "./types";
 
@@ -71,6 +72,8 @@ export class RequestStore {
     private readonly log: (line: string) => void = () => undefined,
     /** Told every write with its new resource version (watchers of many requests). */
     private readonly feed?: ChangeFeed,
+    /** Seals sensitive spec fields in the stack config on disk (sealed-spec.ts). */
+    private readonly codec?: SpecCodec,
   ) {
     this.statusDir = path.join(workspace.options.workDir, "status");
     fs.mkdirSync(this.statusDir, { recursive: true });
@@ -89,7 +92,9 @@ export class RequestStore {
       if (!m) continue;
       const config = this.workspace.readConfig(m[1]);
       if (!config["plinth:request"]) continue;
-      const object = JSON.parse(String(config["plinth:request"])) as Omit<RequestObject, "status">;
+      const promise = String(config["plinth:promise"]);
+      const parsed = JSON.parse(String(config["plinth:request"])) as Omit<RequestObject, "status">;
+      const object = this.codec ? this.codec.unseal(promise, parsed) : parsed;
       const saved = this.readStatusFile(m[1]);
       const versions = [object.metadata.resourceVersion, saved?.resourceVersion].map((v) => Number(v ?? 0)).filter((v) => Number.isSafeInteger(v));
       const newest = Math.max(0, ...versions);
@@ -99,7 +104,7 @@ export class RequestStore {
         m[1],
         freeze({
           object: { ...object, metadata: { ...object.metadata, resourceVersion: newest > 0 ? String(newest) : this.nextVersion() } },
-          promise: String(config["plinth:promise"]),
+          promise,
           status: saved?.status ?? emptyStatus(),
           stackCreated: saved?.stackCreated ?? false,
         }),
@@ -202,7 +207,8 @@ export class RequestStore {
   }
 
   private writeObjectFile(stack: string, rec: StoredRequest): void {
-    this.workspace.writeConfig(stack, { "plinth:request": JSON.stringify(rec.object), "plinth:promise": rec.promise });
+    const object = this.codec ? this.codec.seal(rec.promise, rec.object) : rec.object;
+    this.workspace.writeConfig(stack, { "plinth:request": JSON.stringify(object), "plinth:promise": rec.promise });
   }
 
   private writeStatusFile(stack: string, rec: StoredRequest): void {

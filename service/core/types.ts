@@ -4,7 +4,7 @@
  * are thin layers over it.
  */
 import type { RegistryEntry } from "../../components/promise/types";
-import type { DestinationSpec } from "../../components/vocabulary/destination";
+import type { ResolvedDestination } from "../../components/vocabulary/destination";
 
 /** Who is calling: a team and the namespaces it may use (`"*"` = all, the platform itself). */
 export interface Caller {
@@ -184,12 +184,14 @@ export interface PromiseView extends RegistryEntry {
 
 export interface PlatformService {
   promises(): RegistryEntry[];
-  destinations(): Required<DestinationSpec>[];
+  destinations(): ResolvedDestination[];
   stateStores(): { name: string; url: string; branch: string; path: string }[];
   /** Validates, persists (the request's own stack, config = the request) and queues a reconcile. */
   apply(object: unknown, opts: ApplyOptions): Promise<ApplyResult>;
   /** What applying would write and run; changes nothing anywhere. */
   preview(object: unknown, opts: { caller: Caller; signal?: AbortSignal }): Promise<PreviewResult>;
+  /** A request's Secrets decrypted (platform-admin callers only; 403 ForbiddenSecretRead otherwise). */
+  secrets?(key: RequestKey, opts: { caller: Caller }): Promise<{ items: import("./secret-read").RequestSecret[] }>;
   get(key: RequestKey, opts: { caller: Caller }): Promise<RequestObject>;
   list(filter: { namespace?: string; kind?: string }, opts: { caller: Caller }): Promise<RequestObject[]>;
   /** Queues the delete workflow and the removal of exactly the files the request wrote, then its stack. */

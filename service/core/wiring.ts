@@ -26,6 +26,8 @@ export interface ServiceParts {
   remove(key: RequestKey): Promise<void>;
   updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): void;
   emit(stack: string, e: Omit<RequestEvent, "time">): void;
+  /** `text` with the request's sensitive spec values masked (sensitive-view.ts): step output is shown and stored so. */
+  hide(stack: string, text: string): string;
   tenantOf(rec: StoredRequest): Tenant;
   trackApplied(rec: StoredRequest): void;
   /** Created after the parts (it runs the reconciler): read when called. */
@@ -50,7 +52,10 @@ export function createAgent(o: PlinthServiceOptions, s: ServiceParts): PlatformA
 export function createReconciler(o: PlinthServiceOptions, s: ServiceParts): Reconciler {
   const promiseOf = (name: string) => o.promises.find((p) => p.definition.name === name);
   const log = o.log ?? (() => undefined);
-  const sink = (stack: string, gen: number, phase: string, begin?: boolean) => stepLogSink(s.stepLogs, (e) => s.emit(stack, e), stack, gen, phase, begin);
+  const sink = (stack: string, gen: number, phase: string, begin?: boolean) => {
+    const write = stepLogSink(s.stepLogs, (e) => s.emit(stack, e), stack, gen, phase, begin);
+    return (e: Parameters<typeof write>[0]) => write({ ...e, text: s.hide(stack, e.text) });
+  };
   return new Reconciler({
     workspace: o.workspace,
     store: s.store,
@@ -134,4 +139,19 @@ export function resumeAction(rec: StoredRequest, o: Pick<PlinthServiceOptions, "
   if (rec.status.nextRunTime && conditionOf(rec.status.conditions, "Stalled")?.status !== "True") return "rerun";
   if (conditionOf(rec.status.conditions, "Applied")?.status === "Unknown") return "track";
   return undefined;
+}
+
+/** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
+export function trackApplied(applied: AppliedTracker | undefined, rec: StoredRequest): void {
+  if (!applied) return;
+  const seen = new Set<string>();
+  const targets = [];
+  for (const f of rec.status.files ?? []) {
+    const k = `${f.destination}\u0000${f.commit}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    targets.push({ destination: f.destination, commit: f.commit });
+  }
+  const m = rec.object.metadata;
+  applied.track(stackNameOf(keyOf(rec)), { namespace: m.namespace ?? "default", promise: rec.promise, name: m.name }, targets);
 }

@@ -5,6 +5,10 @@ import { DESTINATION_ROOT_TYPE, STATE_STORE_TYPE } from "../../components/state-
 import { ACTION_TYPE } from "../../components/workflow/actions/resource";
 import { actionResourceHandler } from "./action";
 import { placementHandler } from "./placement";
+import { ageKeyHandler } from "./age-key";
+import { AGE_KEY_TYPE } from "../../components/state-store/sops/age-key";
+import { SOPS_REKEY_TYPE } from "../../components/state-store/sops/rekey";
+import { sopsRekeyHandler } from "./sops-rekey";
 import type { ResourceHandler } from "./types";
 import type { StoreRegistry } from "../core/stores";
 
@@ -35,9 +39,10 @@ export function stateStoreHandler(stores: StoreRegistry): ResourceHandler {
   };
 }
 
-function fluxOf(inputs: Record<string, unknown>): { namespace: string; destination: string } | undefined {
-  const f = inputs.flux as { namespace?: unknown; destination?: unknown } | undefined | null;
-  return f && typeof f.namespace === "string" && typeof f.destination === "string" ? { namespace: f.namespace, destination: f.destination } : undefined;
+function fluxOf(inputs: Record<string, unknown>): { namespace: string; destination: string; sopsSecret?: string } | undefined {
+  const f = inputs.flux as { namespace?: unknown; destination?: unknown; sopsSecret?: unknown } | undefined | null;
+  if (!f || typeof f.namespace !== "string" || typeof f.destination !== "string") return undefined;
+  return typeof f.sopsSecret === "string" && f.sopsSecret ? { namespace: f.namespace, destination: f.destination, sopsSecret: f.sopsSecret } : { namespace: f.namespace, destination: f.destination };
 }
 
 export function destinationRootHandler(stores: StoreRegistry): ResourceHandler {
@@ -78,5 +83,7 @@ export function platformHandlers(stores: StoreRegistry, opts: { sealKey: string 
     [PLACEMENT_TYPE]: placementHandler((name) => stores.writer(name)),
     [STATE_STORE_TYPE]: stateStoreHandler(stores),
     [DESTINATION_ROOT_TYPE]: destinationRootHandler(stores),
+    [AGE_KEY_TYPE]: ageKeyHandler(),
+    [SOPS_REKEY_TYPE]: sopsRekeyHandler((name) => stores.writer(name)),
   };
 }

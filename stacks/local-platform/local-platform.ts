@@ -31,7 +31,7 @@ import { StackFollower, historyDir } from "./stack-follower";
 import { servingCert } from "../../service/http/tls-cert";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
 import { configuredPromise, installedPromises } from "./installed";
-import { embeddedGitHandler, hasPromiseConfig, previousConfig, requestsWorkspace, secretFile, withoutCredentials } from "./settings";
+import { cachedSopsKeys, embeddedGitHandler, hasPromiseConfig, previousConfig, requestsWorkspace, secretFile, withoutCredentials } from "./settings";
 import type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions } from "./types";
 
 export type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions };
@@ -262,6 +262,7 @@ export class LocalPlatform {
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
         .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
+      sopsKeys: cachedSopsKeys(this.workspace, this.stack, () => this.outputs),
       ...opts,
     });
     const handlers = this.server.handlers;

@@ -37,7 +37,6 @@ export function hasPromiseConfig(promises: unknown): boolean {
   return Array.isArray(promises) && promises.some((p) => typeof p === "object" && p !== null && Object.keys((p as { config?: object }).config ?? {}).length > 0);
 }
 
-
 /** The `plinth:*` config the stack was last brought up with (from its settings), if any. */
 export async function previousConfig(workspace: EngineWorkspace, stack: string): Promise<Record<string, unknown> | undefined> {
   const settings = workspace.readSettings(stack);
@@ -47,6 +46,34 @@ export async function previousConfig(workspace: EngineWorkspace, stack: string):
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) if (k.startsWith("plinth:")) raw[k.slice(7)] = typeof v === "string" ? JSON.parse(v) : v;
   return raw;
+}
+
+/**
+ * Each destination's age private key (name → `AGE-SECRET-KEY-1…`), from the platform stack's `sopsKeys`
+ * output (a Pulumi secret): what previews and `plinth secret` decrypt with. Never logged.
+ */
+export async function stackSopsKeys(workspace: EngineWorkspace, stack: string): Promise<Record<string, string>> {
+  const out = await workspace.runCli(["stack", "output", "sopsKeys", "--json", "--show-secrets", "--stack", stack]);
+  const keys = JSON.parse(out.stdout || "{}") as unknown;
+  return keys && typeof keys === "object" ? (keys as Record<string, string>) : {};
+}
+
+/**
+ * stackSopsKeys read once per generation of the platform's outputs: an `up` replaces the outputs (it may have
+ * rotated a key), so the next read goes to the stack again. A failed read is not kept.
+ */
+export function cachedSopsKeys(workspace: EngineWorkspace, stack: string, generation: () => unknown): () => Promise<Record<string, string>> {
+  let cached: { of: unknown; keys: Promise<Record<string, string>> } | undefined;
+  return () => {
+    const of = generation();
+    if (cached && cached.of === of) return cached.keys;
+    const keys = stackSopsKeys(workspace, stack).catch((err: unknown) => {
+      if (cached?.keys === keys) cached = undefined;
+      throw err;
+    });
+    cached = { of, keys };
+    return keys;
+  };
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { Route } from "../router";
 import type { RouteHandler } from "./context";
 import { getPromise, getUnowned, listMarketplace, listDestinations, listPromises, listStateStores } from "./registry";
-import { deleteRequest, getRequest, listRequests, reconcileRequest, watchAllRequests, watchRequest } from "./requests-read";
+import { deleteRequest, getRequest, getRequestSecrets, listRequests, reconcileRequest, watchAllRequests, watchRequest } from "./requests-read";
 import { createRequests, putRequest } from "./requests-write";
 import { getRequestLogs } from "./request-logs";
 import { createSignInLink, getSession, signIn, signOut } from "./session";
@@ -22,6 +22,7 @@ export const V1_ROUTES: readonly Route<RouteHandler>[] = [
   { template: "/v1/requests/{namespace}/{kind}/{name}/events", methods: { GET: watchRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/reconcile", methods: { POST: reconcileRequest } },
   { template: "/v1/requests/{namespace}/{kind}/{name}/logs", methods: { GET: getRequestLogs } },
+  { template: "/v1/requests/{namespace}/{kind}/{name}/secrets", methods: { GET: getRequestSecrets } },
   { template: "/v1/events", methods: { GET: watchAllRequests } },
   { template: "/v1/session", methods: { GET: getSession, DELETE: signOut } },
   { template: "/v1/session/signin", methods: { POST: signIn }, public: true },

@@ -24,6 +24,12 @@ export const getRequest: RouteHandler = async ({ res, params, service, caller })
   sendJson(res, 200, await service.get(keyOf(params), { caller }));
 };
 
+/** `plinth secret`: the request's Secrets decrypted, for a platform-admin caller; never logged. */
+export const getRequestSecrets: RouteHandler = async ({ res, params, service, caller }) => {
+  if (!service.secrets) throw new NotFoundError("this service does not decrypt Secrets", undefined, "NotSupported");
+  sendJson(res, 200, await service.secrets(keyOf(params), { caller }), { "cache-control": "no-store" });
+};
+
 /** Reconcile now, reading Git first: a hand edit or deletion of the request's files is repaired. */
 export const reconcileRequest: RouteHandler = async ({ res, params, service, caller }) => {
   if (!service.reconcileNow) throw new NotFoundError("this service does not reconcile on demand", undefined, "NotSupported");

@@ -21,9 +21,10 @@ describe("failed reconciles: what they are and how often they are retried", () =
     assert.equal(failureKind("the workflow step configure/render failed: boom"), "failure");
     assert.equal(failureKind(`${"state store remote x"}: push was rejected 5 times because other writers kept moving the branch (StateStoreContended)`), "transient");
     assert.equal(failureKind("the stack is currently locked by 1 lock(s)"), "transient");
-    assert.equal(failureKind("ForbiddenPlacementError: ForbiddenPlacement: team \"dev\" may not place Namespace x"), "forbidden");
+    assert.equal(failureKind("ForbiddenPlacementError: ForbiddenPlacement: team \"dev\" may not place Namespace x"), "permanent");
+    assert.equal(failureKind("PlaintextSecretError: PlaintextSecret: secret.yaml holds a plaintext Secret"), "permanent");
     assert.equal(attemptLimit("failure", 4), 4);
     assert.equal(attemptLimit("transient", 4), 8);
-    assert.equal(attemptLimit("forbidden", 4), 1);
+    assert.equal(attemptLimit("permanent", 4), 1);
   });
 });

@@ -48,7 +48,11 @@ describe("platform program with a local-cluster destination", () => {
     )) as unknown as { destinations: { name: string }[] };
     assert.deepEqual(out.destinations.map((d) => d.name), ["prod", "dev"]);
     assert.equal(rec.ofType("plinth:local-cluster:LocalClusterDestination").length, 1);
-    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev" } });
+    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev", sopsSecret: "sops-age" } });
+    // An age key per destination (rotation 0), and its re-encryption of the destination's directory.
+    assert.deepEqual(rec.ofType("plinth:index:AgeKey").map((r) => [r.name, r.inputs.destination, r.inputs.rotation]).sort(), [["dev-age", "dev", 0], ["prod-age", "prod", 0]]);
+    assert.deepEqual(rec.ofType("plinth:index:SopsRekey").map((r) => [r.name, r.inputs.store, r.inputs.dir]).sort(), [["dev-rekey", "default", "dev"], ["prod-rekey", "default", "prod"]]);
+    assert.equal(rec.named("dev-flux-sops-age")?.inputs.metadata.name, "sops-age");
     assert.deepEqual(rec.named("prod-root")!.inputs, { store: "default", path: "prod" });
     const provider = rec.ofType("pulumi:providers:kubernetes");
     assert.equal(provider.length, 1);
