@@ -163,3 +163,13 @@ describe("start and platform figures", () => {
     assert.equal(platformUpFigure({ cold_s: 8, noop_s: 2 }).summary, "cold 8 s, no-op 2 s (no-op/cold ×0.25)");
   });
 });
+
+describe("cpu times", () => {
+  test("parses /proc/<pid>/stat after the command (which may hold spaces and parentheses)", async () => {
+    const { parseStat, cpuPerRequest } = await import("../../../tools/bench/cpu");
+    const line = "42 (tsx (node) x) S 1 42 42 0 -1 4194304 10 0 0 0 250 50 1200 300 20 0 1 0";
+    assert.deepEqual(parseStat(line), { self: 3, children: 15 });
+    assert.deepEqual(cpuPerRequest({ self: 1, children: 2 }, { self: 3, children: 10 }, 4), { cpu_s_per_request: 2.5, cpu_service_s: 0.5, cpu_children_s: 2 });
+    assert.deepEqual(cpuPerRequest(undefined, { self: 3, children: 10 }, 4), {});
+  });
+});
