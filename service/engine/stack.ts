@@ -10,6 +10,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { EngineError } from "./errors";
 import { runIsolated } from "./isolation";
+import { installCheapPromiseStacks } from "./promise-stacks";
 import type { EngineWorkspace } from "./workspace";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
@@ -29,6 +30,8 @@ class IsolatedLanguageServer extends LanguageServer {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without type declarations
 const { grpcChannelOptions } = require("@pulumi/pulumi/runtime");
+
+installCheapPromiseStacks();
 
 export interface OperationOptions {
   program?: PulumiFn;

@@ -79,6 +79,9 @@ export function requestsWorkspace(platform: EngineWorkspace, workDir: string, va
       secretsprovider: "hashivault://plinth",
       encryptedkey: Buffer.from(encryptTransit(transitKey, "plinth", crypto.randomBytes(32))).toString("base64"),
     }),
-    env: { ...o.env, VAULT_ADDR: vaultAddr, VAULT_TOKEN: vaultToken },
+    // No copy of the checkpoint under .pulumi/backups after every update of a request stack (one read and
+    // one write per update, kept forever); the checkpoint itself is still replaced atomically and its
+    // previous version kept as `<stack>.json.bak`, and history is still recorded.
+    env: { ...o.env, VAULT_ADDR: vaultAddr, VAULT_TOKEN: vaultToken, PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true" },
   });
 }
