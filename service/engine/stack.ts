@@ -11,7 +11,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { EngineError } from "./errors";
 import { runIsolated } from "./isolation";
 import { installCheapPromiseStacks } from "./promise-stacks";
-import type { EngineWorkspace } from "./workspace";
+import type { CliRunner } from "./cli";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
 // Internal modules of @pulumi/pulumi that the Automation API itself uses for inline programs.
@@ -65,7 +65,7 @@ let counter = 0;
 
 export class LeanStack {
   constructor(
-    readonly workspace: EngineWorkspace,
+    readonly workspace: CliRunner,
     readonly name: string,
   ) {}
 

@@ -10,11 +10,14 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import type { CliResult, CliRunner, RunCliOptions } from "./cli";
 import { EngineError } from "./errors";
 import { checkpointFile, createCheckpoint, projectMode, validStackName } from "./file-backend";
 import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
 import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
+
+export type { CliResult, RunCliOptions } from "./cli";
 
 export interface EngineWorkspaceOptions {
   /** Absolute path of the `pulumi` CLI. */
@@ -48,23 +51,7 @@ export interface EngineWorkspaceOptions {
   lockLeaseMs?: number;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunCliOptions {
-  signal?: AbortSignal;
-  onStdout?: (chunk: string) => void;
-  /** Treat a non-zero exit as a result instead of throwing. */
-  allowFailure?: boolean;
-  /** Written to the CLI's stdin (e.g. a secret config value, never put on its command line). */
-  stdin?: string;
-}
-
-
-export class EngineWorkspace {
+export class EngineWorkspace implements CliRunner {
   readonly options: EngineWorkspaceOptions;
 
   constructor(options: EngineWorkspaceOptions) {
