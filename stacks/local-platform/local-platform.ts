@@ -79,8 +79,7 @@ export class LocalPlatform {
     this.fluxPassword = fluxPassword;
     this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
     this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
-    const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
-    this.transitKey = transitKey;
+    const transitKey = (this.transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url"));
     server.handlers.unshift(createTransitHandler({ key: transitKey, token: this.transitToken, prefix: "/vault" }) as Handler);
     server.handlers.push(createUiHandler() as Handler);
     this.stack = options.stack ?? "local";
