@@ -10,7 +10,8 @@ import * as grpc from "@grpc/grpc-js";
 import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { EngineError } from "./errors";
 import { runIsolated } from "./isolation";
-import type { EngineWorkspace } from "./workspace";
+import { installCheapPromiseStacks } from "./promise-stacks";
+import type { CliRunner } from "./cli";
 import { errorsOf, stackOutputsOf, tailEvents, type EngineEvent } from "./events";
 
 // Internal modules of @pulumi/pulumi that the Automation API itself uses for inline programs.
@@ -29,6 +30,8 @@ class IsolatedLanguageServer extends LanguageServer {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of @pulumi/pulumi without type declarations
 const { grpcChannelOptions } = require("@pulumi/pulumi/runtime");
+
+installCheapPromiseStacks();
 
 export interface OperationOptions {
   program?: PulumiFn;
@@ -62,7 +65,7 @@ let counter = 0;
 
 export class LeanStack {
   constructor(
-    readonly workspace: EngineWorkspace,
+    readonly workspace: CliRunner,
     readonly name: string,
   ) {}
 

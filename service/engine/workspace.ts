@@ -10,10 +10,14 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import type { CliResult, CliRunner, RunCliOptions } from "./cli";
 import { EngineError } from "./errors";
+import { checkpointFile, createCheckpoint, projectMode, validStackName } from "./file-backend";
 import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
 import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
+
+export type { CliResult, RunCliOptions } from "./cli";
 
 export interface EngineWorkspaceOptions {
   /** Absolute path of the `pulumi` CLI. */
@@ -35,29 +39,19 @@ export interface EngineWorkspaceOptions {
   /** Directories searched for provider plugins before PATH (e.g. the built Kubernetes provider). */
   pluginDirs?: string[];
   /**
+   * Secrets settings of a new stack (`secretsprovider`, `encryptedkey`: a fresh data key wrapped by the
+   * key service). With a `file://` backend in project mode, `createStack` then writes the stack itself
+   * (file-backend.ts: what `stack init` writes, without a CLI run); otherwise it runs `stack init`.
+   */
+  newStackSecrets?: () => { secretsprovider: string; encryptedkey: string };
+  /**
    * Stack locks are leases (locks.ts): a running operation touches its lock every quarter of this; a
    * lock untouched this long (another host's dead replica) is cleared. Default 2 min.
    */
   lockLeaseMs?: number;
 }
 
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface RunCliOptions {
-  signal?: AbortSignal;
-  onStdout?: (chunk: string) => void;
-  /** Treat a non-zero exit as a result instead of throwing. */
-  allowFailure?: boolean;
-  /** Written to the CLI's stdin (e.g. a secret config value, never put on its command line). */
-  stdin?: string;
-}
-
-
-export class EngineWorkspace {
+export class EngineWorkspace implements CliRunner {
   readonly options: EngineWorkspaceOptions;
 
   constructor(options: EngineWorkspaceOptions) {
@@ -146,6 +140,11 @@ export class EngineWorkspace {
   writeConfig(stack: string, config: Record<string, string>): void {
     const settings = this.readSettings(stack) ?? {};
     settings.config = config;
+    this.writeSettings(stack, settings);
+  }
+
+  /** Replaces a stack's settings file atomically (written aside, then renamed). */
+  private writeSettings(stack: string, settings: Record<string, unknown>): void {
     const f = this.settingsFile(stack);
     const tmp = `${f}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(tmp, YAML.stringify(settings));
@@ -169,13 +168,38 @@ export class EngineWorkspace {
     return (this.readSettings(stack)?.config as Record<string, string>) ?? {};
   }
 
-  /** Creates the stack in the backend (one `stack init`). Existing stacks are left as they are. */
+  /**
+   * Creates the stack in the backend: written in this process where it can be (`newStackSecrets` and a
+   * `file://` backend in project mode), else one `stack init`. Existing stacks are left as they are.
+   */
   async createStack(name: string, opts: { signal?: AbortSignal } = {}): Promise<LeanStack> {
+    if (this.createInProcess(name)) return this.stack(name);
     const res = await this.runCli(["stack", "init", name, "--secrets-provider", this.options.secretsProvider ?? "passphrase"], { ...opts, allowFailure: true });
     if (res.code !== 0 && !/already exists/.test(res.stderr)) {
       throw new EngineError(`cannot create stack ${name}: ${res.stderr.trim()}`, { stack: name });
     }
     return this.stack(name);
+  }
+
+  /**
+   * `stack init` without the CLI (file-backend.ts). Synchronous from the settings read to the checkpoint
+   * write, so no other settings write of this process interleaves. The secrets settings go first: a crash
+   * before the checkpoint leaves a data key no state uses yet, kept by the next attempt. False when this
+   * workspace or backend needs the CLI.
+   */
+  private createInProcess(name: string): boolean {
+    const dir = this.backendDir();
+    const secrets = this.options.newStackSecrets;
+    if (!dir || !secrets || !validStackName(name) || !projectMode(dir)) return false;
+    if (fs.existsSync(checkpointFile(dir, this.options.project, name))) return true;
+    const settings: Record<string, unknown> = this.readSettings(name) ?? {};
+    const fresh = secrets();
+    if (settings.secretsprovider !== fresh.secretsprovider || typeof settings.encryptedkey !== "string") {
+      delete settings.encryptionsalt;
+      this.writeSettings(name, { ...settings, secretsprovider: fresh.secretsprovider, encryptedkey: fresh.encryptedkey });
+    }
+    createCheckpoint(dir, this.options.project, name);
+    return true;
   }
 
   /** A handle on a stack that exists (no CLI call). */

@@ -3,7 +3,7 @@
  * (`PULUMI_DEBUG_PROVIDERS=plinth:<port>`: Pulumi dials `127.0.0.1:<port>` without credentials, so no
  * unix socket or token can be asked of it), so any local process could otherwise connect. Each call's
  * connection is traced to the process that owns its client socket (Linux: `/proc/net/tcp{,6}` → socket
- * inode → `/proc/<pid>/fd`), and only the Pulumi CLI processes this process started
+ * inode → `/proc/<pid>/fd`) when it is accepted, and only the Pulumi CLI processes this process started
  * (`service/engine/processes.ts`) are served. Elsewhere (no `/proc`) every local caller is served.
  */
 import * as fs from "node:fs";
@@ -54,28 +54,41 @@ function owns(pid: number, inode: string): boolean {
 }
 
 export interface PeerGuard {
-  /** Whether the caller at `peer` (as grpc-js reports it) may use the provider. */
+  /** A connection from `remotePort` was accepted: decides once, for its lifetime, whether it is served. */
+  connected(remotePort: number): void;
+  /** The connection from `remotePort` closed (the port may be reused by another process afterwards). */
+  closed(remotePort: number): void;
+  /** Whether the caller at `peer` (as grpc-js reports it) may use the provider: its connection's verdict. */
   allows(peer: string): boolean;
 }
 
-/** A guard for the provider listening on `serverPort`; `engines()` lists the pids that may call. */
+/**
+ * A guard for the provider listening on `serverPort`; `engines()` lists the pids that may call. The
+ * process behind a connection is looked up once, when it is accepted (reading /proc/net/tcp costs
+ * milliseconds on a busy machine; an engine run makes dozens of calls on one connection), and each call
+ * is answered from its connection's verdict. A remote port names one live connection to this server, and
+ * its verdict is dropped when that connection closes.
+ */
 export function enginePeerGuard(serverPort: () => number, engines: () => Iterable<number>): PeerGuard {
-  const verified = new Map<string, boolean>();
+  const verdicts = new Map<number, boolean>();
   const procfs = fs.existsSync("/proc/net/tcp");
+  const verify = (port: number): boolean => {
+    const inode = clientSocketInode(port, serverPort());
+    if (!inode || inode === "0") return false;
+    for (const pid of engines()) if (isEngineProcess(pid) && owns(pid, inode)) return true;
+    return false;
+  };
   return {
+    connected(port) {
+      verdicts.set(port, !procfs || verify(port));
+    },
+    closed(port) {
+      verdicts.delete(port);
+    },
     allows(peer) {
       if (!procfs) return true;
       const port = peerPort(peer);
-      if (port === undefined) return false;
-      const inode = clientSocketInode(port, serverPort());
-      if (!inode || inode === "0") return false;
-      const known = verified.get(inode);
-      if (known !== undefined) return known;
-      let ok = false;
-      for (const pid of engines()) if (isEngineProcess(pid) && owns(pid, inode)) ok = true;
-      if (verified.size > 4096) verified.clear();
-      verified.set(inode, ok);
-      return ok;
+      return port !== undefined && verdicts.get(port) === true;
     },
   };
 }

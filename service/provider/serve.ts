@@ -5,6 +5,7 @@
  * `PULUMI_DEBUG_PROVIDERS=plinth:<port>`. Only the engine runs this process started are served (peer.ts):
  * any other caller gets `PERMISSION_DENIED` before the provider sees its call.
  */
+import * as net from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import * as providerSdk from "@pulumi/pulumi/provider";
 import { enginePids } from "../engine/processes";
@@ -39,7 +40,7 @@ function guarded(definition: grpc.ServiceDefinition, impl: Record<string, unknow
   return out;
 }
 
-let serving: Promise<{ port: number; server: grpc.Server }> | undefined;
+let serving: Promise<{ port: number; server: grpc.Server; listener: { tcp: net.Server; injector: grpc.ConnectionInjector } }> | undefined;
 /** The provider `serving` serves: the SDK runs one provider server per process. */
 let served: PlinthProvider | undefined;
 
@@ -52,6 +53,7 @@ export async function serveInProcess(provider: PlinthProvider): Promise<number> 
   serving ??= (async () => {
     const originalLog = console.log;
     const originalBind = grpc.Server.prototype.bindAsync;
+    let listener: { tcp: net.Server; injector: grpc.ConnectionInjector } | undefined;
     const originalAdd = grpc.Server.prototype.addService;
     let captured: string | undefined;
     let server: grpc.Server | undefined;
@@ -61,14 +63,26 @@ export async function serveInProcess(provider: PlinthProvider): Promise<number> 
       if (captured === undefined && args.length === 1 && /^\d+$/.test(String(args[0]))) captured = String(args[0]);
       else originalLog(...args);
     };
+    // The SDK binds 127.0.0.1:0; instead, this process listens and hands each accepted connection to the
+    // gRPC server (its public connection injector), so the guard sees every connection as it is accepted.
     grpc.Server.prototype.bindAsync = function (this: grpc.Server, ...args: Parameters<grpc.Server["bindAsync"]>) {
       // The only handle on the server the provider SDK's main() creates inside itself.
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- captured to stop it later
       server = this;
-      const [address, creds, cb] = args;
-      return originalBind.call(this, address, creds, (err, port) => {
-        boundPort = port;
-        cb(err, port);
+      const [, creds, cb] = args;
+      const injector = this.createConnectionInjector(creds);
+      const tcp = net.createServer((socket) => {
+        const port = socket.remotePort;
+        if (port === undefined) return socket.destroy();
+        guard.connected(port);
+        socket.once("close", () => guard.closed(port));
+        injector.injectConnection(socket);
+      });
+      listener = { tcp, injector };
+      tcp.once("error", (err) => cb(err, 0));
+      tcp.listen(0, "127.0.0.1", () => {
+        boundPort = (tcp.address() as net.AddressInfo).port;
+        cb(null, boundPort);
       });
     };
     grpc.Server.prototype.addService = function (this: grpc.Server, definition: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) {
@@ -81,8 +95,8 @@ export async function serveInProcess(provider: PlinthProvider): Promise<number> 
       grpc.Server.prototype.bindAsync = originalBind;
       grpc.Server.prototype.addService = originalAdd;
     }
-    if (!captured || !server) throw new Error("the plinth provider did not report its port");
-    return { port: Number(captured), server };
+    if (!captured || !server || !listener) throw new Error("the plinth provider did not report its port");
+    return { port: Number(captured), server, listener };
   })();
   return (await serving).port;
 }
@@ -90,6 +104,8 @@ export async function serveInProcess(provider: PlinthProvider): Promise<number> 
 /** Stops the in-process provider server so the process can exit. */
 export async function stopInProcess(): Promise<void> {
   if (!serving) return;
-  const { server } = await serving;
+  const { server, listener } = await serving;
+  listener.tcp.close();
+  listener.injector.destroy();
   server.forceShutdown();
 }

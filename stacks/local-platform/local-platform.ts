@@ -55,6 +55,7 @@ export class LocalPlatform {
   /** The dev team's bearer token (embedded default). */
   readonly devToken: string;
   private readonly transitToken: string;
+  private readonly transitKey: Buffer;
   /** Running local clusters of `kind: local-cluster` destinations, by destination name. */
   private readonly clusters = new Map<string, LocalClusterHandle>();
   private upInFlight = false;
@@ -78,7 +79,7 @@ export class LocalPlatform {
     this.fluxPassword = fluxPassword;
     this.devToken = secretFile(path.join(options.dataDir, "token"), 32);
     this.transitToken = secretFile(path.join(options.dataDir, "transit-token"), 24);
-    const transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url");
+    const transitKey = (this.transitKey = Buffer.from(secretFile(path.join(options.dataDir, "transit-key"), 32), "base64url"));
     server.handlers.unshift(createTransitHandler({ key: transitKey, token: this.transitToken, prefix: "/vault" }) as Handler);
     server.handlers.push(createUiHandler() as Handler);
     this.stack = options.stack ?? "local";
@@ -286,7 +287,7 @@ export class LocalPlatform {
    * served by this platform (transit.ts), so no CLI run pays the passphrase key derivation.
    */
   private requestsWorkspace(): EngineWorkspace {
-    return requestsWorkspace(this.workspace, path.join(this.options.dataDir, "requests"), `${this.server.url}/vault`, this.transitToken);
+    return requestsWorkspace(this.workspace, path.join(this.options.dataDir, "requests"), `${this.server.url}/vault`, this.transitToken, this.transitKey);
   }
 
   /** Checks the new config against existing requests (see preflight.ts); runs a Cascade's deletes. */

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
 import { EngineWorkspace } from "../../service/engine";
+import { encryptTransit } from "./transit";
 
 /** The secret kept in `file` (made once, mode 0600). */
 export function secretFile(file: string, bytes = 24): string {
@@ -89,8 +90,25 @@ export function embeddedGitHandler(projectRoot: string, gitPassword: string, flu
   return createGitHttpHandler({ projectRoot, authenticate });
 }
 
-/** The request stacks' workspace: the platform's, with secrets kept by the platform's transit endpoint. */
-export function requestsWorkspace(platform: EngineWorkspace, workDir: string, vaultAddr: string, vaultToken: string): EngineWorkspace {
+/**
+ * The request stacks' workspace: the platform's, with secrets kept by the platform's transit endpoint. New
+ * stacks get what `stack init --secrets-provider hashivault://plinth` writes — a fresh 32-byte data key
+ * wrapped by the transit key under the name "plinth" (base64 of `vault:v1:…`) — made here without a CLI run.
+ */
+export function requestsWorkspace(platform: EngineWorkspace, workDir: string, vaultAddr: string, vaultToken: string, transitKey: Buffer): EngineWorkspace {
   const o = platform.options;
-  return new EngineWorkspace({ ...o, workDir, project: "plinth-requests", secretsProvider: "hashivault://plinth", env: { ...o.env, VAULT_ADDR: vaultAddr, VAULT_TOKEN: vaultToken } });
+  return new EngineWorkspace({
+    ...o,
+    workDir,
+    project: "plinth-requests",
+    secretsProvider: "hashivault://plinth",
+    newStackSecrets: () => ({
+      secretsprovider: "hashivault://plinth",
+      encryptedkey: Buffer.from(encryptTransit(transitKey, "plinth", crypto.randomBytes(32))).toString("base64"),
+    }),
+    // No copy of the checkpoint under .pulumi/backups after every update of a request stack (one read and
+    // one write per update, kept forever); the checkpoint itself is still replaced atomically and its
+    // previous version kept as `<stack>.json.bak`, and history is still recorded.
+    env: { ...o.env, VAULT_ADDR: vaultAddr, VAULT_TOKEN: vaultToken, PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS: "true" },
+  });
 }

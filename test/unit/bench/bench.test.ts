@@ -7,6 +7,7 @@ import { parseFrames } from "../../../tools/bench/client";
 import { commitTime } from "../../../tools/bench/requests";
 import { commitProbe, parseReconciled, reconcileLog, stackInitProbe } from "../../../tools/bench/probes";
 import { parseArgs } from "../../../tools/bench/args";
+import { cpuPerRequest, parseStat } from "../../../tools/bench/cpu";
 
 describe("percentile", () => {
   test("interpolates linearly between the closest ranks", () => {
@@ -169,5 +170,14 @@ describe("start and platform figures", () => {
     assert.equal(f.summary, "9.5 s (npm start; existing .plinth state, npm+tsx boot 2.1 s, up 3 s)");
     assert.equal(f.ok, null);
     assert.equal(platformUpFigure({ cold_s: 8, noop_s: 2 }).summary, "cold 8 s, no-op 2 s (no-op/cold ×0.25)");
+  });
+});
+
+describe("cpu times", () => {
+  test("parses /proc/<pid>/stat after the command (which may hold spaces and parentheses)", () => {
+    const line = "42 (tsx (node) x) S 1 42 42 0 -1 4194304 10 0 0 0 250 50 1200 300 20 0 1 0";
+    assert.deepEqual(parseStat(line), { self: 3, children: 15 });
+    assert.deepEqual(cpuPerRequest({ self: 1, children: 2 }, { self: 3, children: 10 }, 4), { cpu_s_per_request: 2.5, cpu_service_s: 0.5, cpu_children_s: 2 });
+    assert.deepEqual(cpuPerRequest(undefined, { self: 3, children: 10 }, 4), {});
   });
 });
