@@ -18,6 +18,9 @@ export interface AttachFluxArgs {
   crds: readonly CrdObject[];
   controllers?: FluxControllersMode;
   perRequest?: boolean;
+  isolated?: boolean;
+  retryInterval?: string;
+  timeout?: string;
   /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
   /**
@@ -48,6 +51,9 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       crds: args.crds,
       controllers: args.controllers,
       perRequest: args.perRequest,
+      isolated: args.isolated,
+      retryInterval: args.retryInterval,
+      timeout: args.timeout,
       teams: args.teams,
     },
     { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },

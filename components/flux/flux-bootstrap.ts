@@ -9,7 +9,7 @@ import { ValidationError } from "../errors";
 import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
 import { restrictedTeams, teamReconcilerObjects } from "./tenancy";
-import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, type FluxSyncSpec, type K8sObject } from "./sync";
+import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, scopeGitRepositories, type FluxSyncSpec, type K8sObject } from "./sync";
 
 export interface FluxStateStoreArgs {
   url: string;
@@ -36,6 +36,11 @@ export interface FluxBootstrapArgs {
   controllers?: FluxControllersMode;
   /** Reconcile each request with its own Kustomization (the destination's `flux/` index). */
   perRequest?: boolean;
+  /** With `perRequest`: a GitRepository per scope (sync.ts `isolated`); the index must be written with `url`. */
+  isolated?: boolean;
+  /** Kustomizations' `retryInterval` (default `5s`) and `timeout`. */
+  retryInterval?: string;
+  timeout?: string;
   /**
    * With `perRequest`: the teams (`plinth:teams`) whose requests are applied as their own ServiceAccount
    * (Flux multi-tenancy lockdown, see tenancy.ts): their namespaces, accounts and RBAC are created here.
@@ -54,6 +59,9 @@ export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" |
     interval: args.interval,
     namespace: args.namespace,
     perRequest: args.perRequest,
+    isolated: args.isolated,
+    retryInterval: args.retryInterval,
+    timeout: args.timeout,
   };
 }
 
@@ -128,6 +136,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const secret = objectResource(`${name}-git-auth`, secretObj, after);
     const repoObj = gitRepository(spec);
     const repo = objectResource(`${name}-gitrepository`, repoObj, { ...after, dependsOn: [namespace, ...crds, secret, ...controllers] });
+    const scopeRepos = scopeGitRepositories(spec).map((o) => objectResource(`${name}-gitrepository-${o.metadata.name}`, o, { ...after, dependsOn: [namespace, ...crds, secret, ...controllers] }));
     // Each team's requests are applied as its own account (perRequest index entries name it).
     const tenancy = args.perRequest
       ? teamReconcilerObjects(restrictedTeams(args.teams ?? []), ns).map((o) =>
@@ -140,8 +149,8 @@ export class FluxBootstrap extends pulumi.ComponentResource {
         )
       : [];
     const [deps, res] = kustomizations(spec);
-    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo] });
-    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes, ...tenancy] });
+    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo, ...scopeRepos] });
+    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, ...scopeRepos, depsRes, ...tenancy] });
 
     this.namespace = ns;
     this.gitRepositoryName = repoObj.metadata.name;

@@ -9,9 +9,19 @@
  * its own Kustomization: a request whose manifests the API server rejects fails alone (with Flux's
  * message in that Kustomization's status) while the destination's other requests keep being applied, and
  * removing a request's directory prunes its Kustomization and, through Flux's finalizer, its objects.
+ *
+ * With `url` (isolated revisions), each request's file also holds its own GitRepository, which follows
+ * the request's scope branch (scope-refs.ts: moved only by commits that change the request's directory)
+ * with a sparse checkout of that directory. Flux's kustomize-controller reconciles every Kustomization of
+ * a source on each new revision of that source, whatever path changed; so with one shared source every
+ * commit made every request's Kustomization rebuild and dry-run, and with a source per request a commit
+ * costs the controllers only what it changed.
  */
 import { createHash } from "node:crypto";
 import { stringify } from "yaml";
+import { scopeBranch, type RequestDir } from "./scope-refs";
+
+export { requestDirOf, type RequestDir } from "./scope-refs";
 
 export const FLUX_INDEX_DIR = "flux";
 /**
@@ -32,28 +42,17 @@ export interface FluxIndexOptions {
   namespace: string;
   /** The destination's name (prefixes Kustomization names, as FluxBootstrap's do). */
   destination: string;
-}
-
-export interface RequestDir {
-  /** The destination's directory (`dev`, `eu/edge-1`). */
-  destinationPath: string;
-  namespace: string;
-  promise: string;
-  name: string;
-}
-
-/**
- * The request a placement directory belongs to: `<dest>/resources/<ns>/<promise>/<name>[/…]`, or
- * undefined for any other directory (dependencies, destination roots).
- */
-export function requestDirOf(dir: string): RequestDir | undefined {
-  const segs = dir.split("/");
-  for (let i = segs.length - 4; i >= 1; i--) {
-    if (segs[i] === "resources") {
-      return { destinationPath: segs.slice(0, i).join("/"), namespace: segs[i + 1], promise: segs[i + 2], name: segs[i + 3] };
-    }
-  }
-  return undefined;
+  /**
+   * The URL Flux clones the State Store from. Set: every request gets its own GitRepository on its scope
+   * branch (isolated revisions); unset: every request's Kustomization reads the shared `plinth-state-store`.
+   */
+  url?: string;
+  /** Secret (in the Flux namespace) with the clone credentials (default `plinth-state-store-auth`). */
+  secretName?: string;
+  /** Flux settings of each request's Kustomization and GitRepository (defaults: 10m, 5s, unset). */
+  interval?: string;
+  retryInterval?: string;
+  timeout?: string;
 }
 
 /**
@@ -71,24 +70,39 @@ export function requestKustomizationName(destination: string, r: Pick<RequestDir
  * The Kustomization object (YAML) that reconciles one request's directory, as `serviceAccountName` (its
  * team's account; without one, kustomize-controller's locked-down `--default-service-account`).
  */
-export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string }): string {
+export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string; flux?: FluxIndexOptions }): string {
   const path = ["", ...o.basePath.split("/"), ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name].filter((p, i) => i === 0 || p).join("/");
-  return stringify({
+  const name = requestKustomizationName(o.destination, r);
+  const labels = {
+    "app.kubernetes.io/managed-by": "plinth",
+    "plinth.dev/request-namespace": r.namespace,
+    "plinth.dev/promise": r.promise,
+    "plinth.dev/request-name": r.name,
+  };
+  const f = o.flux;
+  const source = f?.url
+    ? stringify({
+        apiVersion: "source.toolkit.fluxcd.io/v1",
+        kind: "GitRepository",
+        metadata: { name, labels },
+        spec: {
+          url: f.url,
+          ref: { branch: scopeBranch(o.basePath, `${r.destinationPath}/resources/${r.namespace}/${r.promise}/${r.name}`) },
+          interval: f.interval ?? "10m",
+          secretRef: { name: f.secretName ?? `${FLUX_INDEX_SOURCE}-auth` },
+          sparseCheckout: [path.slice(1)],
+        },
+      }) + "---\n"
+    : "";
+  return source + stringify({
     apiVersion: "kustomize.toolkit.fluxcd.io/v1",
     kind: "Kustomization",
-    metadata: {
-      name: requestKustomizationName(o.destination, r),
-      labels: {
-        "app.kubernetes.io/managed-by": "plinth",
-        "plinth.dev/request-namespace": r.namespace,
-        "plinth.dev/promise": r.promise,
-        "plinth.dev/request-name": r.name,
-      },
-    },
+    metadata: { name, labels },
     spec: {
-      interval: "10m",
-      retryInterval: "5s",
-      sourceRef: { kind: "GitRepository", name: FLUX_INDEX_SOURCE },
+      interval: f?.interval ?? "10m",
+      retryInterval: f?.retryInterval ?? "5s",
+      ...(f?.timeout ? { timeout: f.timeout } : {}),
+      sourceRef: { kind: "GitRepository", name: f?.url ? name : FLUX_INDEX_SOURCE },
       path: `.${path}`,
       prune: true,
       dependsOn: [{ name: dependenciesKustomizationName(o.destination) }],
@@ -108,11 +122,24 @@ export function serviceAccountOf(kustomization: string | undefined): string | un
  */
 export function fluxIndexKustomization(o: FluxIndexOptions, files: readonly string[]): string {
   const resources = files.length ? `resources:\n${[...files].sort().map((f) => `  - ${JSON.stringify(f)}\n`).join("")}` : "resources: []\n";
-  return `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
+  // The options the entries were built with, so a later write rebuilds an entry the same way.
+  const extra = o.url || o.secretName || o.interval || o.retryInterval || o.timeout ? `${OPTIONS_COMMENT}${JSON.stringify(o)}\n` : "";
+  return `${extra}apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: ${o.namespace}\nlabels:\n  - pairs:\n      plinth.dev/destination: ${o.destination}\n${resources}`;
 }
+
+const OPTIONS_COMMENT = "# plinth-flux-index: ";
 
 /** The options recorded in a flux directory's kustomization.yaml (undefined when it is not one). */
 export function fluxIndexOptions(kustomization: string): FluxIndexOptions | undefined {
+  const line = kustomization.split("\n").find((l) => l.startsWith(OPTIONS_COMMENT));
+  if (line) {
+    try {
+      const o = JSON.parse(line.slice(OPTIONS_COMMENT.length)) as FluxIndexOptions;
+      if (typeof o.namespace === "string" && typeof o.destination === "string") return o;
+    } catch {
+      /* fall back to the plain fields */
+    }
+  }
   const namespace = /^namespace: (\S+)$/m.exec(kustomization)?.[1];
   const destination = /^ +plinth\.dev\/destination: (\S+)$/m.exec(kustomization)?.[1];
   return namespace && destination ? { namespace, destination } : undefined;

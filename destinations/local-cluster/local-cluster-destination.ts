@@ -16,6 +16,11 @@ export interface LocalClusterDestinationArgs {
   crds: readonly CrdObject[];
   /** Flux's poll interval (default `1m`; Plinth also asks Flux to reconcile after every commit). */
   interval?: string;
+  /** Kustomizations' `retryInterval` and `timeout` (the destination's own). */
+  retryInterval?: string;
+  timeout?: string;
+  /** Flux settings of each request's Kustomization and GitRepository (flux-index.ts). */
+  requestFlux?: { interval?: string; retryInterval?: string; timeout?: string };
   /** `plinth:teams`: each team's requests are applied as its own ServiceAccount (Flux lockdown). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
 }
@@ -37,7 +42,9 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
     const spec = resolvedDestination(args.spec);
     const root = new DestinationRoot(
       `${name}-root`,
-      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name } },
+      // `url`: isolated revisions — each request (and the destination's dependencies and index) is its own
+      // Flux source on its scope branch, so a commit reconciles only what it changed.
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, url: args.stateStore.url, ...(args.requestFlux ?? {}) } },
       { parent: this },
     );
     const { flux } = attachFlux(this, name, {
@@ -49,6 +56,9 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       crds: args.crds,
       controllers: "external",
       perRequest: true,
+      isolated: true,
+      retryInterval: args.retryInterval,
+      timeout: args.timeout,
       teams: args.teams,
       dependsOn: [root],
       // Switching `dev` back to a path-only destination (npm start without --cluster) must not need the
