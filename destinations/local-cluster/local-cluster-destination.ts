@@ -16,6 +16,8 @@ export interface LocalClusterDestinationArgs {
   crds: readonly CrdObject[];
   /** Flux's poll interval (default `1m`; Plinth also asks Flux to reconcile after every commit). */
   interval?: string;
+  /** Isolated revisions (default true): each request, the dependencies and the index are their own Flux source. */
+  isolated?: boolean;
   /** Kustomizations' `retryInterval` and `timeout` (the destination's own). */
   retryInterval?: string;
   timeout?: string;
@@ -44,7 +46,7 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       `${name}-root`,
       // `url`: isolated revisions — each request (and the destination's dependencies and index) is its own
       // Flux source on its scope branch, so a commit reconciles only what it changed.
-      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, url: args.stateStore.url, ...(args.requestFlux ?? {}) } },
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, ...(args.isolated === false ? {} : { url: args.stateStore.url }), ...definedOf(args.requestFlux ?? {}) } },
       { parent: this },
     );
     const { flux } = attachFlux(this, name, {
@@ -56,7 +58,7 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       crds: args.crds,
       controllers: "external",
       perRequest: true,
-      isolated: true,
+      isolated: args.isolated !== false,
       retryInterval: args.retryInterval,
       timeout: args.timeout,
       teams: args.teams,
@@ -69,4 +71,8 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
     this.kustomizations = pulumi.output(flux.kustomizationNames);
     this.registerOutputs({ destination: this.destination, kustomizations: this.kustomizations });
   }
+}
+
+function definedOf<T extends Record<string, string | undefined>>(o: T): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
