@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CrdObject } from "./crd-validate";
-import type { FluxControllersMode } from "./controllers";
+import type { FluxConcurrency, FluxControllersMode } from "./controllers";
 import { FluxBootstrap, type FluxStateStoreArgs } from "./flux-bootstrap";
 
 export interface AttachFluxArgs {
@@ -21,6 +21,7 @@ export interface AttachFluxArgs {
   isolated?: boolean;
   retryInterval?: string;
   timeout?: string;
+  concurrency?: FluxConcurrency;
   /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
   /**
@@ -54,6 +55,7 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       isolated: args.isolated,
       retryInterval: args.retryInterval,
       timeout: args.timeout,
+      concurrency: args.concurrency,
       teams: args.teams,
     },
     { parent, dependsOn: args.dependsOn, deletedWith: args.deletedWith },

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
-import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
+import { fluxControllerObjects, type FluxConcurrency, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
 import { restrictedTeams, teamReconcilerObjects } from "./tenancy";
 import { FLUX_NAMESPACE, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, scopeGitRepositories, type FluxSyncSpec, type K8sObject } from "./sync";
@@ -41,6 +41,8 @@ export interface FluxBootstrapArgs {
   /** Kustomizations' `retryInterval` (default `5s`) and `timeout`. */
   retryInterval?: string;
   timeout?: string;
+  /** In-cluster controllers' `--concurrent` workers. */
+  concurrency?: FluxConcurrency;
   /**
    * With `perRequest`: the teams (`plinth:teams`) whose requests are applied as their own ServiceAccount
    * (Flux multi-tenancy lockdown, see tenancy.ts): their namespaces, accounts and RBAC are created here.
@@ -49,7 +51,7 @@ export interface FluxBootstrapArgs {
 }
 
 /** The sync spec FluxBootstrap builds its objects from. */
-export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" | "controllers">): FluxSyncSpec {
+export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" | "controllers" | "concurrency">): FluxSyncSpec {
   return {
     destination: args.destination,
     destinationPath: args.destinationPath,
@@ -125,7 +127,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(opts?.deletedWith ? { deletedWith: opts.deletedWith } : {}) };
 
     const crds = [...args.crds].map((c) => objectResource(`${name}-crd-${c.metadata.name}`, c as unknown as K8sObject, base));
-    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers);
+    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers, args.concurrency);
     const namespace = objectResource(`${name}-namespace`, nsObj, base);
     const after = { ...base, dependsOn: [namespace, ...crds] };
     const controllers = controllerObjs.map((o) => objectResource(`${name}-${o.kind.toLowerCase()}-${o.metadata.name}`, o, after));

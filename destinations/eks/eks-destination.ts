@@ -66,6 +66,9 @@ export class EksDestination extends pulumi.ComponentResource {
       destinationPath: this.destination.path,
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
+      retryInterval: cfg.flux.retryInterval,
+      timeout: cfg.flux.timeout,
+      concurrency: cfg.flux.concurrency,
       crds: args.fluxCrds,
       dependsOn: [nodeGroup],
     }).flux;

@@ -57,6 +57,9 @@ export class GkeDestination extends pulumi.ComponentResource {
       destinationPath: this.destination.path,
       stateStore: fluxStateStore(args.stateStore),
       interval: cfg.flux.interval,
+      retryInterval: cfg.flux.retryInterval,
+      timeout: cfg.flux.timeout,
+      concurrency: cfg.flux.concurrency,
       crds: args.fluxCrds,
       dependsOn: [pool],
     }).flux;

@@ -48,7 +48,8 @@ describe("platform program with a local-cluster destination", () => {
     )) as unknown as { destinations: { name: string }[] };
     assert.deepEqual(out.destinations.map((d) => d.name), ["prod", "dev"]);
     assert.equal(rec.ofType("plinth:local-cluster:LocalClusterDestination").length, 1);
-    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev" } });
+    // Isolated revisions: the index names Flux's clone URL, each request gets its own GitRepository.
+    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev", url: "http://127.0.0.1:9/git/default.git" } });
     assert.deepEqual(rec.named("prod-root")!.inputs, { store: "default", path: "prod" });
     const provider = rec.ofType("pulumi:providers:kubernetes");
     assert.equal(provider.length, 1);
@@ -65,8 +66,10 @@ describe("platform program with a local-cluster destination", () => {
     const paths = Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.path]));
     assert.deepEqual(paths, { "dev-dependencies": "./dev/dependencies", "dev-resources": "./dev/flux" });
     assert.ok(ks.every((k) => k.inputs.spec.interval === "30s"));
-    const repo = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository")[0];
-    assert.equal(repo.inputs.spec.url, "http://127.0.0.1:9/git/default.git");
+    const repos = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").map((r) => r.inputs);
+    assert.ok(repos.every((r) => r.spec.url === "http://127.0.0.1:9/git/default.git"));
+    assert.deepEqual(Object.fromEntries(repos.map((r) => [r.metadata.name, r.spec.ref.branch])), { "plinth-state-store": "main", "dev-dependencies": "plinth/dev/dependencies", "dev-resources": "plinth/dev/flux" });
+    assert.deepEqual(Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.sourceRef.name])), { "dev-dependencies": "dev-dependencies", "dev-resources": "dev-resources" });
     const secret = rec.named("dev-flux-git-auth")!;
     assert.ok(isSecretValue(secret.inputs.stringData?.password) || isSecretValue(secret.inputs.stringData) || isSecretValue(secret.inputs), "the Git password reaches the engine as a secret");
     assert.ok(isSecretValue(provider[0].inputs.kubeconfig), "the kubeconfig reaches the engine as a secret");
