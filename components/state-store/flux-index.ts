@@ -111,6 +111,56 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
   });
 }
 
+/**
+ * Isolated indexes are sharded: a request's entry lives in `<dest>/flux/shards/<k>/` (k from a hash of
+ * the request), each shard applied by its own Kustomization `<dest>-flux-<k>` on its own scope branch,
+ * and `<dest>/flux/` itself lists only the shards. Adding or removing a request then re-applies one
+ * shard (about 2·N/32 objects), not the whole index (2·N objects: measured 45–57 s at N = 200 on a loaded
+ * 2-core machine).
+ */
+export const FLUX_INDEX_SHARDS = 32;
+
+/** The shard (`00`…`31`) of a request's entry. */
+export function fluxShardOf(r: Pick<RequestDir, "namespace" | "promise" | "name">): string {
+  const h = parseInt(createHash("sha256").update(`${r.namespace}/${r.promise}/${r.name}`).digest("hex").slice(0, 8), 16);
+  return String(h % FLUX_INDEX_SHARDS).padStart(2, "0");
+}
+
+export const fluxShards = (): string[] => Array.from({ length: FLUX_INDEX_SHARDS }, (_, i) => String(i).padStart(2, "0"));
+
+/** `<dest>/flux/shards/<k>` */
+export function fluxShardDir(destinationPath: string, shard: string): string {
+  return `${destinationPath}/${FLUX_INDEX_DIR}/shards/${shard}`;
+}
+
+/** The GitRepository + Kustomization (applied as the platform) of one shard of an isolated index. */
+export function shardKustomization(o: { basePath: string; destinationPath: string; flux: FluxIndexOptions; shard: string }): string {
+  const name = `${o.flux.destination}-flux-${o.shard}`;
+  const dir = [...o.basePath.split("/"), ...fluxShardDir(o.destinationPath, o.shard).split("/")].filter((p) => p).join("/");
+  const labels = { "app.kubernetes.io/managed-by": "plinth", "plinth.dev/flux-shard": o.shard };
+  return (
+    stringify({
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "GitRepository",
+      metadata: { name, labels },
+      spec: {
+        url: o.flux.url,
+        ref: { branch: scopeBranch(o.basePath, fluxShardDir(o.destinationPath, o.shard)) },
+        interval: o.flux.interval ?? "10m",
+        secretRef: { name: o.flux.secretName ?? `${FLUX_INDEX_SOURCE}-auth` },
+        sparseCheckout: [dir],
+      },
+    }) +
+    "---\n" +
+    stringify({
+      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
+      kind: "Kustomization",
+      metadata: { name, labels },
+      spec: { interval: o.flux.interval ?? "10m", retryInterval: "5s", sourceRef: { kind: "GitRepository", name }, path: `./${dir}`, prune: true, serviceAccountName: PLATFORM_RECONCILER },
+    })
+  );
+}
+
 /** The `serviceAccountName` of a request Kustomization written by `requestKustomization`. */
 export function serviceAccountOf(kustomization: string | undefined): string | undefined {
   return kustomization === undefined ? undefined : /^ {2}serviceAccountName: (\S+)$/m.exec(kustomization)?.[1];

@@ -3,7 +3,20 @@
  * rebuilt when the destination root is (re)registered, and one entry updated per write or removal under a
  * request's directory (touching only that entry and the index's kustomization.yaml).
  */
-import { FLUX_INDEX_DIR, fluxIndexKustomization, fluxIndexOptions, requestDirOf, requestKustomization, requestKustomizationName, serviceAccountOf, type FluxIndexOptions } from "./flux-index";
+import {
+  FLUX_INDEX_DIR,
+  fluxIndexKustomization,
+  fluxIndexOptions,
+  fluxShardDir,
+  fluxShardOf,
+  fluxShards,
+  requestDirOf,
+  requestKustomization,
+  requestKustomizationName,
+  serviceAccountOf,
+  shardKustomization,
+  type FluxIndexOptions,
+} from "./flux-index";
 import type { IndexContext, StateStoreIndexer } from "./state-store-writer";
 import { toFileTree } from "./tree-editor";
 
@@ -43,14 +56,24 @@ async function setFluxIndex(ctx: IndexContext, dest: string, flux: FluxIndexOpti
   const segs = [...base, ...dest.split("/"), FLUX_INDEX_DIR];
   if (!flux) return editor.removeDirectory(segs, `${dest}/${FLUX_INDEX_DIR}`);
   const files: Record<string, string> = {};
+  const sharded = !!flux.url;
+  const shardFiles = new Map<string, string[]>(sharded ? fluxShards().map((k) => [k, []]) : []);
   for (const req of await requestsOf(ctx, dest)) {
     const r = { destinationPath: dest, ...req };
-    const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
-    // Keep each request's account (its team), recorded in its current entry.
-    const serviceAccountName = serviceAccountOf(await editor.readFile([...segs, file], `${dest}/${FLUX_INDEX_DIR}`));
+    const entry = `${requestKustomizationName(flux.destination, r)}.yaml`;
+    const file = sharded ? `shards/${fluxShardOf(r)}/${entry}` : entry;
+    // Keep each request's account (its team), recorded in its current entry (flat or sharded).
+    const serviceAccountName =
+      serviceAccountOf(await editor.readFile([...segs, ...file.split("/")], `${dest}/${FLUX_INDEX_DIR}`)) ??
+      serviceAccountOf(await editor.readFile([...segs, ...(sharded ? [entry] : ["shards", fluxShardOf(r), entry])], `${dest}/${FLUX_INDEX_DIR}`));
     files[file] = requestKustomization(r, { basePath, destination: flux.destination, serviceAccountName, flux });
+    shardFiles.get(fluxShardOf(r))?.push(entry);
   }
-  files["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(files));
+  for (const [k, entries] of shardFiles) {
+    files[`shards/${k}/kustomization.yaml`] = fluxIndexKustomization(flux, entries);
+    files[`shard-${k}.yaml`] = shardKustomization({ basePath, destinationPath: dest, flux, shard: k });
+  }
+  files["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(files).filter((f) => !f.includes("/")));
   return editor.setDirectory(segs, toFileTree(files, (p) => p.split("/")), `${dest}/${FLUX_INDEX_DIR}`);
 }
 
@@ -64,7 +87,7 @@ async function updateFluxIndex(ctx: IndexContext, dir: string, serviceAccountNam
   if (!r) return false;
   const flux = await fluxIndexOf(ctx, r.destinationPath);
   if (!flux) return false;
-  const fluxDir = `${r.destinationPath}/${FLUX_INDEX_DIR}`;
+  const fluxDir = flux.url ? fluxShardDir(r.destinationPath, fluxShardOf(r)) : `${r.destinationPath}/${FLUX_INDEX_DIR}`;
   const segs = [...base, ...fluxDir.split("/")];
   const file = [...segs, `${requestKustomizationName(flux.destination, r)}.yaml`];
   const reqSegs = [...base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];

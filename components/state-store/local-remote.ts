@@ -6,7 +6,7 @@
  */
 import { execFile } from "node:child_process";
 import * as git from "isomorphic-git";
-import type { PushOutcome, RemoteContext } from "./remote";
+import type { PushOutcome, RefUpdate, RemoteContext } from "./remote";
 import { cleanGitEnv } from "./bare-repo";
 
 const ZERO = "0000000000000000000000000000000000000000";
@@ -25,12 +25,6 @@ export async function readLocalRef(ctx: RemoteContext, ref: string): Promise<str
   } catch {
     return undefined;
   }
-}
-
-/** Another ref moved (value) or deleted (undefined) with the branch, unconditionally. */
-export interface RefUpdate {
-  ref: string;
-  value: string | undefined;
 }
 
 /**

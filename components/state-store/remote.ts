@@ -9,7 +9,6 @@ import type { HttpClient } from "isomorphic-git";
 import { PlinthError } from "../errors";
 import { authFailed, remoteFailed, unreachable } from "./errors";
 import type { ObjectStore } from "./tree-editor";
-import type { RefUpdate } from "./local-remote";
 
 export type GitAuth = { username: string; password: string } | { token: string };
 
@@ -105,6 +104,12 @@ export function parsePktLines(buf: Buffer): string[] {
 
 async function* chunksOf(chunks: Uint8Array[]): AsyncIterableIterator<Uint8Array> {
   for (const c of chunks) yield c;
+}
+
+/** Another ref moved (value) or deleted (undefined) with the branch, unconditionally. */
+export interface RefUpdate {
+  ref: string;
+  value: string | undefined;
 }
 
 export type PushOutcome = { ok: true } | { ok: false; reason: string };

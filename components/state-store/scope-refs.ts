@@ -4,7 +4,8 @@
  * changed that scope's directory:
  *
  *   plinth/<base>/<dest>/dependencies                       the destination's Dependencies
- *   plinth/<base>/<dest>/flux                               its per-request Flux index
+ *   plinth/<base>/<dest>/flux/index                         its per-request Flux index (of shards)
+ *   plinth/<base>/<dest>/flux/shards/<k>                    one shard of that index
  *   plinth/<base>/<dest>/resources/<ns>/<promise>/<name>    one request
  *
  * Flux follows each scope with its own GitRepository, so a commit gives a new revision only to the
@@ -36,9 +37,14 @@ export function requestDirOf(dir: string): RequestDir | undefined {
 
 export const SCOPE_BRANCH_PREFIX = "plinth";
 
-/** The scope branch of `dir` (a scope directory relative to the store's base path). */
+/**
+ * The scope branch of `dir` (a scope directory relative to the store's base path). The index's own scope
+ * (`<dest>/flux`) is `…/flux/index`: Git cannot hold a ref `…/flux` next to its shards' `…/flux/shards/<k>`.
+ */
 export function scopeBranch(basePath: string, dir: string): string {
-  return [SCOPE_BRANCH_PREFIX, ...basePath.split("/"), ...dir.split("/")].filter((s) => s).join("/");
+  const segs = [SCOPE_BRANCH_PREFIX, ...basePath.split("/"), ...dir.split("/")].filter((s) => s);
+  if (segs[segs.length - 1] === "flux" && segs[segs.length - 2] !== "resources") segs.push("index");
+  return segs.join("/");
 }
 
 /** The store's own branch may not live where scope branches do. */
@@ -60,7 +66,7 @@ export function scopeOf(dir: string): { destinationPath: string; scope: string }
   return undefined;
 }
 
-/** The scopes of a destination itself (not of its requests). */
-export function destinationScopes(destinationPath: string): string[] {
-  return [`${destinationPath}/dependencies`, `${destinationPath}/flux`];
+/** The scopes of a destination itself (not of its requests): dependencies, the index, its shards. */
+export function destinationScopes(destinationPath: string, shards: readonly string[]): string[] {
+  return [`${destinationPath}/dependencies`, `${destinationPath}/flux`, ...shards.map((k) => `${destinationPath}/flux/shards/${k}`)];
 }

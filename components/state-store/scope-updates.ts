@@ -1,9 +1,10 @@
 /**
  * Which scope branches (scope-refs.ts) a batch moves: for every change on a destination with isolated
- * Flux revisions, the scope of the changed directory and the destination's flux index, when their trees
- * differ from the head's; a (re)registered destination root sets all of its scopes.
+ * Flux revisions, the scope of the changed directory and, for a request, its shard of the flux index, when
+ * their trees differ from the head's; a (re)registered destination root sets all of its scopes.
  */
 import { fluxIndexOf, requestsOf } from "./flux-indexer";
+import { fluxShardDir, fluxShardOf, fluxShards, requestDirOf } from "./flux-index";
 import { destinationScopes, scopeBranch, scopeOf } from "./scope-refs";
 import type { IndexContext, IndexedOp } from "./state-store-writer";
 import type { TreeEditor } from "./tree-editor";
@@ -36,14 +37,16 @@ export async function scopeRefUpdates(ctx: IndexContext, old: TreeEditor | undef
     if (!changed) continue;
     if (op.kind === "root") {
       if (!op.flux?.url) continue;
-      for (const s of destinationScopes(op.dir)) force.add(s);
+      for (const s of destinationScopes(op.dir, fluxShards())) force.add(s);
       for (const r of await requestsOf(ctx, op.dir)) force.add(`${op.dir}/resources/${r.namespace}/${r.promise}/${r.name}`);
       continue;
     }
     const s = scopeOf(op.dir);
     if (!s || !(await isIsolated(s.destinationPath))) continue;
     compare.add(s.scope);
-    compare.add(`${s.destinationPath}/flux`);
+    // The request's entry lives in one shard of the index (the index itself changes only with its root).
+    const r = requestDirOf(op.dir);
+    if (r) compare.add(fluxShardDir(s.destinationPath, fluxShardOf(r)));
   }
   const out: ScopeRefUpdates = new Map();
   const at = (e: TreeEditor | undefined, scope: string) => (e ? e.oidAt([...ctx.base, ...scope.split("/")], scope) : Promise.resolve(undefined));

@@ -3,7 +3,7 @@
  * the per-request Kustomization of a request (components/state-store/flux-index.ts names it) and the
  * `reconcile.fluxcd.io/requestedAt` annotation that makes Flux fetch the State Store now.
  */
-import { requestKustomizationName } from "../../components/state-store/flux-index";
+import { fluxShardOf, requestKustomizationName } from "../../components/state-store/flux-index";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
 import type { KubeClient } from "./kube-client";
@@ -47,7 +47,7 @@ export function fluxStatusSource(o: FluxStatusSourceOptions): ClusterStatusSourc
     },
     async requestReconcile(request): Promise<void> {
       const names = o.isolated
-        ? [`${o.destination}-resources`, `${o.destination}-dependencies`, ...(request ? [requestKustomizationName(o.destination, request)] : [])]
+        ? [`${o.destination}-dependencies`, ...(request ? [`${o.destination}-flux-${fluxShardOf(request)}`, requestKustomizationName(o.destination, request)] : [`${o.destination}-resources`])]
         : [source];
       const patch = { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } };
       await Promise.all(

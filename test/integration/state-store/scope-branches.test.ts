@@ -14,6 +14,7 @@ import { parseAllDocuments } from "yaml";
 import { GitWriter } from "../../../components/state-store";
 import { withKustomization } from "../../../components/state-store/layout";
 import { ValidationError } from "../../../components/errors";
+import { fluxShardOf, FLUX_INDEX_SHARDS } from "../../../components/state-store/flux-index";
 import { startGitServer, type GitServer } from "../../support/git-server";
 import { cloneWithCli, gitCli, tempDir } from "./helpers";
 
@@ -47,14 +48,17 @@ describe("scope branches (isolated Flux revisions)", () => {
       const B = "refs/heads/plinth/state/dev";
       assert.equal(r[`${B}/resources/default/redis/early`], root.commit, "registration sets every scope");
       assert.equal(r[`${B}/dependencies`], root.commit);
-      assert.equal(r[`${B}/flux`], root.commit);
+      assert.equal(r[`${B}/flux/index`], root.commit);
+      assert.equal(Object.keys(r).filter((k) => k.startsWith(`${B}/flux/shards/`)).length, FLUX_INDEX_SHARDS);
       assert.notEqual(early.commit, root.commit);
+      const shard = `${B}/flux/shards/${fluxShardOf({ namespace: "team-a", promise: "redis", name: "cache" })}`;
 
       const a = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache"), serviceAccountName: "plinth-team-a" });
       r = await refs(repo);
       assert.equal(r["refs/heads/main"], a.commit);
       assert.equal(r[`${B}/resources/team-a/redis/cache`], a.commit);
-      assert.equal(r[`${B}/flux`], a.commit, "a new request changes the index");
+      assert.equal(r[shard], a.commit, "a new request changes its shard of the index");
+      assert.equal(r[`${B}/flux/index`], root.commit, "the index of shards does not move");
       assert.equal(r[`${B}/resources/default/redis/early`], root.commit, "another request's branch does not move");
       assert.equal(r[`${B}/dependencies`], root.commit);
 
@@ -62,7 +66,7 @@ describe("scope branches (isolated Flux revisions)", () => {
       const b = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache2"), serviceAccountName: "plinth-team-a" });
       r = await refs(repo);
       assert.equal(r[`${B}/resources/team-a/redis/cache`], b.commit);
-      assert.equal(r[`${B}/flux`], a.commit);
+      assert.equal(r[shard], a.commit);
       const d = await w.writeDirectory({ dir: "dev/dependencies/redis/configure/ddddd", files: cm("crd") });
       r = await refs(repo);
       assert.equal(r[`${B}/dependencies`], d.commit);
@@ -80,8 +84,13 @@ describe("scope branches (isolated Flux revisions)", () => {
           fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
           fs.writeFileSync(path.join(dir, f), content);
         }
-        const built = parseAllDocuments(execFileSync("kubectl", ["kustomize", path.join(dir, "state/dev/flux")], { encoding: "utf8" })).map((x) => x.toJS());
-        assert.equal(built.length, 4);
+        const top = parseAllDocuments(execFileSync("kubectl", ["kustomize", path.join(dir, "state/dev/flux")], { encoding: "utf8" })).map((x) => x.toJS());
+        assert.equal(top.length, 2 * FLUX_INDEX_SHARDS, "the index lists only its shards");
+        const shardK = top.find((o) => o.kind === "Kustomization" && o.metadata.name === `dev-flux-${shard.split("/").pop()}`);
+        assert.equal(shardK.spec.serviceAccountName, "kustomize-controller", "shards are applied as the platform");
+        assert.equal(shardK.spec.path, `./state/dev/flux/shards/${shard.split("/").pop()}`);
+        const built = parseAllDocuments(execFileSync("kubectl", ["kustomize", path.join(dir, shardK.spec.path)], { encoding: "utf8" })).map((x) => x.toJS());
+        assert.equal(built.filter((o) => o.metadata.name === "dev-team-a-redis-cache").length, 2, "the request's source and Kustomization are in its shard");
         const src = built.find((o) => o.kind === "GitRepository" && o.metadata.name === "dev-team-a-redis-cache");
         assert.equal(src.metadata.namespace, "flux-system");
         assert.deepEqual(src.spec.ref, { branch: "plinth/state/dev/resources/team-a/redis/cache" });
@@ -96,11 +105,11 @@ describe("scope branches (isolated Flux revisions)", () => {
         fs.rmSync(dir, { recursive: true, force: true });
       }
 
-      // Removing the request deletes its branch and moves the index's.
+      // Removing the request deletes its branch and moves its shard's.
       const gone = await w.removeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb" });
       r = await refs(repo);
       assert.equal(r[`${B}/resources/team-a/redis/cache`], undefined);
-      assert.equal(r[`${B}/flux`], gone.commit);
+      assert.equal(r[shard], gone.commit);
       assert.equal(r[`${B}/resources/default/redis/early`], root.commit);
     });
   }

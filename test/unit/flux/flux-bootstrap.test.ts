@@ -55,7 +55,7 @@ describe("Flux sync builders", () => {
       repos.map((r) => [r.metadata.name, (r.spec as any).ref.branch, (r.spec as any).sparseCheckout]),
       [
         ["edge-dependencies", "plinth/clusters/edge/amsterdam-1/dependencies", ["clusters/edge/amsterdam-1/dependencies"]],
-        ["edge-resources", "plinth/clusters/edge/amsterdam-1/flux", ["clusters/edge/amsterdam-1/flux"]],
+        ["edge-resources", "plinth/clusters/edge/amsterdam-1/flux/index", ["clusters/edge/amsterdam-1/flux"]],
       ],
     );
     const [deps, res] = kustomizations(s);

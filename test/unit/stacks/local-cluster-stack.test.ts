@@ -68,7 +68,7 @@ describe("platform program with a local-cluster destination", () => {
     assert.ok(ks.every((k) => k.inputs.spec.interval === "30s"));
     const repos = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").map((r) => r.inputs);
     assert.ok(repos.every((r) => r.spec.url === "http://127.0.0.1:9/git/default.git"));
-    assert.deepEqual(Object.fromEntries(repos.map((r) => [r.metadata.name, r.spec.ref.branch])), { "plinth-state-store": "main", "dev-dependencies": "plinth/dev/dependencies", "dev-resources": "plinth/dev/flux" });
+    assert.deepEqual(Object.fromEntries(repos.map((r) => [r.metadata.name, r.spec.ref.branch])), { "plinth-state-store": "main", "dev-dependencies": "plinth/dev/dependencies", "dev-resources": "plinth/dev/flux/index" });
     assert.deepEqual(Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.sourceRef.name])), { "dev-dependencies": "dev-dependencies", "dev-resources": "dev-resources" });
     const secret = rec.named("dev-flux-git-auth")!;
     assert.ok(isSecretValue(secret.inputs.stringData?.password) || isSecretValue(secret.inputs.stringData) || isSecretValue(secret.inputs), "the Git password reaches the engine as a secret");
