@@ -120,7 +120,7 @@ if (require.main === module) {
   const isolated = process.env.PLINTH_BENCH_FLUX_ISOLATED !== "0";
   runMain(
     async () => {
-      const out = await measureAppliedAtScale({ root: path.resolve(__dirname, "..", ".."), n: Number(process.env.PLINTH_BENCH_APPLIED_N ?? 10), log, cleanups, sizes, commits: 5, isolated }).catch((err: unknown) => ({
+      const out = await measureAppliedAtScale({ root: path.resolve(__dirname, "..", ".."), n: Number(process.env.PLINTH_BENCH_APPLIED_N ?? 10), log, cleanups, sizes, commits: Number(process.env.PLINTH_BENCH_SCALE_COMMITS ?? 5), isolated }).catch((err: unknown) => ({
         error: err instanceof Error ? err.message : String(err),
       }));
       process.stdout.write(JSON.stringify(out) + "\n");
