@@ -53,7 +53,31 @@ export const onPremConfigSchema = z.object({
   k3sVersion: z.string().regex(/^v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+$/, "must be a k3s release such as v1.33.5+k3s1").default("v1.33.5+k3s1"),
 });
 
-export const fluxConfigSchema = z.object({ interval: duration.default("1m") });
+/**
+ * Flux's own settings on a destination (validated with the platform config): `interval` of its sources and
+ * destination-level Kustomizations, `retryInterval` after a failed apply, `timeout` of an apply, the same
+ * for each request's Kustomization and GitRepository (`request*`), the controllers' `--concurrent`
+ * workers, and `isolated` (default true: each request is its own Flux source, so a commit reconciles only
+ * what it changed; false: one shared source, every request reconciled on every commit).
+ */
+export const fluxConfigSchema = z
+  .object({
+    interval: duration.default("1m"),
+    retryInterval: duration.optional(),
+    timeout: duration.optional(),
+    requestInterval: duration.optional(),
+    requestRetryInterval: duration.optional(),
+    requestTimeout: duration.optional(),
+    concurrency: z
+      .object({
+        source: z.number().int("must be a whole number").min(1, "must be at least 1").max(100, "must be at most 100").optional(),
+        kustomize: z.number().int("must be a whole number").min(1, "must be at least 1").max(100, "must be at most 100").optional(),
+      })
+      .strict()
+      .optional(),
+    isolated: z.boolean().default(true),
+  })
+  .strict();
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const destinationConfigSchema = z.object({
@@ -65,7 +89,7 @@ export const destinationConfigSchema = z.object({
   eks: eksConfigSchema.optional(),
   gke: gkeConfigSchema.optional(),
   onprem: onPremConfigSchema.optional(),
-  flux: fluxConfigSchema.default({ interval: "1m" }),
+  flux: fluxConfigSchema.default({ interval: "1m", isolated: true }),
 });
 
 export const stateStoreConfigSchema = z.object({

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { ValidationError, formatIssues, type FieldIssue } from "../components/errors";
 import { isDns1123Label } from "../components/vocabulary/names";
 import { validateDestinations, type DestinationSpec } from "../components/vocabulary/destination";
-import { parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "../destinations/cluster-config";
+import { fluxConfigSchema, parseTopologyConfig, topologyConfigIssues, type TopologyConfig } from "../destinations/cluster-config";
 import { DEFAULT_API_LIMITS } from "../service/http/limits";
 import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM } from "../service/core/queue";
 import { sha256Hex } from "../service/core/auth";
@@ -41,8 +41,8 @@ export const destinationSchema = z.object({
   kind: z.enum(["local", "platform", "local-cluster"], { message: "must be one of local, platform, local-cluster" }).default("local"),
   labels: z.record(z.string(), z.string()).default({}),
   path: z.string().optional(),
-  /** local-cluster only: Flux's poll interval (Plinth also asks Flux to reconcile after each commit). */
-  flux: z.object({ interval: z.string().regex(/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/, "must be a Go duration such as 30s, 1m or 1h").default("1m") }).optional(),
+  /** local-cluster only: Flux's settings (destinations/cluster-config.ts `fluxConfigSchema`; Plinth also asks Flux to reconcile after each commit). */
+  flux: fluxConfigSchema.optional(),
   /** Default: true for the platform destination (only work selecting it lands there), else false. */
   strictMatchLabels: z.boolean().optional(),
   /**

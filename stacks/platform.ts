@@ -120,7 +120,7 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       if (localClusterNames.has(spec.name)) {
         const store = cfg.stateStores.find((s) => s.name === spec.stateStore)!;
         const auth = options.storeAuth?.[store.name] ?? { username: store.username ?? "", password: store.password ?? store.token ?? "" };
-        const interval = cfg.destinations.find((d) => d.name === spec.name)?.flux?.interval;
+        const f = cfg.destinations.find((d) => d.name === spec.name)?.flux;
         return new LocalClusterDestination(
           spec.name,
           {
@@ -128,7 +128,11 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
             kubeconfig: options.localClusters![spec.name].kubeconfig,
             stateStore: { url: options.storeUrls?.[store.name] ?? store.url ?? "", branch: store.branch, path: store.path, username: auth.username, password: auth.password },
             crds,
-            interval,
+            interval: f?.interval,
+            retryInterval: f?.retryInterval,
+            timeout: f?.timeout,
+            isolated: f?.isolated ?? true,
+            requestFlux: { interval: f?.requestInterval, retryInterval: f?.requestRetryInterval, timeout: f?.requestTimeout },
             teams: cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces })),
             sopsKeyRotation: rotationOf(spec.name),
           },

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   }
   log(`plinth: platform up in ${((Date.now() - upStart) / 1000).toFixed(1)} s`);
   if (cluster) {
-    await cluster.startFlux();
+    await cluster.startFlux({ concurrency: platform.config?.destinations.find((d) => d.kind === "local-cluster")?.flux?.concurrency });
     log("plinth: Flux (source-controller, kustomize-controller) is running against the local cluster");
   }
   const service = await platform.serve({ log: (line) => log(`  ${line}`) });

@@ -24,7 +24,7 @@ import { parseArgs, type BenchArgs } from "./bench/args";
 import { KIND } from "./bench/client";
 import { runJsonScript } from "./bench/children";
 import { measureCli } from "./bench/cli-time";
-import { appliedFigure, burstFigure, cliFigure, CLI_P50_TARGET_MS, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
+import { appliedAtScaleFigure, appliedFigure, burstFigure, cliFigure, CLI_P50_TARGET_MS, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_AT_SCALE_P95_TARGET_MS, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
 import { appliedValues, measureApplied, APPLIED_N_ENV } from "./bench/applied";
 import { runMain } from "./bench/run-main";
 import { commitProbe, reconcileLog, stackInitProbe } from "./bench/probes";
@@ -194,6 +194,19 @@ async function main(): Promise<number> {
       emit(failedFigure("request_to_applied_ms", `p50 ≤ ${APPLIED_P50_TARGET_MS} ms`, err));
     } finally {
       await cleanup();
+    }
+  }
+
+  if (o.only.has("applied_at_scale")) {
+    try {
+      // Always in a child process (its own platform, cluster and provider); minutes of set-up.
+      if (o.quick) process.env.PLINTH_BENCH_SCALE_SIZES = "10,50";
+      log(`applied_at_scale: in a child process (sizes ${process.env.PLINTH_BENCH_SCALE_SIZES ?? "10,100,200"})`);
+      const v = await runJsonScript<{ p50: number; p95: number; n: number; error?: string }>(root, path.join("tools", "bench", "applied-scale.ts"), 50 * 60_000);
+      if (v.error !== undefined) throw new Error(v.error);
+      emit(appliedAtScaleFigure(v));
+    } catch (err) {
+      emit(failedFigure("applied_at_scale", `p95 ≤ ${APPLIED_AT_SCALE_P95_TARGET_MS} ms`, err));
     }
   }
 

@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { CrdObject } from "./crd-validate";
-import type { FluxControllersMode } from "./controllers";
+import type { FluxConcurrency, FluxControllersMode } from "./controllers";
 import { FluxBootstrap, type FluxStateStoreArgs } from "./flux-bootstrap";
 
 export interface AttachFluxArgs {
@@ -18,6 +18,10 @@ export interface AttachFluxArgs {
   crds: readonly CrdObject[];
   controllers?: FluxControllersMode;
   perRequest?: boolean;
+  isolated?: boolean;
+  retryInterval?: string;
+  timeout?: string;
+  concurrency?: FluxConcurrency;
   /** With `perRequest`: teams applied as their own ServiceAccounts (FluxBootstrap `teams`). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
   /** The destination's age private key: the `sops-age` Secret Flux decrypts SOPS manifests with. */
@@ -56,6 +60,10 @@ export function attachFlux(parent: pulumi.ComponentResource, name: string, args:
       crds: args.crds,
       controllers: args.controllers,
       perRequest: args.perRequest,
+      isolated: args.isolated,
+      retryInterval: args.retryInterval,
+      timeout: args.timeout,
+      concurrency: args.concurrency,
       teams: args.teams,
       sopsIdentity: args.sopsIdentity,
     },

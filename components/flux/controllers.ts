@@ -76,7 +76,11 @@ export function sourceControllerService(namespace = FLUX_NAMESPACE): K8sObject {
   };
 }
 
-export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPACE): K8sObject {
+/** Reconcile workers per controller (`--concurrent`); unset: the controller's default. */
+export type FluxConcurrency = { source?: number; kustomize?: number; helm?: number };
+
+export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPACE, concurrency: FluxConcurrency = {}): K8sObject {
+  const workers = concurrency[c.replace("-controller", "") as keyof FluxConcurrency];
   const isSource = c === "source-controller";
   const dataDir = isSource ? "/data" : "/tmp";
   const args = [
@@ -86,6 +90,7 @@ export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPA
     "--log-encoding=json",
     "--enable-leader-election",
     ...(c === "kustomize-controller" ? KUSTOMIZE_LOCKDOWN_ARGS : []),
+    ...(workers ? [`--concurrent=${workers}`] : []),
     ...(isSource ? ["--storage-path=/data", "--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local."] : []),
   ];
   const ports = [
@@ -146,13 +151,13 @@ export function controllerDeployment(c: FluxController, namespace = FLUX_NAMESPA
 export type FluxControllersMode = "in-cluster" | "external";
 
 /** Everything the controllers need, in apply order (CRDs are separate: they come from controller-gen). */
-export function fluxControllerObjects(namespace = FLUX_NAMESPACE, mode: FluxControllersMode = "in-cluster"): K8sObject[] {
+export function fluxControllerObjects(namespace = FLUX_NAMESPACE, mode: FluxControllersMode = "in-cluster", concurrency: FluxConcurrency = {}): K8sObject[] {
   return [
     fluxNamespace(namespace),
     crdControllerRole(namespace),
     ...FLUX_CONTROLLER_NAMES.map((c) => controllerServiceAccount(c, namespace)),
     crdControllerBinding(namespace),
     clusterReconcilerBinding(namespace),
-    ...(mode === "in-cluster" ? [sourceControllerService(namespace), ...FLUX_CONTROLLER_NAMES.map((c) => controllerDeployment(c, namespace))] : []),
+    ...(mode === "in-cluster" ? [sourceControllerService(namespace), ...FLUX_CONTROLLER_NAMES.map((c) => controllerDeployment(c, namespace, concurrency))] : []),
   ];
 }

@@ -6,10 +6,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../errors";
-import { fluxControllerObjects, type FluxControllersMode } from "./controllers";
+import { fluxControllerObjects, type FluxConcurrency, type FluxControllersMode } from "./controllers";
 import type { CrdObject } from "./crd-validate";
 import { restrictedTeams, teamReconcilerObjects } from "./tenancy";
-import { FLUX_NAMESPACE, SOPS_AGE_SECRET, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, sopsAgeSecret, type FluxSyncSpec, type K8sObject } from "./sync";
+import { FLUX_NAMESPACE, SOPS_AGE_SECRET, fluxSyncIssues, gitAuthSecret, gitRepository, kustomizations, scopeGitRepositories, sopsAgeSecret, type FluxSyncSpec, type K8sObject } from "./sync";
 
 export interface FluxStateStoreArgs {
   url: string;
@@ -36,6 +36,13 @@ export interface FluxBootstrapArgs {
   controllers?: FluxControllersMode;
   /** Reconcile each request with its own Kustomization (the destination's `flux/` index). */
   perRequest?: boolean;
+  /** With `perRequest`: a GitRepository per scope (sync.ts `isolated`); the index must be written with `url`. */
+  isolated?: boolean;
+  /** Kustomizations' `retryInterval` (default `5s`) and `timeout`. */
+  retryInterval?: string;
+  timeout?: string;
+  /** In-cluster controllers' `--concurrent` workers. */
+  concurrency?: FluxConcurrency;
   /**
    * With `perRequest`: the teams (`plinth:teams`) whose requests are applied as their own ServiceAccount
    * (Flux multi-tenancy lockdown, see tenancy.ts): their namespaces, accounts and RBAC are created here.
@@ -49,7 +56,7 @@ export interface FluxBootstrapArgs {
 }
 
 /** The sync spec FluxBootstrap builds its objects from. */
-export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" | "controllers">): FluxSyncSpec {
+export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" | "controllers" | "concurrency">): FluxSyncSpec {
   return {
     destination: args.destination,
     destinationPath: args.destinationPath,
@@ -60,6 +67,9 @@ export function fluxSyncSpec(args: Omit<FluxBootstrapArgs, "provider" | "crds" |
     namespace: args.namespace,
     perRequest: args.perRequest,
     ...(args.sopsIdentity !== undefined ? { sopsSecret: SOPS_AGE_SECRET } : {}),
+    isolated: args.isolated,
+    retryInterval: args.retryInterval,
+    timeout: args.timeout,
   };
 }
 
@@ -123,7 +133,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider, ...(opts?.deletedWith ? { deletedWith: opts.deletedWith } : {}) };
 
     const crds = [...args.crds].map((c) => objectResource(`${name}-crd-${c.metadata.name}`, c as unknown as K8sObject, base));
-    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers);
+    const [nsObj, ...controllerObjs] = fluxControllerObjects(ns, args.controllers, args.concurrency);
     const namespace = objectResource(`${name}-namespace`, nsObj, base);
     const after = { ...base, dependsOn: [namespace, ...crds] };
     const controllers = controllerObjs.map((o) => objectResource(`${name}-${o.kind.toLowerCase()}-${o.metadata.name}`, o, after));
@@ -134,6 +144,7 @@ export class FluxBootstrap extends pulumi.ComponentResource {
     const secret = objectResource(`${name}-git-auth`, secretObj, after);
     const repoObj = gitRepository(spec);
     const repo = objectResource(`${name}-gitrepository`, repoObj, { ...after, dependsOn: [namespace, ...crds, secret, ...controllers] });
+    const scopeRepos = scopeGitRepositories(spec).map((o) => objectResource(`${name}-gitrepository-${o.metadata.name}`, o, { ...after, dependsOn: [namespace, ...crds, secret, ...controllers] }));
     // Each team's requests are applied as its own account (perRequest index entries name it).
     const tenancy = args.perRequest
       ? teamReconcilerObjects(restrictedTeams(args.teams ?? []), ns).map((o) =>
@@ -147,8 +158,8 @@ export class FluxBootstrap extends pulumi.ComponentResource {
       : [];
     const sops = args.sopsIdentity !== undefined ? [objectResource(`${name}-sops-age`, sopsAgeSecret(spec, pulumi.secret(args.sopsIdentity)), after)] : [];
     const [deps, res] = kustomizations(spec);
-    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo, ...sops] });
-    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, depsRes, ...tenancy, ...sops] });
+    const depsRes = objectResource(`${name}-${deps.metadata.name}`, deps, { ...after, dependsOn: [namespace, ...crds, repo, ...scopeRepos, ...sops] });
+    objectResource(`${name}-${res.metadata.name}`, res, { ...after, dependsOn: [namespace, ...crds, repo, ...scopeRepos, depsRes, ...tenancy, ...sops] });
 
     this.namespace = ns;
     this.gitRepositoryName = repoObj.metadata.name;

@@ -19,5 +19,9 @@ export interface ClusterStatusSource {
   /** The Kustomization's state, or undefined while it does not exist yet. */
   readKustomization(name: string): Promise<FluxKustomizationState | undefined>;
   /** Asks Flux to fetch the State Store now (`reconcile.fluxcd.io/requestedAt`). */
-  requestReconcile(): Promise<void>;
+  /**
+   * Asks Flux to fetch the State Store now (`reconcile.fluxcd.io/requestedAt`): the destination's sources
+   * and, given a request, that request's own source where it has one.
+   */
+  requestReconcile(request?: { namespace: string; promise: string; name: string }): Promise<void>;
 }

@@ -5,6 +5,7 @@
  */
 import { ValidationError, type FieldIssue } from "../errors";
 import { PLATFORM_RECONCILER } from "../state-store/flux-index";
+import { scopeBranch } from "../state-store/scope-refs";
 
 export const FLUX_NAMESPACE = "flux-system";
 export const GIT_REPOSITORY_API = "source.toolkit.fluxcd.io/v1";
@@ -31,6 +32,15 @@ export interface FluxSyncSpec {
    * request's bad manifest does not stop the others.
    */
   perRequest?: boolean;
+  /**
+   * With `perRequest`: isolated revisions. `<dest>-dependencies` and `<dest>-resources` each read their own
+   * GitRepository (same name) on the scope branch of their directory (components/state-store/scope-refs.ts),
+   * as each request's Kustomization does, so a commit reconciles only what it changed.
+   */
+  isolated?: boolean;
+  /** `retryInterval` of the Kustomizations (default `5s`) and their `timeout` (Flux's default when unset). */
+  retryInterval?: string;
+  timeout?: string;
   /**
    * Name of the Secret in the Flux namespace holding the destination's age key (`age.agekey`): the
    * Kustomizations decrypt SOPS-encrypted manifests with it (`decryption: {provider: sops, secretRef}`).
@@ -71,7 +81,10 @@ export function fluxSyncIssues(s: FluxSyncSpec): FieldIssue[] {
   if (s.storePath !== undefined && s.storePath.split("/").some((p) => p === "..")) {
     issues.push({ path: ["storePath"], message: "must not contain '..'" });
   }
-  if (s.interval !== undefined && !DURATION.test(s.interval)) issues.push({ path: ["interval"], message: "must be a Go duration such as 30s, 1m or 1h" });
+  for (const k of ["interval", "retryInterval", "timeout"] as const) {
+    if (s[k] !== undefined && !DURATION.test(s[k]!)) issues.push({ path: [k], message: "must be a Go duration such as 30s, 1m or 1h" });
+  }
+  if (s.isolated && !s.perRequest) issues.push({ path: ["isolated"], message: "needs perRequest (isolated revisions are per request)" });
   return issues;
 }
 
@@ -130,6 +143,29 @@ export function gitRepository(s: FluxSyncSpec): K8sObject {
   };
 }
 
+/**
+ * With `isolated`: the GitRepositories `<dest>-dependencies` and `<dest>-resources`, each on the scope
+ * branch of its directory with a sparse checkout of it. Empty otherwise.
+ */
+export function scopeGitRepositories(s: FluxSyncSpec): K8sObject[] {
+  assertValid(s);
+  if (!s.isolated) return [];
+  const ns = s.namespace ?? FLUX_NAMESPACE;
+  const base = (s.storePath ?? "").replace(/^\.?\/?|\/+$/g, "");
+  return (["dependencies", "flux"] as const).map((sub) => ({
+    apiVersion: GIT_REPOSITORY_API,
+    kind: "GitRepository",
+    metadata: { name: `${s.destination}-${sub === "flux" ? "resources" : sub}`, namespace: ns, labels: { ...LABELS, "plinth.dev/destination": s.destination } },
+    spec: {
+      url: s.url,
+      ref: { branch: scopeBranch(base, `${s.destinationPath}/${sub}`) },
+      interval: s.interval ?? "1m",
+      secretRef: { name: `${sourceName(s)}-auth` },
+      sparseCheckout: [kustomizationPath(s.storePath, s.destinationPath, sub).slice(2)],
+    },
+  }));
+}
+
 /** `<dest>-dependencies` and `<dest>-resources`; the second depends on the first. */
 export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
   assertValid(s);
@@ -142,8 +178,9 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
       interval: s.interval ?? "1m",
       // A failed attempt (e.g. a CRD applied in the same revision not served yet) is retried in seconds, not
       // after a whole interval, as each request's own Kustomization is (flux-index.ts).
-      retryInterval: "5s",
-      sourceRef: { kind: "GitRepository", name: sourceName(s) },
+      retryInterval: s.retryInterval ?? "5s",
+      ...(s.timeout ? { timeout: s.timeout } : {}),
+      sourceRef: { kind: "GitRepository", name: s.isolated ? `${s.destination}-${sub}` : sourceName(s) },
       path: kustomizationPath(s.storePath, s.destinationPath, sub === "resources" && s.perRequest ? "flux" : sub),
       prune: true,
       // The platform's own account: kustomize-controller runs locked down (tenancy.ts), so a

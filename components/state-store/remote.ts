@@ -106,6 +106,12 @@ async function* chunksOf(chunks: Uint8Array[]): AsyncIterableIterator<Uint8Array
   for (const c of chunks) yield c;
 }
 
+/** Another ref moved (value) or deleted (undefined) with the branch, unconditionally. */
+export interface RefUpdate {
+  ref: string;
+  value: string | undefined;
+}
+
 export type PushOutcome = { ok: true } | { ok: false; reason: string };
 
 /**
@@ -113,13 +119,19 @@ export type PushOutcome = { ok: true } | { ok: false; reason: string };
  * `objects`. The server applies the update only if the branch still is `oldOid` (compare and swap), so a
  * concurrent writer's commit is never overwritten; then `{ ok: false }` says to refetch and retry.
  */
-export async function pushBranch(ctx: RemoteContext, branch: string, oldOid: string | undefined, newOid: string, objects: string[]): Promise<PushOutcome> {
+export async function pushBranch(ctx: RemoteContext, branch: string, oldOid: string | undefined, newOid: string, objects: string[], refs: readonly RefUpdate[] = []): Promise<PushOutcome> {
   const ref = `refs/heads/${branch}`;
+  // Other refs (scope branches) move in the same atomic push, unconditionally: the branch's CAS orders them.
+  const current = refs.length ? await listRemoteRefs(ctx, "refs/heads/plinth/") : new Map<string, string>();
+  const others = refs.map((r) => ({ ...r, old: current.get(r.ref) }));
   let statusCode: number;
   let body: Buffer;
   try {
     const { packfile } = await git.packObjects({ fs: ctx.fs, gitdir: ctx.gitdir, cache: ctx.cache, oids: objects });
-    const command = pktLine(`${oldOid ?? ZERO} ${newOid} ${ref}\0 report-status agent=plinth\n`);
+    const command = Buffer.concat([
+      pktLine(`${oldOid ?? ZERO} ${newOid} ${ref}\0 report-status${others.length ? " atomic" : ""} agent=plinth\n`),
+      ...others.filter((o) => o.old !== o.value).map((o) => pktLine(`${o.old ?? ZERO} ${o.value ?? ZERO} ${o.ref}\n`)),
+    ]);
     const res = await ctx.http.request({
       url: `${ctx.url.replace(/\/+$/, "")}/git-receive-pack`,
       method: "POST",
@@ -143,10 +155,25 @@ export async function pushBranch(ctx: RemoteContext, branch: string, oldOid: str
   const lines = parsePktLines(body);
   const unpack = lines.find((l) => l.startsWith("unpack "));
   if (unpack !== "unpack ok") throw remoteFailed(ctx.url, `push was not unpacked: ${unpack ?? "no report"}`);
-  const status = lines.find((l) => l.startsWith(`ok ${ref}`) || l.startsWith(`ng ${ref}`));
+  const status = lines.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
   if (status?.startsWith("ok ")) {
     await git.writeRef({ fs: ctx.fs, gitdir: ctx.gitdir, ref, value: newOid, force: true });
     return { ok: true };
   }
   return { ok: false, reason: status ? status.slice(`ng ${ref} `.length) : "no status for the branch" };
+}
+
+/** The remote's refs starting with `prefix` (one ref advertisement): ref → commit. */
+export async function listRemoteRefs(ctx: RemoteContext, prefix: string): Promise<Map<string, string>> {
+  try {
+    const refs = await git.listServerRefs({ http: ctx.http, url: ctx.url, prefix, headers: authHeaders(ctx.auth) });
+    return new Map(refs.map((r) => [r.ref, r.oid]));
+  } catch (err) {
+    throw toRemoteError(ctx, err);
+  }
+}
+
+/** The commit `ref` points at on the remote, or undefined. */
+export async function listRemoteRef(ctx: RemoteContext, ref: string): Promise<string | undefined> {
+  return (await listRemoteRefs(ctx, ref)).get(ref);
 }

@@ -33,7 +33,7 @@ export interface DestinationRootArgs {
    * Keep a per-request Flux index under `<path>/flux/` (see flux-index.ts) for a cluster destination whose
    * Flux applies that directory: the Flux namespace and the destination's name.
    */
-  flux?: pulumi.Input<{ namespace: string; destination: string; sopsSecret?: string }>;
+  flux?: pulumi.Input<{ namespace: string; destination: string; url?: string; secretName?: string; interval?: string; retryInterval?: string; timeout?: string; sopsSecret?: string }>;
 }
 
 /**

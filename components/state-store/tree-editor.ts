@@ -253,6 +253,13 @@ export class TreeEditor {
     return true;
   }
 
+  /** Object id of the tree (or blob) at `segments`, edits included; undefined when absent. */
+  async oidAt(segments: string[], what: string): Promise<string | undefined> {
+    if (segments.length === 0) return this.writeRoot();
+    const { entry } = await this.walk(segments, what);
+    return entry ? this.oidOf(entry) : undefined;
+  }
+
   /** Writes every edited tree and returns the root tree's id. */
   async writeRoot(): Promise<string> {
     const root = await this.getRoot();

@@ -6,6 +6,7 @@
  * Operations queued while a batch is in flight go out together as the next single commit (group commit).
  */
 import * as nodeFs from "node:fs";
+import { posix } from "node:path";
 import * as git from "isomorphic-git";
 import type { HttpClient } from "isomorphic-git";
 import nodeHttp from "isomorphic-git/http/node";
@@ -13,10 +14,18 @@ import { ValidationError } from "../errors";
 import { contended } from "./errors";
 import { splitSafePath } from "./paths";
 import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
-import { readLocalBranch, updateLocalBranch } from "./local-remote";
+import { readLocalBranch } from "./local-remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
-import { indexKustomization, kustomizationIndexDirs } from "./layout";
-import { FLUX_INDEX_DIR, fluxIndexKustomization, fluxIndexOptions, requestDirOf, requestKustomization, requestKustomizationName, serviceAccountOf, type FluxIndexOptions } from "./flux-index";
+import type { FluxIndexOptions } from "./flux-index";
+import { fluxIndexer } from "./flux-indexer";
+import { kustomizationIndexer } from "./kustomization-indexer";
+import { conflictsWithScopeBranches, scopeOf } from "./scope-refs";
+import { isolated, scopeRef, scopeRefUpdates } from "./scope-updates";
+import { readLocalRef, updateLocalRefs } from "./local-remote";
+import { listRemoteRef } from "./remote";
+import type { IndexContext, StateStoreIndexer, StateStoreWriter, WriteResult } from "./state-store-writer";
+
+export type { WriteResult, StateStoreWriter } from "./state-store-writer";
 
 export interface GitWriterOptions {
   /** Smart-HTTP(S) URL of the repository, without credentials. */
@@ -41,14 +50,13 @@ export interface GitWriterOptions {
    * down to a placement holds a `kustomization.yaml` listing the directories below it (off by default).
    */
   indexKustomizations?: boolean;
+  /**
+   * The indexers run in each commit (default: the Kratix kustomization index, then the per-request Flux
+   * index): on a destination root always, after writes and removals with `indexKustomizations`.
+   */
+  indexers?: StateStoreIndexer[];
   /** Push attempts per batch before giving up with StateStoreContended. */
   maxAttempts?: number;
-}
-
-export interface WriteResult {
-  /** Commit that contains the change (or the current head when nothing changed; "" if the branch has no commit yet). */
-  commit: string;
-  changed: boolean;
 }
 
 type Op =
@@ -65,7 +73,7 @@ interface Pending {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export class GitWriter {
+export class GitWriter implements StateStoreWriter {
   readonly url: string;
   readonly branch: string;
   readonly basePath: string;
@@ -74,6 +82,7 @@ export class GitWriter {
   private readonly author: { name: string; email: string };
   private readonly maxAttempts: number;
   private readonly indexKustomizations: boolean;
+  private readonly indexers: StateStoreIndexer[];
   private readonly local: boolean;
   private readonly fs: typeof nodeFs;
   private queue: Pending[] = [];
@@ -96,6 +105,11 @@ export class GitWriter {
     this.author = options.author ?? { name: "Plinth", email: "plinth@localhost" };
     this.maxAttempts = options.maxAttempts ?? 10;
     this.indexKustomizations = options.indexKustomizations ?? false;
+    this.indexers = options.indexers ?? [kustomizationIndexer, fluxIndexer];
+    if (conflictsWithScopeBranches(this.branch)) {
+      const message = `"${this.branch}" is where Plinth keeps its scope branches (plinth/…); use another branch such as main`;
+      throw new ValidationError(`branch: ${message}`, [{ path: ["branch"], message }]);
+    }
     this.local = options.localRepo !== undefined;
     this.fs = options.fs ?? nodeFs;
     this.ctx = {
@@ -291,26 +305,23 @@ export class GitWriter {
       const head = this.knownHead;
       const headTree = head ? await this.treeOf(head) : undefined;
       const editor = new TreeEditor(this.ctx, headTree);
+      const ictx: IndexContext = { editor, base: this.base, basePath: this.basePath };
       const outcomes: { p: Pending; changed?: boolean; error?: unknown }[] = [];
       for (const p of batch) {
         const full = [...this.base, ...p.op.segments];
         try {
-          let changed: boolean;
+          let changed = false;
           if (p.op.kind === "write") changed = await editor.setDirectory(full, p.op.files, p.op.dir);
           else if (p.op.kind === "remove") changed = await editor.removeDirectory(full, p.op.dir);
           else if (p.op.kind === "replace") {
-            changed = false;
             for (const [path, { from, to }] of Object.entries(p.op.files)) {
               const segs = [...full, ...path.split("/")];
               if ((await editor.readFile(segs, `${p.op.dir}/${path}`)) === from) changed = (await editor.setFile(segs, to, `${p.op.dir}/${path}`)) || changed;
             }
-          } else {
-            changed = await this.reindex(editor, [`${p.op.dir}/dependencies`, `${p.op.dir}/resources`], true);
-            changed = (await this.setFluxIndex(editor, p.op.dir, p.op.flux)) || changed;
           }
-          if ((p.op.kind === "write" || p.op.kind === "remove") && this.indexKustomizations) {
-            changed = (await this.reindex(editor, kustomizationIndexDirs(p.op.dir), false)) || changed;
-            changed = (await this.updateFluxIndex(editor, p.op.dir, p.op.kind === "write" ? p.op.serviceAccountName : undefined)) || changed;
+          // A replacement (re-encryption) changes file contents only: no index follows it, its scope branches do.
+          if (p.op.kind === "root" || (p.op.kind !== "replace" && this.indexKustomizations)) {
+            for (const ix of this.indexers) changed = (await ix.apply(ictx, indexedOp(p.op))) || changed;
           }
           outcomes.push({ p, changed });
         } catch (error) {
@@ -318,10 +329,11 @@ export class GitWriter {
         }
       }
       const tree = await editor.writeRoot();
-      const settle = (commit: string, committed: boolean): void => {
+      const settle = async (commit: string, committed: boolean): Promise<void> => {
         for (const o of outcomes) {
           if (o.error !== undefined) o.p.reject(o.error);
-          else o.p.resolve({ commit, changed: committed && !!o.changed });
+          else if (committed && o.changed) o.p.resolve({ commit, changed: true });
+          else o.p.resolve({ commit: (await this.unchangedCommit(ictx, o.p.op).catch(() => undefined)) ?? commit, changed: false });
         }
       };
       if (tree === headTree || (!head && outcomes.every((o) => !o.changed))) {
@@ -331,7 +343,7 @@ export class GitWriter {
           fetched = true;
           continue;
         }
-        settle(head ?? "", false);
+        await settle(head ?? "", false);
         return;
       }
       const now = Math.floor(Date.now() / 1000);
@@ -341,13 +353,15 @@ export class GitWriter {
         gitdir: this.ctx.gitdir,
         commit: { message: this.describe(outcomes.filter((o) => o.changed).map((o) => o.p.op)), tree, parent: head ? [head] : [], author: who, committer: who },
       });
+      const scopes = await scopeRefUpdates(ictx, headTree ? new TreeEditor(this.ctx, headTree) : undefined, outcomes.filter((o) => o.error === undefined).flatMap((o) => scopeOps(o.p.op).map((op) => ({ op, changed: !!o.changed }))));
+      const refs = [...scopes].map(([ref, what]) => ({ ref, value: what === "set" ? commit : undefined }));
       const pushed = this.local
-        ? await updateLocalBranch(this.ctx, this.branch, head, commit)
-        : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit]);
+        ? await updateLocalRefs(this.ctx, this.branch, head, commit, refs)
+        : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit], refs);
       if (pushed.ok) {
         this.knownHead = commit;
         this.commitsPushed++;
-        settle(commit, true);
+        await settle(commit, true);
         return;
       }
       this.pushRejections++;
@@ -360,75 +374,15 @@ export class GitWriter {
   }
 
   /**
-   * Keeps the kustomization.yaml of index directories listing their subdirectories (deepest first). An
-   * index directory left without subdirectories is removed, except a destination root (`roots`, or the
-   * first of `dirs`), which keeps an empty kustomization so Flux never fails on an empty destination.
+   * The commit an unchanged write answers: on a destination with isolated revisions, the commit its scope
+   * branch points at (the last one that changed it; Flux applies that revision), else undefined (head).
    */
-  private async reindex(editor: TreeEditor, dirs: string[], allRoots: boolean): Promise<boolean> {
-    let changed = false;
-    for (let i = dirs.length - 1; i >= 0; i--) {
-      const isRoot = allRoots || i === 0;
-      const segs = [...this.base, ...dirs[i].split("/")];
-      const subdirs = await editor.subdirectories(segs, dirs[i]);
-      // Gone (e.g. its destination was removed before this placement): nothing to index, nothing to recreate.
-      if (!allRoots && subdirs === undefined) continue;
-      if (!isRoot && subdirs!.length === 0) {
-        changed = (await editor.removeDirectory(segs, dirs[i])) || changed;
-        continue;
-      }
-      changed = (await editor.setFile([...segs, "kustomization.yaml"], indexKustomization(subdirs ?? []), dirs[i])) || changed;
-    }
-    return changed;
-  }
-
-  /**
-   * A destination root's `flux/` directory (see flux-index.ts): created, or rebuilt with new options,
-   * with one Kustomization per request already under `resources/`; removed when `flux` is unset.
-   */
-  private async setFluxIndex(editor: TreeEditor, dest: string, flux: FluxIndexOptions | undefined): Promise<boolean> {
-    const segs = [...this.base, ...dest.split("/"), FLUX_INDEX_DIR];
-    if (!flux) return editor.removeDirectory(segs, `${dest}/${FLUX_INDEX_DIR}`);
-    const files: Record<string, string> = {};
-    const res = [...this.base, ...dest.split("/"), "resources"];
-    for (const ns of (await editor.subdirectories(res, `${dest}/resources`)) ?? []) {
-      for (const promise of (await editor.subdirectories([...res, ns], `${dest}/resources/${ns}`)) ?? []) {
-        for (const name of (await editor.subdirectories([...res, ns, promise], `${dest}/resources/${ns}/${promise}`)) ?? []) {
-          const r = { destinationPath: dest, namespace: ns, promise, name };
-          const file = `${requestKustomizationName(flux.destination, r)}.yaml`;
-          // Keep each request's account (its team), recorded in its current entry.
-          const serviceAccountName = serviceAccountOf(await editor.readFile([...segs, file], `${dest}/${FLUX_INDEX_DIR}`));
-          files[file] = requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName, sopsSecret: flux.sopsSecret });
-        }
-      }
-    }
-    files["kustomization.yaml"] = fluxIndexKustomization(flux, Object.keys(files));
-    return editor.setDirectory(segs, toFileTree(files, (p) => p.split("/")), `${dest}/${FLUX_INDEX_DIR}`);
-  }
-
-  /**
-   * After a write or removal under a request's directory: its Kustomization follows, if the destination
-   * has a flux index. Touches only that file and the index's kustomization.yaml (never reads the others).
-   * The Kustomization runs as `serviceAccountName` when given, else as the account its entry names.
-   */
-  private async updateFluxIndex(editor: TreeEditor, dir: string, serviceAccountName?: string): Promise<boolean> {
-    const r = requestDirOf(dir);
-    if (!r) return false;
-    const fluxDir = `${r.destinationPath}/${FLUX_INDEX_DIR}`;
-    const segs = [...this.base, ...fluxDir.split("/")];
-    const index = await editor.readFile([...segs, "kustomization.yaml"], fluxDir);
-    const flux = index === undefined ? undefined : fluxIndexOptions(index);
-    if (!flux) return false;
-    const file = [...segs, `${requestKustomizationName(flux.destination, r)}.yaml`];
-    const reqSegs = [...this.base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];
-    const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
-    const account = serviceAccountName ?? (present ? serviceAccountOf(await editor.readFile(file, fluxDir)) : undefined);
-    const changed = present
-      ? await editor.setFile(file, requestKustomization(r, { basePath: this.basePath, destination: flux.destination, serviceAccountName: account, sopsSecret: flux.sopsSecret }), fluxDir)
-      : await editor.removeFile(file, fluxDir);
-    if (!changed) return false;
-    const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");
-    await editor.setFile([...segs, "kustomization.yaml"], fluxIndexKustomization(flux, listed), fluxDir);
-    return true;
+  private async unchangedCommit(ctx: IndexContext, op: Op): Promise<string | undefined> {
+    if (op.kind !== "write") return undefined;
+    const s = scopeOf(op.dir);
+    if (!s || !(await isolated(ctx, s.destinationPath))) return undefined;
+    const ref = scopeRef(this.basePath, s.scope);
+    return this.local ? readLocalRef(this.ctx, ref) : listRemoteRef(this.ctx, ref);
   }
 
   private describe(ops: Op[]): string {
@@ -440,4 +394,16 @@ export class GitWriter {
     if (ops.length > 100) body.push(`… and ${ops.length - 100} more`);
     return `${subject}\n\n${body.join("\n")}\n`;
   }
+}
+
+/** What moved, for the scope branches: a replacement moves the directory of every file it replaced. */
+function scopeOps(op: Op): Parameters<StateStoreIndexer["apply"]>[1][] {
+  if (op.kind !== "replace") return [indexedOp(op)];
+  return [...new Set(Object.keys(op.files).map((f) => posix.dirname(`${op.dir}/${f}`)))].map((dir) => ({ kind: "write" as const, dir }));
+}
+
+function indexedOp(op: Exclude<Op, { kind: "replace" }>): Parameters<StateStoreIndexer["apply"]>[1] {
+  if (op.kind === "write") return { kind: "write", dir: op.dir, ...(op.serviceAccountName ? { serviceAccountName: op.serviceAccountName } : {}) };
+  if (op.kind === "remove") return { kind: "remove", dir: op.dir };
+  return { kind: "root", dir: op.dir, flux: op.flux };
 }

@@ -211,13 +211,13 @@ export class LocalCluster {
    * awaited). Call after Flux's CRDs and the RBAC binding their users exist. Resolves when both
    * report ready on /readyz. A second call returns the first call's promise.
    */
-  startFlux(o: { namespace?: string } = {}): Promise<void> {
+  startFlux(o: { namespace?: string; concurrency?: { source?: number; kustomize?: number } } = {}): Promise<void> {
     if (this.stopping) return Promise.reject(new PlinthError("ClusterStopped", `cluster ${this.name} is stopped; start a new one`, undefined, HTTP_STATUS.conflict));
-    this.fluxStarted ??= this.runFlux(o.namespace ?? FLUX_IDENTITY_NAMESPACE);
+    this.fluxStarted ??= this.runFlux(o.namespace ?? FLUX_IDENTITY_NAMESPACE, o.concurrency ?? {});
     return this.fluxStarted;
   }
 
-  private async runFlux(namespace: string): Promise<void> {
+  private async runFlux(namespace: string, concurrency: { source?: number; kustomize?: number }): Promise<void> {
     const bins = await this.o.binaries(FLUX_CONTROLLERS, this.o.log ?? (() => undefined));
     const storage = path.join(this.dir, "source-storage");
     fs.mkdirSync(storage, { recursive: true, mode: 0o700 });
@@ -227,13 +227,13 @@ export class LocalCluster {
     const src = this.group.spawn(
       "source-controller",
       bins["source-controller"],
-      [...common, `--metrics-addr=127.0.0.1:${srcMetrics}`, `--health-addr=127.0.0.1:${srcHealth}`, `--storage-path=${storage}`, `--storage-addr=127.0.0.1:${srcStorage}`, `--storage-adv-addr=127.0.0.1:${srcStorage}`],
+      [...common, ...(concurrency.source ? [`--concurrent=${concurrency.source}`] : []), `--metrics-addr=127.0.0.1:${srcMetrics}`, `--health-addr=127.0.0.1:${srcHealth}`, `--storage-path=${storage}`, `--storage-addr=127.0.0.1:${srcStorage}`, `--storage-adv-addr=127.0.0.1:${srcStorage}`],
       env("source-controller"),
     );
     const kus = this.group.spawn(
       "kustomize-controller",
       bins["kustomize-controller"],
-      [...common, ...KUSTOMIZE_LOCKDOWN_ARGS, `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=500ms"],
+      [...common, ...KUSTOMIZE_LOCKDOWN_ARGS, ...(concurrency.kustomize ? [`--concurrent=${concurrency.kustomize}`] : []), `--metrics-addr=127.0.0.1:${kusMetrics}`, `--health-addr=127.0.0.1:${kusHealth}`, "--requeue-dependency=500ms"],
       env("kustomize-controller"),
     );
     const started = Date.now();
@@ -245,6 +245,11 @@ export class LocalCluster {
   }
 
   /** Pids of the children still running. */
+  /** Pid of a running process of the cluster (`etcd`, `kube-apiserver`, a Flux controller). */
+  pidOf(name: "etcd" | "kube-apiserver" | FluxController): number | undefined {
+    return this.group.pidOf(name);
+  }
+
   pids(): number[] {
     return this.group.pids();
   }

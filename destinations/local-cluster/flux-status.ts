@@ -3,7 +3,7 @@
  * the per-request Kustomization of a request (components/state-store/flux-index.ts names it) and the
  * `reconcile.fluxcd.io/requestedAt` annotation that makes Flux fetch the State Store now.
  */
-import { requestKustomizationName } from "../../components/state-store/flux-index";
+import { fluxShardOf, requestKustomizationName } from "../../components/state-store/flux-index";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
 import type { KubeClient } from "./kube-client";
@@ -14,6 +14,11 @@ export interface FluxStatusSourceOptions {
   namespace?: string;
   /** GitRepository of the State Store (FluxBootstrap's default). */
   sourceName?: string;
+  /**
+   * Isolated revisions (components/flux/sync.ts `isolated`): the destination's sources are
+   * `<dest>-dependencies` and `<dest>-resources`, and each request has its own (named as its Kustomization).
+   */
+  isolated?: boolean;
 }
 
 interface KustomizationObject {
@@ -40,10 +45,19 @@ export function fluxStatusSource(o: FluxStatusSourceOptions): ClusterStatusSourc
         lastAttemptedRevision: k.status?.lastAttemptedRevision,
       };
     },
-    async requestReconcile(): Promise<void> {
-      await o.client.mergePatch(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/${source}`, {
-        metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } },
-      });
+    async requestReconcile(request): Promise<void> {
+      const names = o.isolated
+        ? [`${o.destination}-dependencies`, ...(request ? [`${o.destination}-flux-${fluxShardOf(request)}`, requestKustomizationName(o.destination, request)] : [`${o.destination}-resources`])]
+        : [source];
+      const patch = { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } };
+      await Promise.all(
+        names.map((n) =>
+          o.client.mergePatch(`/apis/source.toolkit.fluxcd.io/v1/namespaces/${ns}/gitrepositories/${encodeURIComponent(n)}`, patch).catch((err: unknown) => {
+            // A new request's source does not exist until Flux applies the index (it fetches on creation).
+            if ((err as { status?: number }).status !== 404) throw err;
+          }),
+        ),
+      );
     },
   };
 }

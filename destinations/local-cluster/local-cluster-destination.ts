@@ -20,6 +20,13 @@ export interface LocalClusterDestinationArgs {
   crds: readonly CrdObject[];
   /** Flux's poll interval (default `1m`; Plinth also asks Flux to reconcile after every commit). */
   interval?: string;
+  /** Isolated revisions (default true): each request, the dependencies and the index are their own Flux source. */
+  isolated?: boolean;
+  /** Kustomizations' `retryInterval` and `timeout` (the destination's own). */
+  retryInterval?: string;
+  timeout?: string;
+  /** Flux settings of each request's Kustomization and GitRepository (flux-index.ts). */
+  requestFlux?: { interval?: string; retryInterval?: string; timeout?: string };
   /** `plinth:teams`: each team's requests are applied as its own ServiceAccount (Flux lockdown). */
   teams?: readonly { name: string; namespaces: readonly string[] }[];
   /** Bump to rotate the age key (`sopsKeyRotation`): Flux gets the new key, then Git is re-encrypted in one commit. */
@@ -46,7 +53,9 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
     const key = new AgeKey(`${name}-age`, { destination: spec.name, rotation: args.sopsKeyRotation ?? 0 }, { parent: this });
     const root = new DestinationRoot(
       `${name}-root`,
-      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, sopsSecret: SOPS_AGE_SECRET } },
+      // `url`: isolated revisions — each request (and the destination's dependencies and index) is its own
+      // Flux source on its scope branch, so a commit reconciles only what it changed.
+      { store: spec.stateStore, path: spec.path, flux: { namespace: FLUX_NAMESPACE, destination: spec.name, sopsSecret: SOPS_AGE_SECRET, ...(args.isolated === false ? {} : { url: args.stateStore.url }), ...definedOf(args.requestFlux ?? {}) } },
       { parent: this },
     );
     const { flux } = attachFlux(this, name, {
@@ -58,6 +67,9 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
       crds: args.crds,
       controllers: "external",
       perRequest: true,
+      isolated: args.isolated !== false,
+      retryInterval: args.retryInterval,
+      timeout: args.timeout,
       teams: args.teams,
       sopsIdentity: key.keyFile(),
       dependsOn: [root],
@@ -72,4 +84,8 @@ export class LocalClusterDestination extends pulumi.ComponentResource {
     this.kustomizations = pulumi.output(flux.kustomizationNames);
     this.registerOutputs({ destination: this.destination, kustomizations: this.kustomizations });
   }
+}
+
+function definedOf<T extends Record<string, string | undefined>>(o: T): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }

@@ -158,6 +158,11 @@ export class ChildGroup {
     }
   }
 
+  /** Pid of the live child started as `name`, if any. */
+  pidOf(name: string): number | undefined {
+    return this.children.find((c) => c.name === name && alive(c))?.proc.pid;
+  }
+
   pids(): number[] {
     return this.children.filter(alive).map((c) => c.proc.pid!);
   }

@@ -88,7 +88,7 @@ export class AppliedTracker {
     this.o.update(stack, (cs) =>
       setCondition(cs, { type: "Applied", status: "Unknown", reason: "Progressing", message: `waiting for Flux on ${relevant.map((t) => `${t.destination} (${t.commit.slice(0, 7)})`).join(", ")}` }),
     );
-    this.nudge(relevant.map((t) => t.destination));
+    this.nudge(relevant.map((t) => t.destination), request);
     this.schedule(0);
   }
 
@@ -99,9 +99,9 @@ export class AppliedTracker {
   }
 
   /** Asks Flux on these destinations to fetch the State Store now (e.g. after a request's files were removed). */
-  nudge(destinations: readonly string[]): void {
+  nudge(destinations: readonly string[], request?: Tracked["request"]): void {
     for (const d of new Set(destinations)) {
-      this.o.sources.find((s) => s.destination === d)?.requestReconcile().catch((err) => this.o.log?.(`flux on ${d}: reconcile request failed: ${(err as Error).message}`));
+      this.o.sources.find((s) => s.destination === d)?.requestReconcile(request).catch((err) => this.o.log?.(`flux on ${d}: reconcile request failed: ${(err as Error).message}`));
     }
   }
 

@@ -91,7 +91,8 @@ export function createReconciler(o: PlinthServiceOptions, s: ServiceParts): Reco
       },
       afterRemove: (rec) => {
         s.stepLogs.remove(stackNameOf(keyOf(rec)));
-        s.applied()?.nudge(rec.status.destinations ?? []);
+        // The index shard that held the request's entry (isolated revisions) is the source to fetch.
+        s.applied()?.nudge(rec.status.destinations ?? [], { namespace: rec.object.metadata.namespace ?? "default", promise: rec.promise, name: rec.object.metadata.name });
         // A name may have been freed for a compound parent stalled on ChildConflict.
         for (const parent of s.agent().conflicted()) s.queue().add(stackNameOf(keyOf(parent)));
       },

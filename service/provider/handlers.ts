@@ -1,5 +1,6 @@
 /** Provider handlers for the platform's own resources: State Store checks and destination roots. */
 import { redactUrl } from "../../components/state-store/errors";
+import type { FluxIndexOptions } from "../../components/state-store/flux-index";
 import { PLACEMENT_TYPE } from "../../components/state-store/placement";
 import { DESTINATION_ROOT_TYPE, STATE_STORE_TYPE } from "../../components/state-store/store-resources";
 import { ACTION_TYPE } from "../../components/workflow/actions/resource";
@@ -39,10 +40,12 @@ export function stateStoreHandler(stores: StoreRegistry): ResourceHandler {
   };
 }
 
-function fluxOf(inputs: Record<string, unknown>): { namespace: string; destination: string; sopsSecret?: string } | undefined {
-  const f = inputs.flux as { namespace?: unknown; destination?: unknown; sopsSecret?: unknown } | undefined | null;
+function fluxOf(inputs: Record<string, unknown>): FluxIndexOptions | undefined {
+  const f = inputs.flux as Record<string, unknown> | undefined | null;
   if (!f || typeof f.namespace !== "string" || typeof f.destination !== "string") return undefined;
-  return typeof f.sopsSecret === "string" && f.sopsSecret ? { namespace: f.namespace, destination: f.destination, sopsSecret: f.sopsSecret } : { namespace: f.namespace, destination: f.destination };
+  const out: FluxIndexOptions = { namespace: f.namespace, destination: f.destination };
+  for (const k of ["url", "secretName", "interval", "retryInterval", "timeout", "sopsSecret"] as const) if (typeof f[k] === "string") out[k] = f[k] as string;
+  return out;
 }
 
 export function destinationRootHandler(stores: StoreRegistry): ResourceHandler {

@@ -262,7 +262,7 @@ export class LocalPlatform {
       catalogue: marketplaceCatalogue,
       clusters: [...this.clusters]
         .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
-        .map(([destination, c]) => fluxStatusSource({ destination, client: c.client })),
+        .map(([destination, c]) => fluxStatusSource({ destination, client: c.client, isolated: cfg.destinations.find((d) => d.name === destination)?.flux?.isolated ?? true })),
       sopsKeys: cachedSopsKeys(this.workspace, this.stack, () => this.outputs),
       ...opts,
     });

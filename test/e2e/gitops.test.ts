@@ -96,7 +96,11 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.equal((await call("POST", "/v1/requests", body(80))).status, 202);
     const a1 = await appliedOf("NginxIngress", "shop");
     assert.equal(a1.status, "True", a1.message);
-    assert.match(a1.message, /^dev: applied main@sha1:[0-9a-f]{40}$/);
+    // Isolated revisions: the request's Kustomization reads its own GitRepository, on its scope branch.
+    assert.match(a1.message, /^dev: applied plinth\/dev\/resources\/default\/nginx-ingress\/shop@sha1:[0-9a-f]{40}$/);
+    const src = await kube().get<{ spec: { ref: { branch: string }; sparseCheckout: string[] } }>("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/dev-default-nginx-ingress-shop");
+    assert.deepEqual(src?.spec.ref, { branch: "plinth/dev/resources/default/nginx-ingress/shop" });
+    assert.deepEqual(src?.spec.sparseCheckout, ["dev/resources/default/nginx-ingress/shop"]);
     const svc = await kube().get<{ spec: { ports: { port: number }[] }; metadata: { labels: Record<string, string> } }>("/api/v1/namespaces/default/services/shop");
     assert.equal(svc?.spec.ports[0].port, 80);
     assert.equal(svc?.metadata.labels["kustomize.toolkit.fluxcd.io/name"], "dev-default-nginx-ingress-shop", "applied by the request's own Kustomization");
@@ -115,6 +119,9 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     await eventually("Ingress shop pruned", async () => ((await kube().get("/apis/networking.k8s.io/v1/namespaces/default/ingresses/shop")) === undefined ? true : undefined));
     await eventually("Kustomization removed", async () =>
       (await kube().get("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-nginx-ingress-shop")) === undefined ? true : undefined,
+    );
+    await eventually("its GitRepository removed", async () =>
+      (await kube().get("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/dev-default-nginx-ingress-shop")) === undefined ? true : undefined,
     );
   });
 
@@ -154,7 +161,8 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.ok(await kube().get("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/plinth-team-dev"));
     assert.equal(await kube().get("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/plinth-team-dev"), undefined);
 
-    // A hand edit pushed straight to the State Store: the object now claims kube-system.
+    // A hand edit pushed straight to the State Store, on the store's branch and on the request's scope
+    // branch that Flux follows for it (isolated revisions): the object now claims kube-system.
     const git = promisify(execFile);
     const clone = await t.clone();
     const file = treeOf(clone).find((f) => f.startsWith(`dev/resources/default/configmap-probe/${name}/`) && !f.endsWith("kustomization.yaml"))!;
@@ -164,8 +172,8 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     fs.writeFileSync(abs, edited);
     const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
     await git("git", ["-c", "user.name=intruder", "-c", "user.email=intruder@example.com", "commit", "-qam", "move into kube-system"], { cwd: clone, env });
-    await git("git", ["push", "-q", "origin", "HEAD:main"], { cwd: clone, env });
-    t.platform.service!.applied!.nudge(["dev"]);
+    await git("git", ["push", "-q", "origin", "HEAD:main", `HEAD:refs/heads/plinth/dev/resources/default/configmap-probe/${name}`], { cwd: clone, env });
+    t.platform.service!.applied!.nudge(["dev"], { namespace: "default", promise: "configmap-probe", name });
 
     const failed = await eventually("the team's Kustomization refused", async () => {
       const k = await kube().get<{ status?: { conditions?: Condition[] } }>(ksPath);

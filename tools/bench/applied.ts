@@ -24,12 +24,16 @@ export const APPLIED_KIND = PROBE_KIND;
 const API_VERSION = PROBE_API_VERSION;
 
 /** Platform config: embedded store, one local-cluster destination whose Flux polls only every 10 minutes. */
-export const APPLIED_CONFIG = {
-  stateStores: [{ name: "default", embedded: true }],
-  destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m" } }],
-  promises: [{ name: "configmap-probe" }],
-  teams: [{ name: "dev", namespaces: ["default"] }],
-};
+export function appliedConfig(isolated = process.env[APPLIED_ISOLATED_ENV] !== "0") {
+  return {
+    stateStores: [{ name: "default", embedded: true }],
+    destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m", isolated } }],
+    promises: [{ name: "configmap-probe" }],
+    teams: [{ name: "dev", namespaces: ["default"] }],
+  };
+}
+/** `0`: the destination's Flux reads one shared source (every request reconciled on every commit), for comparison. */
+export const APPLIED_ISOLATED_ENV = "PLINTH_BENCH_FLUX_ISOLATED";
 
 type Condition = { type: string; status: string; reason: string; message: string };
 interface Got {
@@ -52,7 +56,7 @@ const cond = (g: Got, type: string) => g.status?.conditions?.find((c) => c.type 
 const current = (g: Got) => g.status?.observedGeneration === g.metadata.generation;
 
 /** Polls `fn` every `everyMs` until it answers a value; throws `what` after `timeoutMs`. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs: number): Promise<T> {
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -73,8 +77,16 @@ export interface AppliedOptions {
   timeoutMs?: number;
 }
 
-/** Sets up platform + cluster + Flux, runs the requests, verifies each ConfigMap; answers the runs. */
-export async function measureApplied(o: AppliedOptions): Promise<{ runs: AppliedRun[]; setup_s: number }> {
+export interface AppliedSetup {
+  cluster: LocalCluster;
+  platform: LocalPlatform;
+  commits: ReturnType<typeof commitProbe>;
+  storeName: string;
+  setup_s: number;
+}
+
+/** Platform + local cluster + Flux (the platform `up` bootstraps it), served; not timed. */
+export async function setupApplied(o: AppliedOptions, config = appliedConfig()): Promise<AppliedSetup> {
   const setupStart = nowMs();
   const toolchain = await ensureToolchain({ root: o.root, log: o.log });
   const bins = await ensureClusterBinaries({ root: o.root, log: o.log });
@@ -82,7 +94,7 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
   o.cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
   const clusterDir = path.join(dir, "cluster");
   fs.mkdirSync(clusterDir);
-  o.log("request_to_applied_ms: starting kube-apiserver (setup, not timed)");
+  o.log("applied: starting kube-apiserver (setup, not timed)");
   const cluster = await LocalCluster.start({ binaries: clusterBinaryResolver(o.root), dir: clusterDir, name: "bench", log: o.log });
   o.cleanups.push(async () => {
     const pids = cluster.pids();
@@ -107,30 +119,40 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
     await upRun.catch(() => undefined);
   });
   platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: path.dirname(bins["kubernetes-provider"]) });
-  o.log("request_to_applied_ms: up of the platform stack (Flux bootstrap), then Flux (setup, not timed)");
-  const up = platform.up(APPLIED_CONFIG, { signal: abort.signal });
+  o.log("applied: up of the platform stack (Flux bootstrap), then Flux (setup, not timed)");
+  const up = platform.up(config, { signal: abort.signal });
   upRun = up;
   const outputs = await up;
   await cluster.startFlux();
   const commits = commitProbe(platform.stores.writer(outputs.stateStore.name));
   o.cleanups.push(() => commits.restore());
   await platform.serve({ retryBaseMs: 50 });
+  const source = config.destinations[0].flux.isolated ? "dev-resources" : "plinth-state-store";
   await until(
-    "Flux GitRepository plinth-state-store Ready",
+    `Flux GitRepository ${source} Ready`,
     async () => {
-      const r = await cluster.client.get<{ status?: { conditions?: Condition[] } }>("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/plinth-state-store");
+      const r = await cluster.client.get<{ status?: { conditions?: Condition[] } }>(`/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/${source}`);
       return r?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ? true : undefined;
     },
     120_000,
     200,
   );
-  const setup_s = round((nowMs() - setupStart) / 1000, 1);
-  o.log(`request_to_applied_ms: setup took ${setup_s} s; ${o.n} requests one at a time`);
+  return { cluster, platform, commits, storeName: outputs.stateStore.name, setup_s: round((nowMs() - setupStart) / 1000, 1) };
+}
 
+/** Sets up platform + cluster + Flux, runs the requests, verifies each ConfigMap; answers the runs. */
+export async function measureApplied(o: AppliedOptions): Promise<{ runs: AppliedRun[]; setup_s: number }> {
+  const s = await setupApplied(o);
+  o.log(`request_to_applied_ms: setup took ${s.setup_s} s; ${o.n} requests one at a time`);
+  return { runs: await timedRequests(s, o, "applied"), setup_s: s.setup_s };
+}
+
+/** `o.n` requests one at a time over HTTP, each timed from its POST to `Applied=True`; ConfigMaps checked. */
+export async function timedRequests({ cluster, platform, commits }: AppliedSetup, o: AppliedOptions, prefix: string): Promise<AppliedRun[]> {
   const headers = { authorization: `Bearer ${platform.devToken}`, "content-type": "application/json" };
   const runs: AppliedRun[] = [];
   for (let i = 0; i < o.n; i++) {
-    const name = `applied-${i}`;
+    const name = `${prefix}-${i}`;
     const value = `bench-${i}-${Date.now()}`;
     const t0 = nowMs();
     const res = await fetch(`${platform.url}/v1/requests`, {
@@ -172,7 +194,7 @@ export async function measureApplied(o: AppliedOptions): Promise<{ runs: Applied
     runs.push(run);
     o.log(`  ${name}: applied ${Math.round(run.appliedMs)} ms (commit pushed ${Math.round(run.commitMs)} ms, ResourcesWritten seen ${Math.round(run.writtenSeenMs)} ms)`);
   }
-  return { runs, setup_s };
+  return runs;
 }
 
 /** The figure's values from the runs: p50/p95/min/max of POST → Applied, and the split as medians. */

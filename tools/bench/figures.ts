@@ -41,6 +41,23 @@ export function appliedFigure(values: { p50: number; p95: number; n: number } & 
   };
 }
 
+/** Target from the GitOps-at-scale issue: POST → `Applied=True` with 200 requests on the destination. */
+export const APPLIED_AT_SCALE_P95_TARGET_MS = 3000;
+
+/** applied_at_scale: p50/p95 to Applied on a full destination, and the controllers' CPU per commit by size. */
+export function appliedAtScaleFigure(values: { p50: number; p95: number; n: number; requests_on_destination?: unknown; cost_per_commit?: Record<string, { controllers_cpu_s?: number }> } & Record<string, unknown>): Figure {
+  const cost = Object.entries(values.cost_per_commit ?? {})
+    .map(([k, v]) => `${k.replace("at_", "")}: ${v.controllers_cpu_s} s`)
+    .join(", ");
+  return {
+    figure: "applied_at_scale",
+    summary: `p50 ${values.p50} ms, p95 ${values.p95} ms with ${values.requests_on_destination} requests on the destination (n=${values.n}); controller CPU per commit ${cost}`,
+    target: `p95 ≤ ${APPLIED_AT_SCALE_P95_TARGET_MS} ms`,
+    ok: values.p95 <= APPLIED_AT_SCALE_P95_TARGET_MS,
+    values,
+  };
+}
+
 /** A burst of `n`; judged per 100 requests (scaled linearly when `n` is not 100, e.g. with --quick). */
 export function burstFigure(seconds: number, n: number, extra: Record<string, unknown> = {}): Figure {
   const per100 = (seconds * 100) / n;

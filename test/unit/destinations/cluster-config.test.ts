@@ -31,6 +31,19 @@ describe("topology config validation", () => {
     assert.equal(cfg.destinations[3].flux.interval, "5m");
   });
 
+  test("Flux settings per destination are validated and default to isolated revisions", () => {
+    assert.equal(parseTopologyConfig(fixture).destinations[0].flux.isolated, true);
+    const c = clone();
+    c.destinations[0].flux = { interval: "1m", retryInterval: "soon", requestTimeout: "3m", concurrency: { kustomize: 0 }, pollEvery: "1m" };
+    const got = issues(c);
+    assert.ok(got.some((i) => /destinations\[0\]\.flux\.retryInterval: must be a Go duration/.test(i)), got.join("\n"));
+    assert.ok(got.some((i) => /destinations\[0\]\.flux\.concurrency\.kustomize: must be at least 1/.test(i)), got.join("\n"));
+    assert.ok(got.some((i) => /destinations\[0\]\.flux.*pollEvery/.test(i)), got.join("\n"));
+    c.destinations[0].flux = { interval: "2m", requestInterval: "30m", concurrency: { source: 4, kustomize: 8 }, isolated: false };
+    assert.deepEqual(issues(c), []);
+    assert.deepEqual(parseTopologyConfig(c).destinations[0].flux.concurrency, { source: 4, kustomize: 8 });
+  });
+
   test("a missing region or project names the key", () => {
     const c = clone();
     delete c.destinations[1].eks.region;

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 import { recordResources, runProgram } from "../../support/mocks";
 import { FluxBootstrap, FLUX_CONTROLLERS, gitRepository, kustomizations, validateCustomResource, fluxControllerObjects, type FluxSyncSpec } from "../../../components/flux";
+import { controllerDeployment } from "../../../components/flux/controllers";
+import { scopeGitRepositories } from "../../../components/flux/sync";
 import { ValidationError } from "../../../components/errors";
 import { fluxCrds } from "./crds";
 import { isSecretValue, unwrapSecret } from "../destinations/secret-value";
@@ -43,6 +45,34 @@ describe("Flux sync builders", () => {
     assert.equal((deps.spec as any).path, "./clusters/edge/amsterdam-1/dependencies");
     assert.equal((res.spec as any).path, "./clusters/edge/amsterdam-1/flux");
     assert.equal((res.spec as any).dependsOn, undefined, "each request's own Kustomization depends on edge-dependencies instead");
+  });
+
+  test("isolated: <dest>-dependencies and <dest>-resources each read their own GitRepository on a scope branch (valid Flux v1)", async () => {
+    const crds = await fluxCrds();
+    const s = { ...spec, perRequest: true, isolated: true, retryInterval: "10s", timeout: "2m" };
+    const repos = scopeGitRepositories(s);
+    assert.deepEqual(
+      repos.map((r) => [r.metadata.name, (r.spec as any).ref.branch, (r.spec as any).sparseCheckout]),
+      [
+        ["edge-dependencies", "plinth/clusters/edge/amsterdam-1/dependencies", ["clusters/edge/amsterdam-1/dependencies"]],
+        ["edge-resources", "plinth/clusters/edge/amsterdam-1/flux/index", ["clusters/edge/amsterdam-1/flux"]],
+      ],
+    );
+    const [deps, res] = kustomizations(s);
+    assert.deepEqual((deps.spec as any).sourceRef, { kind: "GitRepository", name: "edge-dependencies" });
+    assert.deepEqual((res.spec as any).sourceRef, { kind: "GitRepository", name: "edge-resources" });
+    assert.equal((res.spec as any).retryInterval, "10s");
+    assert.equal((res.spec as any).timeout, "2m");
+    for (const o of [...repos, deps, res]) assert.deepEqual(validateCustomResource(crds, o), [], `${o.kind} ${o.metadata.name}`);
+    assert.deepEqual(scopeGitRepositories(spec), [], "not isolated: the shared source only");
+    assert.throws(() => kustomizations({ ...spec, isolated: true }), /isolated needs perRequest/);
+    assert.throws(() => kustomizations({ ...spec, timeout: "soon" }), /timeout must be a Go duration/);
+  });
+
+  test("controller concurrency becomes --concurrent", () => {
+    const args = (d: any) => d.spec.template.spec.containers[0].args as string[];
+    assert.ok(args(controllerDeployment("kustomize-controller", "flux-system", { kustomize: 8 })).includes("--concurrent=8"));
+    assert.ok(!args(controllerDeployment("source-controller", "flux-system", { kustomize: 8 })).some((a) => a.startsWith("--concurrent")));
   });
 
   test("external controllers get their ServiceAccounts and RBAC but no Deployments or Service", () => {

@@ -48,7 +48,8 @@ describe("platform program with a local-cluster destination", () => {
     )) as unknown as { destinations: { name: string }[] };
     assert.deepEqual(out.destinations.map((d) => d.name), ["prod", "dev"]);
     assert.equal(rec.ofType("plinth:local-cluster:LocalClusterDestination").length, 1);
-    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev", sopsSecret: "sops-age" } });
+    // Isolated revisions: the index names Flux's clone URL, each request gets its own GitRepository.
+    assert.deepEqual(rec.named("dev-root")!.inputs, { store: "default", path: "dev", flux: { namespace: "flux-system", destination: "dev", sopsSecret: "sops-age", url: "http://127.0.0.1:9/git/default.git" } });
     // An age key per destination (rotation 0), and its re-encryption of the destination's directory.
     assert.deepEqual(rec.ofType("plinth:index:AgeKey").map((r) => [r.name, r.inputs.destination, r.inputs.rotation]).sort(), [["dev-age", "dev", 0], ["prod-age", "prod", 0]]);
     assert.deepEqual(rec.ofType("plinth:index:SopsRekey").map((r) => [r.name, r.inputs.store, r.inputs.dir]).sort(), [["dev-rekey", "default", "dev"], ["prod-rekey", "default", "prod"]]);
@@ -69,8 +70,10 @@ describe("platform program with a local-cluster destination", () => {
     const paths = Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.path]));
     assert.deepEqual(paths, { "dev-dependencies": "./dev/dependencies", "dev-resources": "./dev/flux" });
     assert.ok(ks.every((k) => k.inputs.spec.interval === "30s"));
-    const repo = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository")[0];
-    assert.equal(repo.inputs.spec.url, "http://127.0.0.1:9/git/default.git");
+    const repos = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").map((r) => r.inputs);
+    assert.ok(repos.every((r) => r.spec.url === "http://127.0.0.1:9/git/default.git"));
+    assert.deepEqual(Object.fromEntries(repos.map((r) => [r.metadata.name, r.spec.ref.branch])), { "plinth-state-store": "main", "dev-dependencies": "plinth/dev/dependencies", "dev-resources": "plinth/dev/flux/index" });
+    assert.deepEqual(Object.fromEntries(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.sourceRef.name])), { "dev-dependencies": "dev-dependencies", "dev-resources": "dev-resources" });
     const secret = rec.named("dev-flux-git-auth")!;
     assert.ok(isSecretValue(secret.inputs.stringData?.password) || isSecretValue(secret.inputs.stringData) || isSecretValue(secret.inputs), "the Git password reaches the engine as a secret");
     assert.ok(isSecretValue(provider[0].inputs.kubeconfig), "the kubeconfig reaches the engine as a secret");
