@@ -12,6 +12,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { EngineError } from "./errors";
 import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
+import { PgLockLeases } from "./pg-locks";
 import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
 
@@ -59,6 +60,8 @@ export interface RunCliOptions {
 
 export class EngineWorkspace {
   readonly options: EngineWorkspaceOptions;
+  /** Lock leases of a `postgres://` backend (shared mode), else undefined. */
+  readonly pgLocks: PgLockLeases | undefined;
 
   constructor(options: EngineWorkspaceOptions) {
     this.options = options;
@@ -67,6 +70,7 @@ export class EngineWorkspace {
     const want = YAML.stringify({ name: options.project, runtime: "nodejs" });
     if (!fs.existsSync(projectFile) || fs.readFileSync(projectFile, "utf8") !== want) fs.writeFileSync(projectFile, want);
     if (options.backendUrl.startsWith("file://")) fs.mkdirSync(options.backendUrl.slice("file://".length), { recursive: true });
+    this.pgLocks = /^postgres(ql)?:\/\//.test(options.backendUrl) ? new PgLockLeases(options.backendUrl) : undefined;
   }
 
   /** The environment of every CLI run. */
@@ -108,7 +112,12 @@ export class EngineWorkspace {
       if (pid !== undefined) engineStarted(pid);
       const stackAt = args.indexOf("--stack");
       const dir = this.backendDir();
-      const stopBeat = dir && stackAt >= 0 && child.pid !== undefined ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs) : undefined;
+      const stopBeat =
+        stackAt < 0 || child.pid === undefined
+          ? undefined
+          : dir
+            ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs)
+            : this.pgLocks?.heartbeat(args[stackAt + 1], child.pid, this.lockLeaseMs);
       child.stdout.setEncoding("utf8").on("data", (d: string) => {
         stdout += d;
         opts.onStdout?.(d);
@@ -215,5 +224,15 @@ export class EngineWorkspace {
   clearDeadLocks(stack: string): number {
     const dir = this.backendDir();
     return dir ? clearStaleLocks(dir, stack, this.lockLeaseMs).length : 0;
+  }
+
+  /** `clearDeadLocks` for every backend: also the lock rows of a `postgres://` backend (shared mode). */
+  async recoverLocks(stack: string): Promise<number> {
+    return this.pgLocks ? this.pgLocks.clearStale(stack, this.lockLeaseMs) : this.clearDeadLocks(stack);
+  }
+
+  /** Releases what the workspace holds open (the lock-lease pool of a Postgres backend). */
+  async close(): Promise<void> {
+    await this.pgLocks?.close();
   }
 }
