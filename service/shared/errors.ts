@@ -1,17 +1,17 @@
 /** Errors of shared mode (same shape as `components/errors.ts`: stable code, a message that says the fix). */
-import { PlinthError } from "../../components/errors";
+import { HTTP_STATUS, PlinthError } from "../../components/errors";
 
 /** Postgres (or the remote Git store) cannot be reached: the request changed nothing; retry later (503). */
 export class UnavailableError extends PlinthError {
   constructor(message: string, details?: unknown, code = "Unavailable") {
-    super(code, message, details, 503);
+    super(code, message, details, HTTP_STATUS.busy);
   }
 }
 
 /** Shared mode was asked for with a configuration it cannot run on (refused at start). */
 export class SharedModeConfigError extends PlinthError {
   constructor(message: string, details?: unknown, code = "SharedModeConfig") {
-    super(code, message, details, 400);
+    super(code, message, details, HTTP_STATUS.badRequest);
   }
 }
 

@@ -77,7 +77,7 @@ describe("leased work queue (pg-boss) over replica processes", () => {
     await producer.add("ns.kind.again");
     await waitFor(pool, (r) => count(r, "ns.kind.again", "start") === 1);
     for (let i = 0; i < 5; i++) await producer.add("ns.kind.again");
-    rows = await waitFor(pool, (r) => count(r, "ns.kind.again", "done") === 2);
+    await waitFor(pool, (r) => count(r, "ns.kind.again", "done") === 2);
     await new Promise((r) => setTimeout(r, 1500));
     rows = await waitFor(pool, () => true);
     assert.equal(count(rows, "ns.kind.again", "start"), 2, "five adds while running coalesce into one more run");
