@@ -14,6 +14,7 @@ import type { CliResult, CliRunner, RunCliOptions } from "./cli";
 import { EngineError } from "./errors";
 import { checkpointFile, createCheckpoint, projectMode, validStackName } from "./file-backend";
 import { clearStaleLocks, DEFAULT_LOCK_LEASE_MS, heartbeat } from "./locks";
+import { PgLockLeases } from "./pg-locks";
 import { engineExited, engineStarted } from "./processes";
 import { LeanStack } from "./stack";
 
@@ -53,6 +54,8 @@ export interface EngineWorkspaceOptions {
 
 export class EngineWorkspace implements CliRunner {
   readonly options: EngineWorkspaceOptions;
+  /** Lock leases of a `postgres://` backend (shared mode), else undefined. */
+  readonly pgLocks: PgLockLeases | undefined;
 
   constructor(options: EngineWorkspaceOptions) {
     this.options = options;
@@ -61,6 +64,7 @@ export class EngineWorkspace implements CliRunner {
     const want = YAML.stringify({ name: options.project, runtime: "nodejs" });
     if (!fs.existsSync(projectFile) || fs.readFileSync(projectFile, "utf8") !== want) fs.writeFileSync(projectFile, want);
     if (options.backendUrl.startsWith("file://")) fs.mkdirSync(options.backendUrl.slice("file://".length), { recursive: true });
+    this.pgLocks = /^postgres(ql)?:\/\//.test(options.backendUrl) ? new PgLockLeases(options.backendUrl) : undefined;
   }
 
   /** The environment of every CLI run. */
@@ -102,7 +106,12 @@ export class EngineWorkspace implements CliRunner {
       if (pid !== undefined) engineStarted(pid);
       const stackAt = args.indexOf("--stack");
       const dir = this.backendDir();
-      const stopBeat = dir && stackAt >= 0 && child.pid !== undefined ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs) : undefined;
+      const stopBeat =
+        stackAt < 0 || child.pid === undefined
+          ? undefined
+          : dir
+            ? heartbeat(dir, args[stackAt + 1], child.pid, this.lockLeaseMs)
+            : this.pgLocks?.heartbeat(args[stackAt + 1], child.pid, this.lockLeaseMs);
       child.stdout.setEncoding("utf8").on("data", (d: string) => {
         stdout += d;
         opts.onStdout?.(d);
@@ -239,5 +248,15 @@ export class EngineWorkspace implements CliRunner {
   clearDeadLocks(stack: string): number {
     const dir = this.backendDir();
     return dir ? clearStaleLocks(dir, stack, this.lockLeaseMs).length : 0;
+  }
+
+  /** `clearDeadLocks` for every backend: also the lock rows of a `postgres://` backend (shared mode). */
+  async recoverLocks(stack: string): Promise<number> {
+    return this.pgLocks ? this.pgLocks.clearStale(stack, this.lockLeaseMs) : this.clearDeadLocks(stack);
+  }
+
+  /** Releases what the workspace holds open (the lock-lease pool of a Postgres backend). */
+  async close(): Promise<void> {
+    await this.pgLocks?.close();
   }
 }

@@ -31,6 +31,8 @@ export interface ApiHandlerOptions {
   heartbeatMs?: number;
   /** Web portal sessions: with them the API also takes a session cookie (writes need its CSRF token). */
   sessions?: SessionStore;
+  /** `/readyz` (shared mode: Postgres and the Git remotes reachable); without it the replica is always ready. */
+  readiness?: () => Promise<{ ready: boolean; checks: unknown[] }>;
 }
 
 /** Answers false when the request is not for it (service/http-server.ts `Handler`). */
@@ -44,7 +46,7 @@ export interface ApiHandler extends RequestHandler {
 const ANONYMOUS = { team: "", namespaces: [] as string[] };
 
 function owns(pathname: string): boolean {
-  return pathname === "/healthz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/") || isKubePath(pathname);
+  return pathname === "/healthz" || pathname === "/readyz" || pathname === "/metrics" || pathname === "/v1" || pathname.startsWith("/v1/") || isKubePath(pathname);
 }
 
 /** Records the metric and the access-log line once the answer is finished (or the stream closed). */
@@ -76,11 +78,14 @@ export function createApiHandler(options: ApiHandlerOptions): ApiHandler {
   const handler = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (!owns(url.pathname)) return false;
-    let route = url.pathname === "/healthz" || url.pathname === "/metrics" ? url.pathname : "unmatched";
+    let route = url.pathname === "/healthz" || url.pathname === "/readyz" || url.pathname === "/metrics" ? url.pathname : "unmatched";
     observe(req, res, () => route, url.pathname, metrics, log);
     try {
       if (url.pathname === "/healthz") {
         sendJson(res, 200, { ok: true });
+      } else if (url.pathname === "/readyz") {
+        const report = options.readiness ? await options.readiness() : { ready: true, checks: [] };
+        sendJson(res, report.ready ? 200 : 503, report);
       } else if (url.pathname === "/metrics") {
         const text = await metrics.render();
         res.writeHead(200, { "Content-Type": metrics.contentType, "Content-Length": String(Buffer.byteLength(text)) });
