@@ -342,8 +342,7 @@ export class LocalPlatform {
     if (plan.affected.length === 0) return;
     this.options.log?.(`destination(s) ${plan.removed.join(", ")} removed: rescheduling ${plan.affected.length} request(s)`);
     await this.servePrevious(prev);
-    // The service opens on the new destinations and runs again every request placed on one that is gone.
-    // Destinations of a store this platform does not serve yet join at the next start.
+    // The service opens on the new destinations and reruns the requests placed on a gone one (new stores: next start).
     this.outputs = { ...this.outputs!, destinations: nextDests.filter((d) => stores.has(d.stateStore)) as PlatformOutputs["destinations"] };
     await this.serve();
     await this.service!.idle();
