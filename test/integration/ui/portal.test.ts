@@ -22,8 +22,8 @@ const config = {
   ],
   promises: [{ name: "namespace" }, { name: "redis" }, { name: "postgresql" }],
   teams: [
-    { name: "dev", namespaces: ["default", "team-a"] },
-    { name: "team-b", namespaces: ["team-b"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
+    { name: "dev", namespaces: ["default", "team-a", "team-a-ns", "team-c-ns"] }, // teams own the namespaces their TeamNamespaces create
+    { name: "team-b", namespaces: ["team-b", "b-only"], tokenSha256: sha256Hex(TEAM_B_TOKEN) },
   ],
 };
 
