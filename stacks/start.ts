@@ -15,6 +15,7 @@ import { LocalCluster } from "../destinations/local-cluster/cluster";
 import { ensureUiBuilt } from "../service/ui/build";
 import { defaultNamespace, kubeconfigFor } from "../service/kube/kubeconfig";
 import { startFailure } from "./start-failure";
+import { createLogger, logSink } from "../service/log/logger";
 
 /** The config with destination `name` as a `local-cluster` (added with `env: dev` when absent). */
 export function withLocalCluster(raw: Record<string, unknown>, name: string): Record<string, unknown> {
@@ -27,7 +28,16 @@ export function withLocalCluster(raw: Record<string, unknown>, name: string): Re
 }
 
 const root = path.resolve(__dirname, "..");
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
+// The service log (service/log/logger.ts): pretty on a terminal, JSON lines otherwise or with PLINTH_LOG_FORMAT=json.
+const logger = (() => {
+  try {
+    return createLogger();
+  } catch (err) {
+    process.stderr.write(`plinth: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+const log = logSink(logger);
 
 
 function progress(started: number): (e: EngineEvent) => void {
@@ -118,7 +128,7 @@ async function main(): Promise<void> {
     await cluster.startFlux({ concurrency: platform.config?.destinations.find((d) => d.kind === "local-cluster")?.flux?.concurrency });
     log("plinth: Flux (source-controller, kustomize-controller) is running against the local cluster");
   }
-  const service = await platform.serve({ log: (line) => log(`  ${line}`) });
+  const service = await platform.serve({ log: (line, fields) => log(`  ${line}`, fields) });
   // A `pulumi up --stack local` from the command line changes the registry of this running service.
   platform.follow({ log: (line) => log(`plinth: ${line}`) });
   fs.writeFileSync(path.join(dataDir, "url"), platform.url + "\n");
@@ -158,7 +168,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((err) => {
     const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
-    log(startFailure(err, { port: Number(process.env.PLINTH_PORT ?? 8080), host: "127.0.0.1", dataDir }));
+    logger.error(startFailure(err, { port: Number(process.env.PLINTH_PORT ?? 8080), host: "127.0.0.1", dataDir }));
     process.exit(1);
   });
 }

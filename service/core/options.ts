@@ -6,6 +6,7 @@ import type { TeamDirectory } from "./auth";
 import type { InstalledPromise } from "./installed";
 import type { MarketplaceEntry } from "./registry-views";
 import type { StoreRegistry } from "./stores";
+import type { LogFn } from "../log/logger";
 
 export interface PlinthServiceOptions {
   /** Workspace of the request stacks (attached to the in-process provider). */
@@ -27,7 +28,8 @@ export interface PlinthServiceOptions {
   onDrift?: (count: number) => void;
   /** Every request is reconciled (reading Git first) this often; default 10 h, 0 = never. */
   resyncIntervalMs?: number;
-  log?: (line: string) => void;
+  /** Service log: lines about one request carry its `stack`, `team` and `request` (service/log/logger.ts). */
+  log?: LogFn;
   /** Cluster destinations whose Flux status is read back into each request's `Applied` condition. */
   clusters?: ClusterStatusSource[];
   /** Bytes of output kept per workflow step and generation (default 256 KiB); the rest is dropped with a marker. */

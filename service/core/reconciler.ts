@@ -17,6 +17,7 @@ import { requestProgram } from "./program";
 import type { InstalledPromise } from "./installed";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
+import type { LogFields, LogFn } from "../log/logger";
 
 export interface ReconcilerOptions {
   workspace: EngineWorkspace;
@@ -33,7 +34,7 @@ export interface ReconcilerOptions {
   onReconcile?: (seconds: number, ok: boolean) => void;
   /** Placements found changed in Git and restored. */
   onDrift?: (count: number) => void;
-  log: (line: string) => void;
+  log: LogFn;
   /** Runs the request's delete workflow before its files and stack are removed (throws DeleteWorkflowError). */
   deleteWorkflow?: (stack: string, rec: StoredRequest) => Promise<void>;
   /** Step log sink of a run of `phase` at `generation` (a new configure run replaces that generation's log). */
@@ -168,7 +169,7 @@ export class Reconciler {
       throw new Error(`child requests of ${stack}: ${(err as Error).message}`, { cause: err });
     }
     this.o.hooks?.statusChanged(current);
-    this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`);
+    this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`, this.about(stack, current));
     if (repaired.length) {
       this.o.onDrift?.(repaired.length);
       this.o.emit(stack, { type: "workflow", message: `drift repaired: ${repaired.join(", ")} restored from the request` });
@@ -222,12 +223,19 @@ export class Reconciler {
     this.o.emit(stack, { type: "deleted", message: "deleted" });
   }
 
+  /** The log fields of a line about `stack`: its team and request when the record is known. */
+  private about(stack: string, rec: StoredRequest | undefined): LogFields {
+    if (!rec) return { stack };
+    const m = rec.object.metadata;
+    return { stack, team: this.o.tenant(rec).team, request: `${rec.promise}/${m.namespace ?? "default"}/${m.name}` };
+  }
+
   private fail(stack: string, err: unknown): void {
     const n = (this.attempts.get(stack) ?? 0) + 1;
     this.attempts.set(stack, n);
     const message = err instanceof OperationError ? errorsOf(err.events).join("\n") || err.message : (err as Error).message;
     const clean = message.replace(/\s+/g, " ").trim().slice(0, 2000);
-    this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`);
+    this.o.log(`reconcile of ${stack} failed (attempt ${n}): ${clean}`, this.about(stack, this.o.store.getByStack(stack)));
     if (!this.o.store.getByStack(stack)) return;
     // Tenancy (components/promise/tenancy.ts) and plaintext Secrets: retrying cannot help, and nothing was
     // written. A State Store outage is retried until it is over (service/core/failures.ts).

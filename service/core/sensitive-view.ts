@@ -43,5 +43,14 @@ export class SensitiveView {
 /** The options with every service log line masked by `view` over the requests `all` returns. */
 export function withMaskedLog(options: PlinthServiceOptions, view: SensitiveView, all: () => Iterable<{ promise: string; object: { spec?: unknown } }>): PlinthServiceOptions {
   const log = options.log;
-  return { ...options, log: log ? (line: string) => log(view.line(all(), line)) : undefined };
+  if (!log) return { ...options, log: undefined };
+  return {
+    ...options,
+    log: (line, fields) => {
+      const values: string[] = [];
+      for (const r of all()) values.push(...view.values(r));
+      if (values.length === 0) return log(line, fields);
+      log(redactValues(line, values), fields && redactValues(fields, values));
+    },
+  };
 }

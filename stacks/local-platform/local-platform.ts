@@ -267,7 +267,7 @@ export class LocalPlatform {
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api: Handler = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line) => opts.log!(line) : undefined });
+    const api: Handler = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line, entry) => opts.log!(line, { ...entry }) : undefined });
     const existing = this.apiHandler ? handlers.indexOf(this.apiHandler) : -1;
     if (existing >= 0) handlers[existing] = api;
     else handlers.unshift(api);

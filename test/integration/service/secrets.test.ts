@@ -14,6 +14,7 @@ import { commandStep } from "../../../components/workflow";
 import { namespacePromise } from "../../../promises/namespace/promise";
 import { startTestPlatform, type TestPlatform } from "../../support/platform";
 import { withCapturedRejections } from "../../support/rejections";
+import { createLogger, logSink } from "../../../service/log/logger";
 
 const API_TOKEN = "tok-SECRET-4f8e1c0b9a";
 const WEBHOOK = "https://hooks.slack.example/services/T000/B000/SECRETxyz123";
@@ -67,7 +68,9 @@ describe("secrets never in plaintext: Promise config on disk, command-step secre
   before(async () => {
     t = await startTestPlatform({ catalogue });
     await t.platform.up(config);
-    await t.platform.serve({ maxAttempts: 1, retryBaseMs: 50, log: (l) => logs.push(l) });
+    // The service log as production writes it: pino JSON lines (service/log/logger.ts).
+    const logger = createLogger({ format: "json", stream: { write: (l: string) => void logs.push(l) }, env: {} });
+    await t.platform.serve({ maxAttempts: 1, retryBaseMs: 50, log: logSink(logger) });
   });
   after(async () => t?.cleanup());
 
@@ -107,5 +110,11 @@ describe("secrets never in plaintext: Promise config on disk, command-step secre
       for (const s of SECRETS) assert.ok(!text.includes(s), `${where} holds a secret`);
     }
     assert.deepEqual(filesWithSecrets(t.dir), []);
+    const failed = logs.map((l) => JSON.parse(l)).find((o) => /^reconcile of \S+ failed/.test(o.msg));
+    assert.ok(failed, `no failure line in the service log:\n${logs.join("")}`);
+    assert.equal(failed.level, 30);
+    assert.equal(failed.team, "dev", "the line carries the request's team");
+    assert.equal(failed.request, "leaky/default/one", "and the request");
+    assert.ok(failed.msg.startsWith(`reconcile of ${failed.stack} failed`), "and its stack");
   });
 });
