@@ -59,13 +59,22 @@ describe("SOPS-encrypted Secrets decrypted by Flux on a local cluster", { timeou
   let t: TestPlatform;
   const call = (method: string, p: string, body?: unknown) =>
     fetch(`${t.platform.url}${p}`, { method, headers: { authorization: `Bearer ${t.platform.devToken}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const appliedOf = (name: string) =>
-    eventually(`Applied on ${name}`, async () => {
-      const res = await call("GET", `/v1/requests/default/DbSecret/${name}`);
-      const g = res.status === 200 ? ((await res.json()) as Got) : undefined;
-      const a = g?.status.conditions.find((x) => x.type === "Applied");
-      return g && g.status.observedGeneration === g.metadata.generation && a && a.status !== "Unknown" ? a : undefined;
-    });
+  const appliedOf = async (name: string) => {
+    let last: Condition | undefined;
+    try {
+      return await eventually(`Applied=True on ${name}`, async () => {
+        const res = await call("GET", `/v1/requests/default/DbSecret/${name}`);
+        const g = res.status === 200 ? ((await res.json()) as Got) : undefined;
+        const a = g?.status.conditions.find((x) => x.type === "Applied");
+        // Settled on True: a transient Flux failure (a build racing its source's new artifact) is retried in
+        // 5 s (retryInterval) and must not end the wait; a lasting False times out with its message.
+        last = a;
+        return g && g.status.observedGeneration === g.metadata.generation && a?.status === "True" ? a : undefined;
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; last Applied: ${JSON.stringify(last)}`, { cause: err });
+    }
+  };
   const put = (name: string, password: string, leak = false) =>
     call("PUT", `/v1/requests/default/DbSecret/${name}`, { apiVersion: "test.plinth.dev/v1", kind: "DbSecret", metadata: { name, namespace: "default" }, spec: { password, leak } });
   const gitLog = async () => (await run("git", ["log", "-p", "--all"], { cwd: await t.clone(), maxBuffer: 64 * 1024 * 1024 })).stdout;

@@ -36,14 +36,15 @@ describe("npm start: a start-up failure is one line with the fix", () => {
         execFile(
           process.execPath,
           ["--import", "tsx", path.join(ROOT, "stacks", "start.ts")],
-          { cwd: ROOT, env: { ...process.env, PLINTH_PORT: String(port), PLINTH_DATA_DIR: dataDir, PLINTH_CLUSTER: "" }, timeout: 120_000 },
+          // As on a terminal (the pretty log); piped, the same line is a JSON log line's `msg`.
+          { cwd: ROOT, env: { ...process.env, PLINTH_PORT: String(port), PLINTH_DATA_DIR: dataDir, PLINTH_CLUSTER: "", PLINTH_LOG_FORMAT: "pretty", NO_COLOR: "1" }, timeout: 120_000 },
           (err, out, errOut) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
         );
       });
       assert.equal(code, 1, stderr);
       assert.equal(stdout, "");
       const lines = stderr.trimEnd().split("\n");
-      assert.equal(lines.at(-1), `plinth: port ${port} on 127.0.0.1 is already in use (is another \`npm start\` running?): stop it, or pick a free port with PLINTH_PORT (e.g. PLINTH_PORT=${port + 1} npm start)`);
+      assert.equal(lines.at(-1), `ERROR plinth: port ${port} on 127.0.0.1 is already in use (is another \`npm start\` running?): stop it, or pick a free port with PLINTH_PORT (e.g. PLINTH_PORT=${port + 1} npm start)`);
       assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
     } finally {
       blocker.close();
