@@ -46,7 +46,8 @@ export async function startTestPlatform(opts: { catalogue?: Readonly<Record<stri
     },
     async cleanup() {
       await platform.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      // A CLI child ended by stop() may still be flushing its log under pulumi-home/logs: ENOTEMPTY, retried.
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
