@@ -12,6 +12,10 @@ export function runMain(main: () => Promise<number>, cleanup: () => Promise<void
   main().then(
     async (code) => {
       await cleanup();
+      // The verdict is the exit code. @pulumi/pulumi's promise-leak detector (an `exit` listener added at the
+      // first inline program) sets exitCode 1 on a normal exit when a program's promises are still pending,
+      // as they are in a process that served many updates; this listener, added after it, runs last.
+      process.on("exit", () => void (process.exitCode = code));
       process.exit(code);
     },
     async (err: unknown) => {
