@@ -20,9 +20,9 @@ export interface LockFile {
   touchedMs: number;
 }
 
-/** The lock files of `stack` under a file backend's directory (unreadable ones are skipped). */
-export function lockFiles(backendDir: string, stack: string): LockFile[] {
-  const out: LockFile[] = [];
+/** Paths of the files in `stack`'s directories under a file backend's `.pulumi/locks` (unreadable dirs skipped). */
+function stackLockPaths(backendDir: string, stack: string): string[] {
+  const out: string[] = [];
   const visit = (dir: string): void => {
     let entries: fs.Dirent[];
     try {
@@ -33,17 +33,24 @@ export function lockFiles(backendDir: string, stack: string): LockFile[] {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) visit(p);
-      else if (path.basename(dir) === stack && e.name.endsWith(".json")) {
-        try {
-          const lock = JSON.parse(fs.readFileSync(p, "utf8")) as { pid: number; hostname: string };
-          out.push({ file: p, pid: lock.pid, hostname: lock.hostname, touchedMs: fs.statSync(p).mtimeMs });
-        } catch {
-          /* being written or removed: not ours to judge */
-        }
-      }
+      else if (path.basename(dir) === stack) out.push(p);
     }
   };
   visit(path.join(backendDir, ".pulumi", "locks"));
+  return out;
+}
+
+/** The lock files of `stack` under a file backend's directory (unreadable ones are skipped). */
+export function lockFiles(backendDir: string, stack: string): LockFile[] {
+  const out: LockFile[] = [];
+  for (const p of stackLockPaths(backendDir, stack).filter((f) => f.endsWith(".json"))) {
+    try {
+      const lock = JSON.parse(fs.readFileSync(p, "utf8")) as { pid: number; hostname: string };
+      out.push({ file: p, pid: lock.pid, hostname: lock.hostname, touchedMs: fs.statSync(p).mtimeMs });
+    } catch {
+      /* being written or removed: not ours to judge */
+    }
+  }
   return out;
 }
 
@@ -78,22 +85,7 @@ export function isStale(lock: LockFile, opts: { leaseMs: number; now?: number; h
 
 /** Attribute sidecars (`<id>.json.attrs`) of `stack`'s locks whose lock is gone (a CLI killed while it unlocked). */
 function orphanSidecars(backendDir: string, stack: string): string[] {
-  const out: string[] = [];
-  const visit = (dir: string): void => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) visit(p);
-      else if (path.basename(dir) === stack && e.name.endsWith(".json.attrs") && !fs.existsSync(p.slice(0, -".attrs".length))) out.push(p);
-    }
-  };
-  visit(path.join(backendDir, ".pulumi", "locks"));
-  return out;
+  return stackLockPaths(backendDir, stack).filter((p) => p.endsWith(".json.attrs") && !fs.existsSync(p.slice(0, -".attrs".length)));
 }
 
 /** Removes the stale locks of `stack` (and sidecars left without their lock); returns the locks. */
