@@ -6,7 +6,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ensureToolchain } from "../tools/pulumi/ensure";
-import { readStackConfig } from "./stack-config";
+import { resolveRuntimeConfig } from "./runtime-config";
+import { redactUrl } from "../service/shared/errors";
 import { LocalPlatform, type PlatformOutputs } from "./local-platform/local-platform";
 import type { EngineEvent } from "../service/engine";
 import { clusterBinaryResolver, ensureClusterBinaries } from "../tools/cluster/binaries";
@@ -55,12 +56,13 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const withCluster = args.includes("--cluster") || process.env.PLINTH_CLUSTER === "1";
   const t0 = Date.now();
+  // PLINTH_CONFIG (a settings file, or JSON as PlinthService sets it), PLINTH_TEAMS, shared mode: checked first.
+  const runtime = resolveRuntimeConfig(process.env, root);
+  const { stack, shared } = runtime;
+  let raw = runtime.raw;
   const toolchain = await ensureToolchain({ root, log, allowPathCli: true });
   const dataDir = process.env.PLINTH_DATA_DIR ?? path.join(root, ".plinth");
   const port = Number(process.env.PLINTH_PORT ?? 8080);
-  const stack = process.env.PLINTH_STACK ?? "local";
-  // PLINTH_CONFIG: another file of the same form (e.g. a test's config outside the checkout).
-  let raw = readStackConfig(process.env.PLINTH_CONFIG ?? path.join(root, `Pulumi.${stack}.yaml`));
   let cluster: LocalCluster | undefined;
   let platform: LocalPlatform | undefined;
   let stopping = false;
@@ -70,7 +72,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
-    log(`\nplinth: ${signal}: stopping (finishing in-flight work is left to the next start)`);
+    log(`\nplinth: ${signal}: stopping (${shared ? "running reconciles get 10 s, then their leases go back to the other replicas" : "finishing in-flight work is left to the next start"})`);
     if (upRunning) {
       upAbort.abort();
       await Promise.race([upRunning.catch(() => undefined), new Promise((r) => setTimeout(r, 30_000).unref())]);
@@ -105,11 +107,12 @@ async function main(): Promise<void> {
   // Flux's CRDs come from the toolchain step, never from the platform program: build them (once) here.
   if (withCluster || raw.clusters) await ensureFluxCrds({ root, log });
   await ensureUiBuilt(log);
-  platform = await LocalPlatform.start({ dataDir, toolchain, port, stack });
+  platform = await LocalPlatform.start({ dataDir, toolchain, port, stack, shared });
+  if (shared) log(`plinth: shared mode: records, work queue and Pulumi state in ${redactUrl(shared.databaseUrl)}; secrets provider ${shared.secretsProvider}`);
   if (pluginDir) platform.addPluginDir(pluginDir);
   if (cluster) platform.attachCluster("dev", { kubeconfig: cluster.kubeconfig, client: cluster.client, pluginDir: pluginDir! });
 
-  log(`plinth: pulumi up --stack ${stack} (state in .plinth/state)`);
+  log(`plinth: pulumi up --stack ${stack} (state in ${shared ? "Postgres" : ".plinth/state"})`);
   const upStart = Date.now();
   let outputs;
   try {

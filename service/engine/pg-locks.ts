@@ -40,11 +40,11 @@ export class PgLockLeases {
     this.table = stateTable(backendUrl);
   }
 
-  /** The lock rows of `stack` (unreadable ones skipped). */
-  async list(stack: string): Promise<PgLock[]> {
+  /** The lock rows of `stack` (every stack's when undefined; unreadable ones skipped). */
+  async list(stack?: string): Promise<PgLock[]> {
     const res = await this.pool.query<{ key: string; data: { data?: string }; ms: string }>(
-      `SELECT key, data, (extract(epoch from updated_at) * 1000)::bigint AS ms FROM ${this.table} WHERE key LIKE '%.pulumi/locks/%' AND split_part(key, '/', -2) = $1`,
-      [stack],
+      `SELECT key, data, (extract(epoch from updated_at) * 1000)::bigint AS ms FROM ${this.table} WHERE key LIKE '%.pulumi/locks/%' AND ($1::text IS NULL OR split_part(key, '/', -2) = $1)`,
+      [stack ?? null],
     );
     const out: PgLock[] = [];
     for (const row of res.rows) {
@@ -58,8 +58,8 @@ export class PgLockLeases {
     return out;
   }
 
-  /** Deletes the stale locks of `stack`; answers how many. */
-  async clearStale(stack: string, leaseMs: number): Promise<number> {
+  /** Deletes the stale locks of `stack` (of every stack when undefined); answers how many. */
+  async clearStale(stack: string | undefined, leaseMs: number): Promise<number> {
     let n = 0;
     for (const lock of await this.list(stack)) {
       if (!isStale({ ...lock, file: lock.key }, { leaseMs })) continue;

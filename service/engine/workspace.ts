@@ -92,6 +92,8 @@ export class EngineWorkspace implements CliRunner {
 
   /** Runs the CLI in the workspace directory. */
   runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+    const at = args.indexOf("--stack");
+    if (at >= 0 && args[0] !== "stack") this.ensureSecretsProvider(args[at + 1]);
     return new Promise((resolve, reject) => {
       const child = spawn(this.options.pulumi, [...args, "--non-interactive"], {
         cwd: this.options.workDir,
@@ -149,7 +151,24 @@ export class EngineWorkspace implements CliRunner {
   writeConfig(stack: string, config: Record<string, string>): void {
     const settings = this.readSettings(stack) ?? {};
     settings.config = config;
-    this.writeSettings(stack, settings);
+    this.writeSettings(stack, this.withSecretsProvider(settings));
+  }
+
+  /**
+   * A `postgres://` backend (shared mode) with a KMS secrets provider: a stack another replica created has
+   * no settings file here, and the CLI would take `passphrase` for it. Its settings name the provider
+   * (the CLI wraps a data key with it on the next run; the state keeps every key it was written with).
+   */
+  private withSecretsProvider(settings: Record<string, unknown>): Record<string, unknown> {
+    const provider = this.options.secretsProvider;
+    if (!this.pgLocks || !provider || provider === "passphrase" || settings.secretsprovider) return settings;
+    return { ...settings, secretsprovider: provider };
+  }
+
+  private ensureSecretsProvider(stack: string | undefined): void {
+    if (!stack || !this.pgLocks || !this.options.secretsProvider || this.options.secretsProvider === "passphrase") return;
+    const settings = this.readSettings(stack) ?? {};
+    if (!settings.secretsprovider) this.writeSettings(stack, this.withSecretsProvider(settings));
   }
 
   /** Replaces a stack's settings file atomically (written aside, then renamed). */
@@ -247,12 +266,19 @@ export class EngineWorkspace implements CliRunner {
    */
   clearDeadLocks(stack: string): number {
     const dir = this.backendDir();
+    // A `postgres://` backend: the lock rows go asynchronously (callers retry the operation later).
+    if (!dir) void this.pgLocks?.clearStale(stack, this.lockLeaseMs).catch(() => undefined);
     return dir ? clearStaleLocks(dir, stack, this.lockLeaseMs).length : 0;
   }
 
   /** `clearDeadLocks` for every backend: also the lock rows of a `postgres://` backend (shared mode). */
   async recoverLocks(stack: string): Promise<number> {
     return this.pgLocks ? this.pgLocks.clearStale(stack, this.lockLeaseMs) : this.clearDeadLocks(stack);
+  }
+
+  /** The stale locks of every stack of a `postgres://` backend, removed (a replica's start); 0 for others. */
+  async recoverAllLocks(): Promise<number> {
+    return this.pgLocks ? this.pgLocks.clearStale(undefined, this.lockLeaseMs) : 0;
   }
 
   /** Releases what the workspace holds open (the lock-lease pool of a Postgres backend). */

@@ -5,7 +5,6 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { initBareRepo } from "../../components/state-store/bare-repo";
 import { EngineWorkspace, type EngineEvent, type OperationResult } from "../../service/engine";
 import { startHttpServer, type Handler, type RunningServer } from "../../service/http-server";
 import { PlinthProvider, serveInProcess, stopInProcess } from "../../service/provider";
@@ -31,8 +30,9 @@ import { StackFollower, historyDir } from "./stack-follower";
 import { servingCert } from "../../service/http/tls-cert";
 import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
 import { configuredPromise, installedPromises } from "./installed";
-import { cachedSopsKeys, embeddedGitHandler, hasPromiseConfig, previousConfig, requestsWorkspace, secretFile, withoutCredentials } from "./settings";
+import { cachedSopsKeys, embeddedGitHandler, previousConfig, registerStores, requestsWorkspace, secretFile, writePlatformConfig } from "./settings";
 import type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions } from "./types";
+import { SharedRuntime, sharedRequestsWorkspace, sharedSealKey } from "./shared-mode";
 
 export type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions };
 
@@ -61,6 +61,7 @@ export class LocalPlatform {
   private upInFlight = false;
   private follower: StackFollower | undefined;
   private serveOptions: ServeOptions = {};
+  private sharedRequests: EngineWorkspace | undefined;
 
   /** The `plinth` provider this platform's engine runs attach to (served in this process). */
   readonly provider: PlinthProvider;
@@ -68,6 +69,8 @@ export class LocalPlatform {
   private providerPort = 0;
   /** The API handler on `server` (replaced when the service restarts). */
   private apiHandler: Handler | undefined;
+  /** Shared mode (options.shared): the database pool of `/readyz`, the platform `up` lock. */
+  readonly shared: SharedRuntime | undefined;
 
   private constructor(
     readonly options: LocalPlatformOptions,
@@ -84,17 +87,21 @@ export class LocalPlatform {
     server.handlers.push(createUiHandler() as Handler);
     this.stack = options.stack ?? "local";
     this.stores = new StoreRegistry(path.join(options.dataDir, "cache"));
+    const shared = options.shared;
+    this.shared = shared && new SharedRuntime(shared);
     this.workspace = new EngineWorkspace({
       pulumi: options.toolchain.pulumi,
-      backendUrl: `file://${path.join(options.dataDir, "state")}`,
+      // Shared mode: Pulumi state in Postgres (the CLI's DIY backend), one secrets provider for all replicas.
+      backendUrl: shared?.backendUrl ?? `file://${path.join(options.dataDir, "state")}`,
       workDir: path.join(options.dataDir, "platform"),
       project: "plinth",
-      passphrase: secretFile(path.join(options.dataDir, "passphrase")),
+      passphrase: shared ? (shared.passphrase ?? "") : secretFile(path.join(options.dataDir, "passphrase")),
+      ...(shared ? { secretsProvider: shared.secretsProvider } : {}),
       debugProviders: () => ({ plinth: this.providerPort }),
       env: { PULUMI_HOME: path.join(options.dataDir, "pulumi-home") },
     });
     // Action steps keep their (encrypted) inputs for delete; the key must stay stable: the passphrase.
-    const handlers = platformHandlers(this.stores, { sealKey: this.workspace.options.passphrase });
+    const handlers = platformHandlers(this.stores, { sealKey: shared ? sharedSealKey(shared) : this.workspace.options.passphrase });
     this.provider = new PlinthProvider(handlers);
   }
 
@@ -171,16 +178,7 @@ export class LocalPlatform {
 
   /** Points the provider's stores at the remotes of an already validated config. */
   private async applyConfig(cfg: PlatformConfig): Promise<PlatformConfig> {
-    for (const s of cfg.stateStores) {
-      if (s.embedded) {
-        const repo = await initBareRepo({ projectRoot: path.join(this.options.dataDir, "git"), name: s.name, branch: s.branch });
-        // Same machine: the writer commits straight into the served repository (compare-and-swap ref update).
-        this.stores.set({ name: s.name, url: this.gitUrl(s.name), branch: s.branch, path: s.path, auth: { username: this.gitUser, password: this.gitPassword }, localRepo: repo });
-      } else {
-        const auth = s.token ? { token: s.token } : s.username || s.password ? { username: s.username ?? "", password: s.password ?? "" } : undefined;
-        this.stores.set({ name: s.name, url: s.url!, branch: s.branch, path: s.path, auth });
-      }
-    }
+    await registerStores(this.stores, cfg.stateStores, { projectRoot: path.join(this.options.dataDir, "git"), gitUrl: (n) => this.gitUrl(n), auth: { username: this.gitUser, password: this.gitPassword } });
     this.config = cfg;
     return cfg;
   }
@@ -189,7 +187,8 @@ export class LocalPlatform {
   async up(raw: Record<string, unknown>, opts: { onEvent?: (e: EngineEvent) => void; signal?: AbortSignal } = {}): Promise<PlatformOutputs> {
     this.upInFlight = true;
     try {
-      return await this.runUp(raw, opts);
+      // Shared mode: replicas starting together take turns on the platform stack.
+      return await (this.shared ? this.shared.whileHoldingUpLock(() => this.runUp(raw, opts)) : this.runUp(raw, opts));
     } finally {
       this.upInFlight = false;
       this.follower?.markSeen();
@@ -204,14 +203,8 @@ export class LocalPlatform {
     await this.applyConfig(cfg);
     if (!this.workspace.readSettings(this.stack)) await this.workspace.createStack(this.stack);
     // A platform process killed during `up` leaves its lock; a lock of a live process is kept.
-    else this.workspace.clearDeadLocks(this.stack);
-    // Promise organisation config may hold secrets (Slack, PagerDuty, Zendesk keys): stored encrypted.
-    const plain = withoutCredentials(raw);
-    const secretPromises = hasPromiseConfig(plain.promises);
-    const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(plain)) if (!(k === "promises" && secretPromises)) config[`plinth:${k}`] = JSON.stringify(v);
-    this.workspace.writeConfig(this.stack, config);
-    if (secretPromises) await this.workspace.setSecretConfig(this.stack, "plinth:promises", JSON.stringify(plain.promises));
+    await this.workspace.recoverLocks(this.stack);
+    await writePlatformConfig(this.workspace, this.stack, raw);
     const storeUrls = Object.fromEntries(cfg.stateStores.map((s) => [s.name, s.embedded ? this.gitUrl(s.name) : s.url!]));
     const res: OperationResult = await this.workspace
       .stack(this.stack)
@@ -267,7 +260,8 @@ export class LocalPlatform {
       ...opts,
     });
     const handlers = this.server.handlers;
-    const api: Handler = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, log: opts.log ? (line, entry) => opts.log!(line, { ...entry }) : undefined });
+    const readiness = this.shared?.readiness(() => cfg.stateStores.filter((s) => s.url).map((s) => ({ ...s, url: s.url! })));
+    const api: Handler = createApiHandler({ service: this.service, metrics: this.metrics, limits: cfg.limits, sessions: this.sessions, readiness, log: opts.log ? (line, entry) => opts.log!(line, { ...entry }) : undefined });
     const existing = this.apiHandler ? handlers.indexOf(this.apiHandler) : -1;
     if (existing >= 0) handlers[existing] = api;
     else handlers.unshift(api);
@@ -287,6 +281,7 @@ export class LocalPlatform {
    * served by this platform (transit.ts), so no CLI run pays the passphrase key derivation.
    */
   private requestsWorkspace(): EngineWorkspace {
+    if (this.shared) return (this.sharedRequests ??= sharedRequestsWorkspace(this.workspace, path.join(this.options.dataDir, "requests")));
     return requestsWorkspace(this.workspace, path.join(this.options.dataDir, "requests"), `${this.server.url}/vault`, this.transitToken, this.transitKey);
   }
 
@@ -395,6 +390,9 @@ export class LocalPlatform {
     this.service?.close();
     await this.server.close();
     await stopInProcess();
+    await this.sharedRequests?.close();
+    await this.workspace.close();
+    await this.shared?.close();
   }
 }
 

@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { createGitHttpHandler, sameSecret } from "../../components/state-store/git-http-backend";
 import { EngineWorkspace } from "../../service/engine";
+import { initBareRepo } from "../../components/state-store/bare-repo";
+import type { StoreRegistry } from "../../service/core/stores";
 import { encryptTransit } from "./transit";
 
 /** The secret kept in `file` (made once, mode 0600). */
@@ -31,6 +33,46 @@ export function withoutCredentials(raw: Record<string, unknown>): Record<string,
     });
   }
   return out;
+}
+
+/**
+ * Writes `raw` as the platform stack's config (credentials left out). Promise organisation config may hold
+ * secrets (Slack, PagerDuty, Zendesk keys): then `plinth:promises` is stored encrypted.
+ */
+export async function writePlatformConfig(workspace: EngineWorkspace, stack: string, raw: Record<string, unknown>): Promise<void> {
+  const plain = withoutCredentials(raw);
+  const secretPromises = hasPromiseConfig(plain.promises);
+  const config: Record<string, string> = {};
+  for (const [k, v] of Object.entries(plain)) if (!(k === "promises" && secretPromises)) config[`plinth:${k}`] = JSON.stringify(v);
+  workspace.writeConfig(stack, config);
+  if (secretPromises) await workspace.setSecretConfig(stack, "plinth:promises", JSON.stringify(plain.promises));
+}
+
+interface StoreEntry {
+  name: string;
+  embedded?: boolean;
+  url?: string;
+  branch: string;
+  path: string;
+  username?: string;
+  password?: string;
+  token?: string;
+}
+
+/**
+ * Points the provider's stores at their repositories: an embedded store is a bare repo under
+ * `projectRoot`, which the writer commits into directly (same machine: compare-and-swap ref update).
+ */
+export async function registerStores(stores: StoreRegistry, entries: readonly StoreEntry[], embedded: { projectRoot: string; gitUrl: (name: string) => string; auth: { username: string; password: string } }): Promise<void> {
+  for (const s of entries) {
+    if (s.embedded) {
+      const repo = await initBareRepo({ projectRoot: embedded.projectRoot, name: s.name, branch: s.branch });
+      stores.set({ name: s.name, url: embedded.gitUrl(s.name), branch: s.branch, path: s.path, auth: embedded.auth, localRepo: repo });
+    } else {
+      const auth = s.token ? { token: s.token } : s.username || s.password ? { username: s.username ?? "", password: s.password ?? "" } : undefined;
+      stores.set({ name: s.name, url: s.url!, branch: s.branch, path: s.path, auth });
+    }
+  }
 }
 
 /** Whether any Promise entry has organisation config (then `plinth:promises` is kept as a secret). */

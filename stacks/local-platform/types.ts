@@ -3,6 +3,7 @@ import type { AnyPromise } from "../../components/promise/types";
 import type { KubeClient } from "../../destinations/local-cluster/kube-client";
 import type { PlinthServiceOptions } from "../../service/core";
 import type { Toolchain } from "../../tools/pulumi/ensure";
+import type { SharedMode } from "../../service/shared/config";
 
 export interface LocalPlatformOptions {
   /** Directory for all local state (`.plinth/` of the checkout). */
@@ -14,6 +15,8 @@ export interface LocalPlatformOptions {
   /** Name of the platform stack. */
   stack?: string;
   log?: (line: string) => void;
+  /** Shared mode (Postgres; service/shared/config.ts), or undefined for the embedded default. */
+  shared?: SharedMode;
   /** Promises that may be installed, by name (default: the Marketplace). */
   catalogue?: Readonly<Record<string, AnyPromise>>;
 }

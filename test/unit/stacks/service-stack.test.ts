@@ -13,6 +13,7 @@ import YAML from "yaml";
 import { recordResources, runProgram } from "../../support/mocks";
 import { platformProgram, validatePlatformConfig } from "../../../stacks/platform";
 import { readStackConfig } from "../../../stacks/stack-config";
+import { resolveRuntimeConfig } from "../../../stacks/runtime-config";
 import { REPO_ROOT } from "../../support/pulumi";
 import { fluxCrds } from "../flux/crds";
 import { cloudState } from "../destinations/cloud-state";
@@ -87,6 +88,14 @@ describe("the platform stack deploys the service", () => {
     assert.deepEqual(runtime.destinations.map((x: { name: string; kind: string }) => [x.name, x.kind]), [["platform", "platform"], ["eks-prod", "local"], ["gke-prod", "local"], ["edge", "local"]]);
     assert.equal(runtime.teams, undefined, "team tokens only in the teams Secret");
     assert.deepEqual(validatePlatformConfig({ ...runtime, teams }).destinations.length, 4, "PLINTH_CONFIG + PLINTH_TEAMS validate as a platform config");
+    // What a replica reads (stacks/runtime-config.ts) from the environment the Deployment gives it.
+    const started = resolveRuntimeConfig(
+      { PLINTH_STACK: env.PLINTH_STACK.value, PLINTH_SECRETS_PROVIDER: env.PLINTH_SECRETS_PROVIDER.value, PLINTH_DATABASE_URL: (unwrapAll(url) as { url: string }).url, PLINTH_CONFIG: JSON.stringify(runtime), PLINTH_TEAMS: JSON.stringify(teams) },
+      "/nonexistent",
+    );
+    assert.deepEqual(started.shared, { databaseUrl: (unwrapAll(url) as { url: string }).url, backendUrl: (unwrapAll(url) as { url: string }).url, secretsProvider: "awskms://alias/plinth-easyeaty?region=eu-west-1" });
+    assert.equal(started.stack, `${env.PLINTH_STACK.value}-service`);
+    assert.deepEqual(validatePlatformConfig(started.raw).teams.map((t) => t.name), ["team-1", "team-2"], "the replica serves the teams of PLINTH_TEAMS");
     const ing = rec.named("plinth", "kubernetes:networking.k8s.io/v1:Ingress")!.inputs;
     assert.equal(ing.metadata.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
   });
