@@ -80,6 +80,26 @@ describe("Pulumi state in Postgres (DIY backend), shared by replicas", () => {
     assert.equal(res.outputs.n, 3);
   });
 
+  test("a lock left by a CLI process killed mid-`up` (SIGKILL) is recovered at a replica's start; the next `up` runs", async () => {
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => (release = r));
+    const running = a.stack("s").up({ program: async () => (await blocked, { n: 4 }) });
+    let locks = await a.pgLocks!.list("s");
+    for (let i = 0; i < 200 && locks.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      locks = await a.pgLocks!.list("s");
+    }
+    assert.equal(locks.length, 1, "the running up holds the stack's lock");
+    process.kill(locks[0].pid, "SIGKILL");
+    await assert.rejects(running);
+    release();
+    assert.equal((await b.pgLocks!.list()).length, 1, "the dead CLI's lock is left behind");
+    assert.equal(await b.recoverAllLocks(), 1, "its pid is gone on this host: recovered at once");
+    assert.equal((await b.pgLocks!.list()).length, 0);
+    const res = await b.stack("s").up({ program: async () => ({ n: 5 }) });
+    assert.equal(res.outputs.n, 5);
+  });
+
   test("a running operation keeps its lock row fresh (heartbeat), and releases it", async () => {
     a.options.lockLeaseMs = 400;
     try {
