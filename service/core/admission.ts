@@ -11,7 +11,7 @@ import { PLATFORM_CALLER, assertMayUse } from "./auth";
 import { ownerLabels } from "../../components/vocabulary/owner-labels";
 import { ownerOf } from "./platform-agent";
 import { promiseFor, type InstalledPromise } from "./installed";
-import type { WorkQueue } from "./queue";
+import type { ReconcileQueue } from "./queue";
 import type { RequestStore, StoredRequest } from "./store";
 import { stackNameOf } from "./keys";
 import { TEAM_ANNOTATION } from "./visibility";
@@ -116,7 +116,7 @@ export function assertChildOf(existing: StoredRequest, owner: RequestKey, key: R
  * queued or reconciling. The platform's own work is never refused; work on a request already queued
  * coalesces with it.
  */
-export function assertMayQueue(o: { queue: WorkQueue; store: RequestStore; max: number }, key: RequestKey, caller: Caller): void {
+export function assertMayQueue(o: { queue: ReconcileQueue; store: RequestStore; max: number }, key: RequestKey, caller: Caller): void {
   if (caller === PLATFORM_CALLER) return;
   if (o.queue.isBusy(stackNameOf(key))) return;
   let n = 0;

@@ -27,7 +27,7 @@ export class DeleteWorkflowError extends PlinthError {
 export interface DeleteWorkflowDeps {
   promise: (name: string) => InstalledPromise | undefined;
   /** Read-modify-write of the request's status as it is now (compare-and-swap in the store). */
-  patchStatus: (stack: string, change: (status: RequestStatus) => RequestStatus) => StoredRequest | undefined;
+  patchStatus: (stack: string, change: (status: RequestStatus) => RequestStatus) => Promise<StoredRequest | undefined>;
   emit: (stack: string, e: Omit<RequestEvent, "time">) => void;
   log: (line: string) => void;
   /** Where the steps' output goes (step logs), for `stack` at `generation`. */
@@ -46,7 +46,7 @@ export async function runRequestDeleteWorkflow(stack: string, rec: StoredRequest
   const gen = rec.object.metadata.generation;
   if (rec.object.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === "true") {
     const message = "delete workflow skipped: deleted with --force; whatever it would have cleaned up is left as it is";
-    const next = deps.patchStatus(stack, (s) => withHistory({ ...s, deleteWorkflow: { skipped: true, completedAt: new Date().toISOString() } }, { type: "Warning", reason: "DeleteWorkflowSkipped", message }));
+    const next = await deps.patchStatus(stack, (s) => withHistory({ ...s, deleteWorkflow: { skipped: true, completedAt: new Date().toISOString() } }, { type: "Warning", reason: "DeleteWorkflowSkipped", message }));
     deps.stepLog?.(stack, gen)({ step: "plinth", stream: "log", text: `warning: ${message}\n` });
     deps.log(`${stack}: ${message}`);
     deps.emit(stack, { type: "workflow", message: `warning: ${message}`, data: next?.status });
@@ -81,7 +81,7 @@ export async function runRequestDeleteWorkflow(stack: string, rec: StoredRequest
   } catch (err) {
     throw new DeleteWorkflowError(`delete workflow failed: ${err instanceof Error ? err.message : String(err)}`, err);
   }
-  const done = deps.patchStatus(stack, (s) =>
+  const done = await deps.patchStatus(stack, (s) =>
     withHistory({ ...s, deleteWorkflow: { completedAt: new Date().toISOString() } }, { type: "Normal", reason: "DeleteWorkflowCompleted", message: `delete workflow completed: ${pipelines.map((p) => p.name).join(", ")}` }),
   );
   deps.emit(stack, { type: "workflow", message: "delete workflow completed", data: done?.status });

@@ -7,6 +7,7 @@ import { stackNameOf } from "./keys";
 import { keyOf, type RequestStore } from "./store";
 import { visible } from "./visibility";
 import type { Caller, RequestEvent, RequestKey } from "./types";
+import type { EventRelay } from "./options";
 
 /** The channel every request's events are also sent on (stack names never start with a space). */
 const ALL_EVENTS = " all";
@@ -14,14 +15,31 @@ const ALL_EVENTS = " all";
 export class RequestEvents {
   private readonly emitter = new EventEmitter();
 
-  /** `resourceVersionOf` stamps each event with the request's version at the time. */
-  constructor(private readonly resourceVersionOf: (stack: string) => string | undefined) {
+  /**
+   * `resourceVersionOf` stamps each event with the request's version at the time. With a `relay` (shared
+   * mode) every event also goes to the other replicas, and theirs come here (`relayed`).
+   */
+  constructor(
+    private readonly resourceVersionOf: (stack: string) => string | undefined,
+    private readonly relay?: EventRelay,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
     this.emitter.setMaxListeners(0);
   }
 
   emit(stack: string, e: Omit<RequestEvent, "time">): void {
     const resourceVersion = this.resourceVersionOf(stack);
     const event = { ...e, time: new Date().toISOString(), ...(resourceVersion ? { resourceVersion } : {}) };
+    this.deliver(stack, event);
+    this.relay?.send(stack, event).catch((err: Error) => this.log(`event of ${stack} not relayed to the other replicas: ${err.message}`));
+  }
+
+  /** Starts taking the other replicas' events (shared mode). */
+  async relayed(): Promise<void> {
+    await this.relay?.subscribe((stack, event) => this.deliver(stack, event));
+  }
+
+  private deliver(stack: string, event: RequestEvent): void {
     this.emitter.emit(stack, event);
     this.emitter.emit(ALL_EVENTS, stack, event);
   }

@@ -7,6 +7,29 @@ import type { InstalledPromise } from "./installed";
 import type { MarketplaceEntry } from "./registry-views";
 import type { StoreRegistry } from "./stores";
 import type { LogFn } from "../log/logger";
+import type { ReconcileQueue, ReconcileWork } from "./queue";
+import type { DurableRecords } from "./record-backend";
+import type { RequestEvent } from "./types";
+
+/** Events of requests relayed between replicas (shared mode; service/shared/shared-parts.ts). */
+export interface EventRelay {
+  send(stack: string, event: RequestEvent): Promise<void>;
+  /** Events sent by other replicas. */
+  subscribe(handler: (stack: string, event: RequestEvent) => void): Promise<void>;
+}
+
+/**
+ * Shared mode: the parts every replica shares (service/shared/shared-parts.ts `openSharedParts`). Without
+ * them the service is the embedded one (files, in-process queue and events).
+ */
+export interface SharedServiceParts {
+  /** Request records in the shared database (every write a compare-and-swap there first). */
+  records: DurableRecords;
+  /** The reconcile queue over every replica (a key runs on one replica at a time, under a lease). */
+  queue: (work: ReconcileWork, concurrency: number) => Promise<ReconcileQueue>;
+  /** Request events (SSE) to and from the other replicas. */
+  events: EventRelay;
+}
 
 export interface PlinthServiceOptions {
   /** Workspace of the request stacks (attached to the in-process provider). */
@@ -40,4 +63,6 @@ export interface PlinthServiceOptions {
   catalogue?: readonly MarketplaceEntry[];
   /** Each destination's age private key, by name (a secret: never logged): previews and `plinth secret` decrypt with it. */
   sopsKeys?: () => Promise<Record<string, string>>;
+  /** Shared mode (several replicas on one database); absent: the embedded mode. */
+  shared?: SharedServiceParts;
 }

@@ -27,7 +27,7 @@ export interface PlatformAgentOptions {
   /** Whether an installed Promise serves this apiVersion/kind. */
   serves: (apiVersion: string, kind: string) => boolean;
   /** Changes a parent's status as it is now (undefined: no change), persists and announces it. */
-  updateStatus: (key: RequestKey, change: (current: StoredRequest) => RequestStatus | undefined) => void;
+  updateStatus: (key: RequestKey, change: (current: StoredRequest) => RequestStatus | undefined) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -90,7 +90,7 @@ export class PlatformAgent {
         await this.o.remove(keyOf(child));
       }
     }
-    this.aggregate(parentKey, conflicts);
+    await this.aggregate(parentKey, conflicts);
   }
 
   /** Parents stalled on a name another request holds: worth a new sync once a request is removed. */
@@ -104,17 +104,17 @@ export class PlatformAgent {
   }
 
   /** A child's status changed: refresh its parent's. */
-  childChanged(child: StoredRequest): void {
+  async childChanged(child: StoredRequest): Promise<void> {
     const owner = ownerOf(child);
-    if (owner) this.aggregate(owner);
+    if (owner) await this.aggregate(owner);
   }
 
   /**
    * Folds children into the parent's status as it is now: `children`, `ChildrenReady`, `Ready`, `Stalled`.
    * `conflicts` (from a sync) sets or clears `Stalled`/`ChildConflict`; without it the last sync's stays.
    */
-  aggregate(parentKey: RequestKey, conflicts?: string[]): void {
-    this.o.updateStatus(parentKey, (parent) => {
+  async aggregate(parentKey: RequestKey, conflicts?: string[]): Promise<void> {
+    await this.o.updateStatus(parentKey, (parent) => {
       if (parent.object.metadata.deletionTimestamp) return undefined;
       const kids = this.children(parentKey);
       const hadConflict = conditionOf(parent.status.conditions, "Stalled")?.reason === "ChildConflict";

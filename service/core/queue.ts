@@ -5,12 +5,32 @@
 /** Requests of one team queued or reconciling at once, unless `plinth:limits.maxInFlightPerTeam` says otherwise. */
 export const DEFAULT_MAX_IN_FLIGHT_PER_TEAM = 500;
 
+/**
+ * What the service uses of a reconcile queue: the embedded `WorkQueue` below, or in shared mode a queue
+ * over every replica (service/shared/lease-queue.ts). There `depth`, `busyKeys` and `isBusy` speak of
+ * this replica's view (keys it added or runs, best effort), and `idle()` of this replica's work only.
+ */
+export interface ReconcileQueue {
+  /** Queues `key` now or after `delayMs`; resolves once the work is durably queued (shared mode). */
+  add(key: string, delayMs?: number): void | Promise<void>;
+  readonly concurrency: number;
+  depth(): number;
+  busyKeys(): Iterable<string>;
+  isBusy(key: string): boolean;
+  idle(): Promise<void>;
+  /** Stops taking work (shared mode: hands running keys back to other replicas). */
+  stop(): void | Promise<void>;
+}
+
+/** The work of one key; `signal` aborts when its lease is lost (shared mode). */
+export type ReconcileWork = (key: string, signal?: AbortSignal) => Promise<void>;
+
 export interface WorkQueueOptions {
   concurrency: number;
   work: (key: string) => Promise<void>;
 }
 
-export class WorkQueue {
+export class WorkQueue implements ReconcileQueue {
   private readonly pending: string[] = [];
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();

@@ -47,7 +47,7 @@ export interface ReconcilerOptions {
     beforeRemove(rec: StoredRequest): Promise<void>;
     /** After a request's stack was destroyed (its files are gone from Git). */
     afterRemove?(rec: StoredRequest): void;
-    statusChanged(rec: StoredRequest): void;
+    statusChanged(rec: StoredRequest): Promise<void>;
   };
 }
 
@@ -62,8 +62,9 @@ export class Reconciler {
 
   constructor(private readonly o: ReconcilerOptions) {}
 
-  async reconcile(stack: string): Promise<void> {
-    const rec = this.o.store.getByStack(stack);
+  async reconcile(stack: string, _signal?: AbortSignal): Promise<void> {
+    // Shared mode: the record as the database has it (this replica's mirror may lag by milliseconds).
+    const rec = this.o.store.shared ? await this.o.store.refresh(stack) : this.o.store.getByStack(stack);
     if (!rec) return;
     const started = Date.now();
     const gen = rec.object.metadata.generation;
@@ -74,7 +75,7 @@ export class Reconciler {
         const upToDate = rec.status.observedGeneration === gen && rec.status.promiseRevision === installed?.revision;
         // The Kratix label `kratix.io/manual-reconciliation: "true"` forces a run and is removed.
         const unlabelled = withoutManualReconciliation(rec.object);
-        const snapshot = unlabelled ? this.o.store.write({ ...rec, object: unlabelled }, rec.object.metadata.resourceVersion) : rec;
+        const snapshot = unlabelled ? await this.o.store.write({ ...rec, object: unlabelled }, rec.object.metadata.resourceVersion) : rec;
         const force = this.forced.delete(stack) || unlabelled !== undefined;
         const rescheduled = this.rescheduled.delete(stack);
         const rerun = this.rerun.delete(stack) || rescheduled;
@@ -85,7 +86,7 @@ export class Reconciler {
       this.o.onReconcile?.((Date.now() - started) / 1000, true);
     } catch (err) {
       this.o.onReconcile?.((Date.now() - started) / 1000, false);
-      this.fail(stack, err);
+      await this.fail(stack, err);
     }
   }
 
@@ -107,7 +108,7 @@ export class Reconciler {
     const gen = rec.object.metadata.generation;
     const installed = this.o.promise(rec.promise);
     if (!installed) throw new Error(`Promise "${rec.promise}" is no longer installed`);
-    const reconciling = this.o.store.patch(stack, (cur) => ({
+    const reconciling = await this.o.store.patch(stack, (cur) => ({
       status: { ...cur.status, conditions: setCondition(cur.status.conditions, { type: "Reconciling", status: "True", reason: "Reconciling", message: `reconciling generation ${gen}` }) },
     }));
     this.o.emit(stack, { type: "status", message: "reconciling", data: reconciling?.status });
@@ -116,12 +117,14 @@ export class Reconciler {
     if (!stackCreated) {
       await ws.createStack(stack);
       // `stack init` rewrites the settings file: put the request (as it is now) back in its config.
-      this.o.store.restoreObject(stack);
-      const now = this.o.store.patch(stack, () => ({ stackCreated: true }));
+      await this.o.store.restoreObject(stack);
+      // Shared mode: the stack's secrets settings go with the record, for the replica that runs it next.
+      const stackSettings = this.o.store.shared ? ws.stackSecretsSettings(stack) : undefined;
+      const now = await this.o.store.patch(stack, () => ({ stackCreated: true, ...(stackSettings ? { stackSettings } : {}) }));
       stackCreated = true;
       // Deleted or changed while the stack was created: the queue runs it again with the newer record.
       if (!now || now.object.metadata.deletionTimestamp || now.object.metadata.generation !== gen) return;
-    }
+    } else if (this.o.store.shared) await this.o.store.restoreObject(stack); // the settings file is a cache there
     const previous = (rec.status as RequestStatus & { groups?: PlanStatus["destinations"] }).groups;
     const res = await ws.stack(stack).up({
       program: requestProgram(rec.object.metadata.name, {
@@ -152,7 +155,7 @@ export class Reconciler {
     const files: WrittenFile[] = [];
     for (const p of plan.placements ?? []) for (const f of p.files) files.push({ destination: p.destination, path: `${p.dir}/${f}`, commit: commits.get(p.dir) ?? "" });
     let rerunInMs: number | undefined;
-    const current = this.o.store.patch(stack, (cur) => {
+    const current = await this.o.store.patch(stack, (cur) => {
       const applied = this.appliedStatus(cur.status, { gen, plan, files, repaired, installed, outputs: res.outputs.outputs });
       const control = applyWorkflowControl({ ...workflowStatusFields(plan), ...applied, history: cur.status.history }, plan.workflowControl as PlannedControl | undefined);
       rerunInMs = control.rerunInMs;
@@ -168,7 +171,7 @@ export class Reconciler {
     } catch (err) {
       throw new Error(`child requests of ${stack}: ${(err as Error).message}`, { cause: err });
     }
-    this.o.hooks?.statusChanged(current);
+    await this.o.hooks?.statusChanged(current);
     this.o.log(`reconciled ${stack} generation ${gen} in ${res.durationMs} ms`, this.about(stack, current));
     if (repaired.length) {
       this.o.onDrift?.(repaired.length);
@@ -215,10 +218,11 @@ export class Reconciler {
     await this.o.deleteWorkflow?.(stack, rec);
     await this.o.hooks?.beforeRemove(rec);
     if (rec.stackCreated) {
+      if (this.o.store.shared) await this.o.store.restoreObject(stack);
       await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
       await this.o.workspace.removeStack(stack);
     }
-    this.o.store.remove(keyOf(rec), rec.object.metadata.uid);
+    await this.o.store.remove(keyOf(rec), rec.object.metadata.uid);
     this.o.hooks?.afterRemove?.(rec);
     this.o.emit(stack, { type: "deleted", message: "deleted" });
   }
@@ -230,7 +234,7 @@ export class Reconciler {
     return { stack, team: this.o.tenant(rec).team, request: `${rec.promise}/${m.namespace ?? "default"}/${m.name}` };
   }
 
-  private fail(stack: string, err: unknown): void {
+  private async fail(stack: string, err: unknown): Promise<void> {
     const n = (this.attempts.get(stack) ?? 0) + 1;
     this.attempts.set(stack, n);
     const message = err instanceof OperationError ? errorsOf(err.events).join("\n") || err.message : (err as Error).message;
@@ -246,8 +250,9 @@ export class Reconciler {
     const backoff = this.o.backoff?.(this.o.store.getByStack(stack)!.promise);
     if (err instanceof DeleteWorkflowError) {
       const delay = backoffDelay(backoff ?? { limit: this.o.maxAttempts, initialMs: this.o.retryBaseMs, maxMs: 300_000 }, n);
-      const failed = this.o.store.patch(stack, (cur) => ({ status: deleteFailedStatus(cur.status, clean, n, delay) }))!;
-      this.o.hooks?.statusChanged(failed);
+      const failed = await this.o.store.patch(stack, (cur) => ({ status: deleteFailedStatus(cur.status, clean, n, delay) }));
+      if (!failed) return;
+      await this.o.hooks?.statusChanged(failed);
       this.o.emit(stack, { type: "status", message: clean, data: failed.status });
       this.o.requeue(stack, delay);
       return;
@@ -258,7 +263,7 @@ export class Reconciler {
     const delay = backoff ? backoffDelay(backoff, n) : this.o.retryBaseMs * 2 ** Math.min(n - 1, 30) * (0.75 + Math.random() * 0.5);
     if (n >= limit) this.attempts.delete(stack);
     else this.o.requeue(stack, storeDown ? Math.min(delay, STORE_RETRY_MAX_MS) : delay);
-    const rec = this.o.store.patch(stack, (cur) => {
+    const rec = await this.o.store.patch(stack, (cur) => {
       let conditions = cur.status.conditions;
       if (n >= limit) {
         conditions = setCondition(conditions, { type: "Stalled", status: "True", reason, message: shown });
@@ -270,8 +275,9 @@ export class Reconciler {
         if (storeDown) conditions = setCondition(conditions, { type: "Ready", status: "False", reason: "StateStoreUnavailable", message: `${clean}; retried until the State Store is back` });
       }
       return { status: { ...cur.status, conditions, message: clean } };
-    })!;
-    this.o.hooks?.statusChanged(rec);
+    });
+    if (!rec) return;
+    await this.o.hooks?.statusChanged(rec);
     this.o.emit(stack, { type: n >= limit ? "status" : "error", message: clean, data: rec.status });
   }
 }

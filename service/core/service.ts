@@ -28,14 +28,14 @@ import { previewRequest } from "./preview";
 import { sealedSpecCodec } from "./sealed-spec";
 import { assertPlatformAdmin, readRequestSecrets, type RequestSecret } from "./secret-read";
 import { SensitiveView, withMaskedLog } from "./sensitive-view";
-import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue } from "./queue";
+import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue, type ReconcileQueue } from "./queue";
 import type { Reconciler } from "./reconciler";
 import { marketplaceView, promiseView } from "./registry-views";
 import { StepLogStore } from "./step-logs";
 import { RequestStore, StaleRecordError, emptyStatus, keyOf, type StoredRequest } from "./store";
 import { newRequestObject, planUpdate } from "./upsert";
 import { TEAM_ANNOTATION, assertMayWrite, notFound, visible } from "./visibility";
-import { createAgent, createAppliedTracker, createReconciler, resumeAction, trackApplied, type ServiceParts } from "./wiring";
+import { createAgent, createAppliedTracker, createReconciler, resumeStored, trackApplied, type ServiceParts } from "./wiring";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -57,7 +57,8 @@ export type { PlinthServiceOptions };
 
 export class PlinthService implements PlatformService {
   readonly store: RequestStore;
-  readonly queue: WorkQueue;
+  /** The embedded `WorkQueue`, or in shared mode the queue over every replica (set by `open`). */
+  queue: ReconcileQueue;
   private readonly events: RequestEvents;
   /** Every write of every request, for watchers of many (the Kubernetes-compatible API's watch). */
   readonly feed = new ChangeFeed();
@@ -74,8 +75,8 @@ export class PlinthService implements PlatformService {
     const definition = (name: string) => options.promises.find((p) => p.definition.name === name)?.definition;
     this.sensitive = new SensitiveView(definition);
     this.options = options = withMaskedLog(options, this.sensitive, () => this.store.all());
-    this.store = new RequestStore(options.workspace, options.log, this.feed, sealedSpecCodec(options.workspace.options.passphrase, definition));
-    this.events = new RequestEvents((stack) => this.store.getByStack(stack)?.object.metadata.resourceVersion);
+    this.store = new RequestStore(options.workspace, options.log, this.feed, sealedSpecCodec(options.workspace.options.passphrase, definition), options.shared?.records);
+    this.events = new RequestEvents((stack) => this.store.getByStack(stack)?.object.metadata.resourceVersion, options.shared?.events, options.log);
     this.stepLogs = new StepLogStore(options.workspace.options.workDir, { maxStepBytes: options.maxStepLogBytes });
     const parts: ServiceParts = {
       store: this.store,
@@ -108,34 +109,28 @@ export class PlinthService implements PlatformService {
    */
   static async open(options: PlinthServiceOptions): Promise<PlinthService> {
     const svc = new PlinthService(options);
-    const loaded = svc.store.load().sort((a, b) => a.object.metadata.creationTimestamp.localeCompare(b.object.metadata.creationTimestamp));
-    for (const rec of loaded) {
-      const stack = stackNameOf(keyOf(rec));
-      const action = resumeAction(rec, options);
-      if (action === "reschedule") svc.reconciler.rescheduled.add(stack);
-      if (action === "reschedule" || action === "resume") {
-        const n = options.workspace.clearDeadLocks(stack);
-        if (n) options.log?.(`cleared ${n} lock(s) of ${stack} left by a dead process`);
-        svc.queue.add(stack);
-      } else if (action === "rerun") svc.reconcileLater(rec, Math.max(0, Date.parse(rec.status.nextRunTime!) - Date.now()));
-      else if (action === "track") trackApplied(svc.applied, rec);
-    }
+    const loaded = await svc.store.open();
+    // Shared mode: the queue over every replica (pg-boss leases), and the other replicas' events.
+    if (options.shared) svc.queue = await options.shared.queue((stack, signal) => svc.reconciler.reconcile(stack, signal), svc.queue.concurrency);
+    await svc.events.relayed();
+    await resumeStored(loaded, options, { reconciler: svc.reconciler, queue: svc.queue, applied: svc.applied, later: (rec, ms) => svc.reconcileLater(rec, ms) });
     return svc;
   }
 
   /** Changes a request's status as it is now (`change` answers undefined: no change) and tells its watchers. */
-  private updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): void {
-    const rec = this.store.patch(stack, (cur) => {
+  private async updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): Promise<void> {
+    const rec = await this.store.patch(stack, (cur) => {
       const status = change(cur);
       return status && { status };
     });
     if (rec) this.emit(stack, { type: "status", message: message?.(rec) ?? rec.status.message, data: rec.status });
   }
 
-  close(): void {
+  /** Stops; in shared mode resolves once running reconciles were handed back to the other replicas. */
+  async close(): Promise<void> {
     this.applied?.close();
     if (this.resync) clearInterval(this.resync);
-    this.queue.stop();
+    await this.queue.stop();
   }
 
   private resync: NodeJS.Timeout | undefined;
@@ -146,7 +141,7 @@ export class PlinthService implements PlatformService {
     for (const r of all) {
       const stack = stackNameOf(keyOf(r));
       this.reconciler.forced.add(stack);
-      this.queue.add(stack);
+      this.enqueue(stack);
     }
     return all.length;
   }
@@ -156,7 +151,7 @@ export class PlinthService implements PlatformService {
     const k = keyOf(rec);
     this.reconciler.forced.add(stackNameOf(k));
     this.emit(stackNameOf(k), { type: "queued", message: "reconcile requested" });
-    this.queue.add(stackNameOf(k));
+    await this.queue.add(stackNameOf(k));
     return k;
   }
 
@@ -230,18 +225,18 @@ export class PlinthService implements PlatformService {
       if (existing.object.metadata.deletionTimestamp) throw new ConflictError(`${key.kind} "${key.name}" is being deleted`, key, "BeingDeleted");
       const plan = planUpdate(existing, obj, owner);
       if (plan.changed) this.admitWork(key, opts.caller);
-      if (plan.object) this.store.write({ ...existing, object: plan.object }, version);
+      if (plan.object) await this.store.write({ ...existing, object: plan.object }, version);
       if (plan.changed) {
         this.emit(stackNameOf(key), { type: "queued", message: `generation ${plan.generation} queued` });
-        this.queue.add(stackNameOf(key));
+        await this.queue.add(stackNameOf(key));
       }
       return { ...key, generation: plan.generation, created: false, location: locationOf(key) };
     }
     if (opts.resourceVersion !== undefined) throw new StaleRecordError(key, opts.resourceVersion, undefined);
     this.admitWork(key, opts.caller);
-    this.store.create({ object: newRequestObject(obj, key, owner, this.teamFor(owner, opts.caller)), promise: p.definition.name, status: emptyStatus(), stackCreated: false });
+    await this.store.create({ object: newRequestObject(obj, key, owner, this.teamFor(owner, opts.caller)), promise: p.definition.name, status: emptyStatus(), stackCreated: false });
     this.emit(stackNameOf(key), { type: "queued", message: "generation 1 queued" });
-    this.queue.add(stackNameOf(key));
+    await this.queue.add(stackNameOf(key));
     return { ...key, generation: 1, created: true, location: locationOf(key) };
   }
 
@@ -304,9 +299,9 @@ export class PlinthService implements PlatformService {
     const forceNow = opts.force === true && md.annotations?.[FORCE_DELETE_ANNOTATION] !== "true";
     if (!md.deletionTimestamp || forceNow) {
       const annotations = forceNow ? { ...md.annotations, [FORCE_DELETE_ANNOTATION]: "true" } : md.annotations;
-      this.store.write({ ...rec, object: { ...rec.object, metadata: { ...md, ...(annotations ? { annotations } : {}), deletionTimestamp: md.deletionTimestamp ?? new Date().toISOString() } } }, version);
+      await this.store.write({ ...rec, object: { ...rec.object, metadata: { ...md, ...(annotations ? { annotations } : {}), deletionTimestamp: md.deletionTimestamp ?? new Date().toISOString() } } }, version);
       this.emit(stackNameOf(k), { type: "queued", message: forceNow ? "delete queued (force: the delete workflow will be skipped)" : "delete queued" });
-      this.queue.add(stackNameOf(k));
+      await this.queue.add(stackNameOf(k));
     }
     return k;
   }
@@ -321,7 +316,12 @@ export class PlinthService implements PlatformService {
   private reconcileLater(rec: StoredRequest, delayMs: number): void {
     const stack = stackNameOf(keyOf(rec));
     this.reconciler.forced.add(stack);
-    this.queue.add(stack, delayMs);
+    this.enqueue(stack, delayMs);
+  }
+
+  /** Queues without waiting (a retry, a resync): a failure to queue is logged; the next resync retries. */
+  private enqueue(stack: string, delayMs = 0): void {
+    Promise.resolve(this.queue.add(stack, delayMs)).catch((err: Error) => this.options.log?.(`${stack} not queued: ${err.message}`, { stack }));
   }
 
   /** Files under the store's destinations that no placement owns (git-scan.ts): reported, never deleted. */
@@ -338,12 +338,12 @@ export class PlinthService implements PlatformService {
   }
 
   /** Deletes a stored request whatever its Promise (a Cascade removal of the Promise). */
-  forceDelete(rec: StoredRequest): void {
+  async forceDelete(rec: StoredRequest): Promise<void> {
     const k = keyOf(rec);
     const current = this.store.get(k);
     if (!current || current.object.metadata.deletionTimestamp) return;
-    this.store.write({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } }, current.object.metadata.resourceVersion);
-    this.queue.add(stackNameOf(k));
+    await this.store.write({ ...current, object: { ...current.object, metadata: { ...current.object.metadata, deletionTimestamp: new Date().toISOString() } } }, current.object.metadata.resourceVersion);
+    await this.queue.add(stackNameOf(k));
   }
 
   resourceVersion(): string {

@@ -10,7 +10,7 @@ import { runRequestDeleteWorkflow } from "./delete-workflow";
 import { stackNameOf } from "./keys";
 import type { PlinthServiceOptions } from "./options";
 import { PlatformAgent } from "./platform-agent";
-import type { WorkQueue } from "./queue";
+import type { ReconcileQueue } from "./queue";
 import { Reconciler } from "./reconciler";
 import { stepLogSink, type StepLogStore } from "./step-logs";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
@@ -24,14 +24,14 @@ export interface ServiceParts {
   write(object: unknown, owner: RequestKey): Promise<ApplyResult>;
   /** Queues a request's deletion as the platform. */
   remove(key: RequestKey): Promise<void>;
-  updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): void;
+  updateStatus(stack: string, change: (cur: StoredRequest) => RequestStatus | undefined, message?: (rec: StoredRequest) => string | undefined): Promise<void>;
   emit(stack: string, e: Omit<RequestEvent, "time">): void;
   /** `text` with the request's sensitive spec values masked (sensitive-view.ts): step output is shown and stored so. */
   hide(stack: string, text: string): string;
   tenantOf(rec: StoredRequest): Tenant;
   trackApplied(rec: StoredRequest): void;
   /** Created after the parts (it runs the reconciler): read when called. */
-  queue(): WorkQueue;
+  queue(): ReconcileQueue;
   agent(): PlatformAgent;
   applied(): AppliedTracker | undefined;
 }
@@ -64,7 +64,7 @@ export function createReconciler(o: PlinthServiceOptions, s: ServiceParts): Reco
     promise: promiseOf,
     tenant: (rec) => s.tenantOf(rec),
     emit: (stack, e) => s.emit(stack, e),
-    requeue: (stack, delay) => s.queue().add(stack, delay),
+    requeue: (stack, delay) => void Promise.resolve(s.queue().add(stack, delay)).catch((err: Error) => log(`${stack} not queued again: ${err.message}`, { stack })),
     maxAttempts: o.maxAttempts ?? 4,
     retryBaseMs: o.retryBaseMs ?? 1000,
     onReconcile: o.onReconcile,
@@ -94,7 +94,7 @@ export function createReconciler(o: PlinthServiceOptions, s: ServiceParts): Reco
         // The index shard that held the request's entry (isolated revisions) is the source to fetch.
         s.applied()?.nudge(rec.status.destinations ?? [], { namespace: rec.object.metadata.namespace ?? "default", promise: rec.promise, name: rec.object.metadata.name });
         // A name may have been freed for a compound parent stalled on ChildConflict.
-        for (const parent of s.agent().conflicted()) s.queue().add(stackNameOf(keyOf(parent)));
+        for (const parent of s.agent().conflicted()) void Promise.resolve(s.queue().add(stackNameOf(keyOf(parent)))).catch(() => undefined);
       },
       statusChanged: (rec) => s.agent().childChanged(rec),
     },
@@ -111,16 +111,39 @@ export function createAppliedTracker(o: PlinthServiceOptions, s: ServiceParts): 
       return o.stores.writer(d?.stateStore ?? o.stateStores[0].name).contains({ commit, ancestor });
     },
     update: (stack, change) =>
-      s.updateStatus(
+      void s.updateStatus(
         stack,
         (cur) => {
           const next = change(cur.status.conditions);
           return next === cur.status.conditions ? undefined : { ...cur.status, conditions: next };
         },
         (rec) => conditionOf(rec.status.conditions, "Applied")?.message,
-      ),
+      ).catch((err: Error) => o.log?.(`Applied condition of ${stack} not saved: ${err.message}`)),
     log: o.log,
   });
+}
+
+/**
+ * Queues what each stored request needs when the service opens (oldest first): clears locks left by a
+ * dead process and resumes every unfinished request; see `resumeAction`.
+ */
+export async function resumeStored(
+  loaded: StoredRequest[],
+  o: PlinthServiceOptions,
+  svc: { reconciler: Reconciler; queue: ReconcileQueue; applied: AppliedTracker | undefined; later(rec: StoredRequest, delayMs: number): void },
+): Promise<void> {
+  const sorted = [...loaded].sort((a, b) => a.object.metadata.creationTimestamp.localeCompare(b.object.metadata.creationTimestamp));
+  for (const rec of sorted) {
+    const stack = stackNameOf(keyOf(rec));
+    const action = resumeAction(rec, o);
+    if (action === "reschedule") svc.reconciler.rescheduled.add(stack);
+    if (action === "reschedule" || action === "resume") {
+      const n = o.workspace.clearDeadLocks(stack);
+      if (n) o.log?.(`cleared ${n} lock(s) of ${stack} left by a dead process`);
+      await svc.queue.add(stack);
+    } else if (action === "rerun") svc.later(rec, Math.max(0, Date.parse(rec.status.nextRunTime!) - Date.now()));
+    else if (action === "track") trackApplied(svc.applied, rec);
+  }
 }
 
 /**

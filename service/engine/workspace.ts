@@ -171,6 +171,23 @@ export class EngineWorkspace implements CliRunner {
     if (!settings.secretsprovider) this.writeSettings(stack, this.withSecretsProvider(settings));
   }
 
+  /**
+   * Writes a stack's settings other than its config (secrets provider, wrapped data key) from a copy kept
+   * elsewhere (shared mode: the request's record in the database), keeping the config there is.
+   */
+  writeSettingsCache(stack: string, settings: Record<string, unknown>): void {
+    const config = this.readSettings(stack)?.config;
+    this.writeSettings(stack, { ...settings, ...(config ? { config } : {}) });
+  }
+
+  /** A stack's settings other than its config (to keep with its record in shared mode), or undefined. */
+  stackSecretsSettings(stack: string): Record<string, unknown> | undefined {
+    const settings = this.readSettings(stack);
+    if (!settings) return undefined;
+    const { config: _config, ...rest } = settings;
+    return Object.keys(rest).length ? rest : undefined;
+  }
+
   /** Replaces a stack's settings file atomically (written aside, then renamed). */
   private writeSettings(stack: string, settings: Record<string, unknown>): void {
     const f = this.settingsFile(stack);

@@ -234,7 +234,7 @@ export class LocalPlatform {
     this.serveOptions = opts;
     const cfg = this.config;
     const outputs = this.outputs;
-    this.service?.close();
+    await this.service?.close();
     const promises = installedPromises(cfg, outputs, this.catalogue);
     const teams = new TeamDirectory(
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
@@ -299,12 +299,12 @@ export class LocalPlatform {
     if (plan.migrated.length) {
       // Read above in this same tick: compare-and-swap on the version read.
       for (const { rec, spec } of plan.migrated) {
-        store.write({ ...rec, object: { ...rec.object, spec, metadata: { ...rec.object.metadata, generation: rec.object.metadata.generation + 1 } } }, rec.object.metadata.resourceVersion);
+        await store.write({ ...rec, object: { ...rec.object, spec, metadata: { ...rec.object.metadata, generation: rec.object.metadata.generation + 1 } } }, rec.object.metadata.resourceVersion);
       }
     }
     if (plan.cascade.length) {
       await this.servePrevious(prev!);
-      for (const rec of plan.cascade) this.service!.forceDelete(rec);
+      for (const rec of plan.cascade) await this.service!.forceDelete(rec);
       await waitForCascade(this.service!.store, plan.cascade);
     }
     // Promises leaving the config: their promise delete workflow runs once their requests are gone.
@@ -387,7 +387,7 @@ export class LocalPlatform {
 
   async stop(): Promise<void> {
     await this.follower?.stop();
-    this.service?.close();
+    await this.service?.close();
     await this.server.close();
     await stopInProcess();
     await this.sharedRequests?.close();

@@ -33,37 +33,37 @@ describe("RequestStore", () => {
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
 
-  test("every write gets a new resourceVersion; a write naming an older one is refused and changes nothing", () => {
+  test("every write gets a new resourceVersion; a write naming an older one is refused and changes nothing", async () => {
     const store = new RequestStore(workspace());
-    const created = store.create(request("a"));
+    const created = await store.create(request("a"));
     const v1 = created.object.metadata.resourceVersion;
     assert.match(v1, /^\d+$/);
-    assert.throws(() => store.create(request("a")), (e: unknown) => e instanceof ConflictError && e.code === "AlreadyExists");
+    await assert.rejects(() => store.create(request("a")), (e: unknown) => e instanceof ConflictError && e.code === "AlreadyExists");
 
-    const spec2 = store.write({ ...created, object: { ...created.object, spec: { team: "b" }, metadata: { ...created.object.metadata, generation: 2 } } }, v1);
+    const spec2 = await store.write({ ...created, object: { ...created.object, spec: { team: "b" }, metadata: { ...created.object.metadata, generation: 2 } } }, v1);
     const v2 = spec2.object.metadata.resourceVersion;
     assert.ok(Number(v2) > Number(v1));
-    const status = store.patch("default.teamnamespace.a", (cur) => ({ status: { ...cur.status, message: "working" } }))!;
+    const status = (await store.patch("default.teamnamespace.a", (cur) => ({ status: { ...cur.status, message: "working" } })))!;
     const v3 = status.object.metadata.resourceVersion;
     assert.ok(Number(v3) > Number(v2), "a status write is a write too");
 
     // A writer holding the record it read before another write: refused (409 Conflict, re-read and retry).
     const stale = () => store.write({ ...created, status: { ...created.status, message: "old" } }, v1);
-    assert.throws(stale, (e: unknown) => e instanceof StaleRecordError && e.code === "Conflict" && e.status === 409 && /re-read it and retry/.test(e.message));
+    await assert.rejects(stale, (e: unknown) => e instanceof StaleRecordError && e.code === "Conflict" && e.status === 409 && /re-read it and retry/.test(e.message));
     const now = store.getByStack("default.teamnamespace.a")!;
     assert.equal(now.object.spec.team, "b");
     assert.equal(now.status.message, "working");
     assert.equal(now.object.metadata.resourceVersion, v3);
     assert.ok(Object.isFrozen(now) && Object.isFrozen(now.object.metadata) && Object.isFrozen(now.status), "records are immutable snapshots");
-    assert.throws(() => store.write({ ...request("missing"), object: { ...request("missing").object } }, "1"), StaleRecordError);
+    await assert.rejects(() => store.write({ ...request("missing"), object: { ...request("missing").object } }, "1"), StaleRecordError);
   });
 
-  test("a reload keeps the newest object, status and version; later versions stay larger", () => {
+  test("a reload keeps the newest object, status and version; later versions stay larger", async () => {
     const ws = workspace();
     const store = new RequestStore(ws);
-    const rec = store.create(request("b"));
-    const written = store.write({ ...rec, object: { ...rec.object, spec: { team: "c" } } }, rec.object.metadata.resourceVersion);
-    const last = store.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, observedGeneration: 1 }, stackCreated: true }))!;
+    const rec = await store.create(request("b"));
+    const written = await store.write({ ...rec, object: { ...rec.object, spec: { team: "c" } } }, rec.object.metadata.resourceVersion);
+    const last = (await store.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, observedGeneration: 1 }, stackCreated: true })))!;
     assert.notEqual(written.object.metadata.resourceVersion, last.object.metadata.resourceVersion);
 
     const again = new RequestStore(ws);
@@ -72,15 +72,15 @@ describe("RequestStore", () => {
     assert.equal(loaded.status.observedGeneration, 1);
     assert.equal(loaded.stackCreated, true);
     assert.equal(loaded.object.metadata.resourceVersion, last.object.metadata.resourceVersion, "the status file's newer version wins");
-    const next = again.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, message: "x" } }))!;
+    const next = (await again.patch("default.teamnamespace.b", (cur) => ({ status: { ...cur.status, message: "x" } })))!;
     assert.ok(Number(next.object.metadata.resourceVersion) > Number(last.object.metadata.resourceVersion));
   });
 
-  test("a corrupt status file is quarantined and logged once; the request loads with an empty status", () => {
+  test("a corrupt status file is quarantined and logged once; the request loads with an empty status", async () => {
     const ws = workspace();
     const store = new RequestStore(ws);
-    const rec = store.create(request("c"));
-    store.patch("default.teamnamespace.c", (cur) => ({ status: { ...cur.status, observedGeneration: 1, message: "Ready" }, stackCreated: true }));
+    const rec = await store.create(request("c"));
+    await store.patch("default.teamnamespace.c", (cur) => ({ status: { ...cur.status, observedGeneration: 1, message: "Ready" }, stackCreated: true }));
     const statusDir = path.join(ws.options.workDir, "status");
     fs.writeFileSync(path.join(statusDir, "default.teamnamespace.c.json"), '{"status": {"conditions": [tru');
 
