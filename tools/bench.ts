@@ -24,6 +24,7 @@ import { parseArgs, type BenchArgs } from "./bench/args";
 import { KIND } from "./bench/client";
 import { runJsonScript } from "./bench/children";
 import { measureCli } from "./bench/cli-time";
+import { FAILOVER_TARGET_S, sharedFigures, type SharedValues } from "./bench/shared-figures";
 import { appliedAtScaleFigure, appliedFigure, burstFigure, cliFigure, CLI_P50_TARGET_MS, platformUpFigure, requestFigure, rssFigure, scalingFigure, startFigure, APPLIED_AT_SCALE_P95_TARGET_MS, APPLIED_P50_TARGET_MS, BURST100_TARGET_S, REQUEST_P50_TARGET_MS } from "./bench/figures";
 import { appliedValues, measureApplied, APPLIED_N_ENV } from "./bench/applied";
 import { runMain } from "./bench/run-main";
@@ -221,6 +222,20 @@ async function main(): Promise<number> {
       emit(scalingFigure(empty.medianMs, full.medianMs, dirs, samples));
     } catch (err) {
       emit(failedFigure("commit_scaling", "ratio vs 1.0 (flat)", err));
+    }
+  }
+
+  const shared = ["request_to_commit_shared_ms", "replicas_burst100_s", "failover_s"].filter((f) => o.only.has(f));
+  if (shared.length) {
+    // Three replica processes on embedded Postgres (test/support/shared/replicas.ts), in a child process.
+    if (o.quick) process.env.PLINTH_BENCH_SHARED_BURST ??= "30";
+    log(`${shared.join(", ")}: three replicas in shared mode, in a child process`);
+    try {
+      const v = await runJsonScript<SharedValues & { error?: string }>(root, path.join("tools", "bench", "replicas.ts"), 60 * 60_000);
+      if (v.error !== undefined) throw new Error(v.error);
+      for (const f of sharedFigures(v)) if (o.only.has(f.figure)) emit(f);
+    } catch (err) {
+      for (const f of shared) emit(failedFigure(f, f === "failover_s" ? `≤ ${FAILOVER_TARGET_S} s` : "informational", err));
     }
   }
 

@@ -1,6 +1,6 @@
 /** Command line of `npm run bench`. */
 
-export const FIGURES = ["request_to_commit_ms", "burst100_s", "rss_mb", "commit_scaling", "platform_up_s", "start_s", "request_to_applied_ms", "applied_at_scale", "cli_ms"] as const;
+export const FIGURES = ["request_to_commit_ms", "burst100_s", "rss_mb", "commit_scaling", "platform_up_s", "start_s", "request_to_applied_ms", "applied_at_scale", "cli_ms", "request_to_commit_shared_ms", "replicas_burst100_s", "failover_s"] as const;
 
 export interface BenchArgs {
   /** Fewer samples: 5 sequential, burst 20, scaling on 2 000 dirs, 5 requests to Applied. */

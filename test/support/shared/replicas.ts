@@ -60,6 +60,8 @@ export interface SharedPlatform {
   commitsByPath(): Map<string, string[]>;
   /** Stack lock rows left in the Pulumi state table. */
   lockRows(): Promise<number>;
+  /** The stack lock rows now: stack name and the pid of the CLI holding it. */
+  locks(): Promise<{ stack: string; pid: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -217,6 +219,10 @@ export async function startSharedPlatform(opts: { replicas: number; concurrency?
     async lockRows() {
       const res = await pool.query("SELECT count(*)::int AS n FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'");
       return (res.rows[0] as { n: number }).n;
+    },
+    async locks() {
+      const res = await pool.query<{ key: string; data: { data?: string } }>("SELECT key, data FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'");
+      return res.rows.map((r) => ({ stack: r.key.split("/").at(-2)!, pid: (JSON.parse(Buffer.from(r.data.data ?? "", "base64").toString("utf8") || "{}") as { pid: number }).pid }));
     },
     async stop() {
       for (const r of replicas) await p.kill(r.index);
