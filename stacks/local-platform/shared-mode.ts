@@ -73,7 +73,7 @@ export class SharedRuntime {
     try {
       await client.connect();
     } catch (err) {
-      throw new Error(`cannot reach the database ${redactUrl(this.mode.databaseUrl)}: ${(err as Error).message}`);
+      throw new Error(`cannot reach the database ${redactUrl(this.mode.databaseUrl)}: ${(err as Error).message}`, { cause: err });
     }
     try {
       await client.query("SELECT pg_advisory_lock($1)", [PLATFORM_UP_LOCK]);
