@@ -4,7 +4,8 @@
  *
  * - a burst spread over the replicas: all Ready, each request's files committed once, no stack locked;
  * - SIGKILL of a replica mid-burst: the others finish its requests, nothing acknowledged is lost;
- * - Postgres restarted mid-burst: replicas answer `/readyz` 503 while it is away, then converge.
+ * - Postgres restarted mid-burst: replicas answer `/readyz` 503 while it is away, then converge;
+ * - SIGTERM: a replica hands its leases back and exits 0.
  *
  * Size: PLINTH_E2E_SHARED_REQUESTS requests in the first burst (default 200, as the issue asks); the kill
  * and restart bursts are a quarter of it (at least 12).
@@ -117,6 +118,15 @@ describe("shared mode: three replicas on one Postgres and one Git remote", () =>
       for (let i = 0; i < 20 && code !== 200; i++) code = (await sleep(500), await p.readyz(r.index));
       assert.equal(code, 200, `replica ${r.index} is ready again`);
     }
+    await assertNoLocks(p);
+  });
+
+  test("SIGTERM: a replica hands its leases back and exits 0; the others finish its requests", async () => {
+    const list = names("drain", 6);
+    await burst(p, list, [0], 6);
+    assert.equal(await p.terminate(0), 0, "exit code 0");
+    const states = await p.waitReady(list, READY_MS);
+    assertCommittedOnce(p, states, list);
     await assertNoLocks(p);
   });
 });
