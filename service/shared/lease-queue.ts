@@ -11,9 +11,15 @@
  * - `stop()` (graceful shutdown) stops taking work, gives running reconciles `graceMs` to finish, then
  *   hands the rest back: pg-boss fails them (retry now, on another replica) and aborts their signals.
  * - `add(key, delayMs)` is a delayed retry; adding a key with no delay while a delayed job waits moves
- *   that job to now.
+ *   that job to now. It resolves once the job is in Postgres (the API answers 202 after that).
+ *
+ * As the service's `ReconcileQueue` (service/core/queue.ts), in shared mode: `isBusy`/`busyKeys` are the
+ * keys this replica runs now; `depth()` is the number of jobs waiting over all replicas (read from
+ * pg-boss at most every `monitorSeconds`, so a little late); `idle()` resolves once this replica runs
+ * nothing (other replicas' work is not waited for: watch the request's status instead).
  */
 import type { PgBoss as PgBossType } from "pg-boss" with { "resolution-mode": "import" };
+import type { ReconcileQueue } from "../core/queue";
 import { redactUrl } from "./errors";
 
 export const RECONCILE_QUEUE = "plinth-reconcile";
@@ -41,9 +47,12 @@ interface JobData {
   key: string;
 }
 
-export class LeasedQueue {
+export class LeasedQueue implements ReconcileQueue {
   private readonly running = new Map<string, number>();
   private stopped = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private waiting = 0;
+  private depthTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly boss: PgBossType,
@@ -87,9 +96,17 @@ export class LeasedQueue {
           const n = (q.running.get(key) ?? 1) - 1;
           if (n > 0) q.running.set(key, n);
           else q.running.delete(key);
+          if (q.running.size === 0) q.idleWaiters.splice(0).forEach((r) => r());
         }
       },
     );
+    q.depthTimer = setInterval(() => {
+      boss.getQueue(RECONCILE_QUEUE).then(
+        (r) => (q.waiting = r?.queuedCount ?? 0),
+        () => undefined,
+      );
+    }, monitor * 1000);
+    q.depthTimer.unref();
     return q;
   }
 
@@ -111,10 +128,30 @@ export class LeasedQueue {
     return this.options.concurrency;
   }
 
+  /** Jobs waiting over every replica (as last read). */
+  depth(): number {
+    return this.waiting;
+  }
+
+  busyKeys(): IterableIterator<string> {
+    return this.running.keys();
+  }
+
+  isBusy(key: string): boolean {
+    return this.running.has(key);
+  }
+
+  /** Resolves once this replica runs nothing. */
+  idle(): Promise<void> {
+    if (this.running.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
   /** Stops taking work; running reconciles get `graceMs`, then their leases are handed back. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.depthTimer) clearInterval(this.depthTimer);
     await this.boss.stop({ graceful: true, timeout: this.options.graceMs ?? 10_000, close: true });
   }
 }

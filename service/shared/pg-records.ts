@@ -3,7 +3,8 @@
  * sequence, so they grow across every replica and restart; `write` is a compare-and-swap
  * (`UPDATE … WHERE resource_version = $expected`), so a replica holding an older read is refused exactly
  * as the file store refuses a stale writer. A trigger NOTIFYs `plinth_requests` with `{op, stack, rv}`
- * on every change, so every replica learns of writes made elsewhere (`PgChanges`).
+ * on every change, so every replica learns of writes made elsewhere (`SharedRecords`, shared-records.ts).
+ * A removal gets a version of its own (`rv` of its DELETE notification), so watchers order it too.
  */
 import pg from "pg";
 import { ConflictError } from "../../components/errors";
@@ -24,13 +25,14 @@ CREATE TABLE IF NOT EXISTS plinth_requests (
   object jsonb NOT NULL,
   status jsonb NOT NULL,
   stack_created boolean NOT NULL DEFAULT false,
+  stack_settings jsonb,
   resource_version bigint NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE OR REPLACE FUNCTION plinth_requests_notify() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    PERFORM pg_notify('${REQUESTS_CHANNEL}', json_build_object('op', TG_OP, 'stack', OLD.stack, 'rv', OLD.resource_version::text)::text);
+    PERFORM pg_notify('${REQUESTS_CHANNEL}', json_build_object('op', TG_OP, 'stack', OLD.stack, 'rv', coalesce(nullif(current_setting('plinth.removal_rv', true), ''), OLD.resource_version::text))::text);
     RETURN OLD;
   END IF;
   PERFORM pg_notify('${REQUESTS_CHANNEL}', json_build_object('op', TG_OP, 'stack', NEW.stack, 'rv', NEW.resource_version::text)::text);
@@ -50,15 +52,18 @@ interface Row {
   object: Omit<RequestObject, "status">;
   status: RequestStatus;
   stack_created: boolean;
+  stack_settings: Record<string, unknown> | null;
   resource_version: string;
 }
+
+const COLUMNS = "stack, promise, object, status, stack_created, stack_settings, resource_version";
 
 function toRecord(row: Row): StoredRequest {
   const object = { ...row.object, metadata: { ...row.object.metadata, resourceVersion: String(row.resource_version) } };
   Object.freeze(object.metadata);
   Object.freeze(object);
   Object.freeze(row.status);
-  return Object.freeze({ object, promise: row.promise, status: row.status ?? emptyStatus(), stackCreated: row.stack_created });
+  return Object.freeze({ object, promise: row.promise, status: row.status ?? emptyStatus(), stackCreated: row.stack_created, ...(row.stack_settings ? { stackSettings: row.stack_settings } : {}) });
 }
 
 /** Creates the tables of shared mode once (serialised across replicas by an advisory lock). */
@@ -102,12 +107,12 @@ export class PgRecords implements RecordStore {
   }
 
   async load(): Promise<StoredRequest[]> {
-    const res = await this.query<Row>("SELECT stack, promise, object, status, stack_created, resource_version FROM plinth_requests ORDER BY created_at, stack", []);
+    const res = await this.query<Row>(`SELECT ${COLUMNS} FROM plinth_requests ORDER BY created_at, stack`, []);
     return res.rows.map(toRecord);
   }
 
   async get(stack: string): Promise<StoredRequest | undefined> {
-    const res = await this.query<Row>("SELECT stack, promise, object, status, stack_created, resource_version FROM plinth_requests WHERE stack = $1", [stack]);
+    const res = await this.query<Row>(`SELECT ${COLUMNS} FROM plinth_requests WHERE stack = $1`, [stack]);
     return res.rows[0] ? toRecord(res.rows[0]) : undefined;
   }
 
@@ -115,11 +120,11 @@ export class PgRecords implements RecordStore {
     const key = keyOf(rec);
     const stack = stackNameOf(key);
     const res = await this.query<Row>(
-      `INSERT INTO plinth_requests (stack, uid, promise, object, status, stack_created, resource_version)
-       VALUES ($1, $2, $3, $4, $5, $6, nextval('plinth_resource_version'))
+      `INSERT INTO plinth_requests (stack, uid, promise, object, status, stack_created, stack_settings, resource_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, nextval('plinth_resource_version'))
        ON CONFLICT (stack) DO NOTHING
-       RETURNING stack, promise, object, status, stack_created, resource_version`,
-      [stack, rec.object.metadata.uid, rec.promise, JSON.stringify(rec.object), JSON.stringify(rec.status), rec.stackCreated],
+       RETURNING ${COLUMNS}`,
+      [stack, rec.object.metadata.uid, rec.promise, JSON.stringify(rec.object), JSON.stringify(rec.status), rec.stackCreated, rec.stackSettings ? JSON.stringify(rec.stackSettings) : null],
     );
     if (!res.rows[0]) throw new ConflictError(`${key.kind} "${key.name}" already exists in namespace "${key.namespace}"`, key, "AlreadyExists");
     return toRecord(res.rows[0]);
@@ -130,10 +135,10 @@ export class PgRecords implements RecordStore {
     const stack = stackNameOf(key);
     if (!/^\d+$/.test(expected)) throw new StaleRecordError(key, expected, (await this.get(stack))?.object.metadata.resourceVersion);
     const res = await this.query<Row>(
-      `UPDATE plinth_requests SET object = $3, status = $4, stack_created = $5, promise = $6, resource_version = nextval('plinth_resource_version')
+      `UPDATE plinth_requests SET object = $3, status = $4, stack_created = $5, promise = $6, stack_settings = $7, resource_version = nextval('plinth_resource_version')
        WHERE stack = $1 AND resource_version = $2
-       RETURNING stack, promise, object, status, stack_created, resource_version`,
-      [stack, expected, JSON.stringify(rec.object), JSON.stringify(rec.status), rec.stackCreated, rec.promise],
+       RETURNING ${COLUMNS}`,
+      [stack, expected, JSON.stringify(rec.object), JSON.stringify(rec.status), rec.stackCreated, rec.promise, rec.stackSettings ? JSON.stringify(rec.stackSettings) : null],
     );
     if (!res.rows[0]) throw new StaleRecordError(key, expected, (await this.get(stack))?.object.metadata.resourceVersion);
     return toRecord(res.rows[0]);
@@ -143,8 +148,15 @@ export class PgRecords implements RecordStore {
     return patchWithRetry(this, stack, change);
   }
 
-  async remove(key: RequestKey, uid: string): Promise<void> {
-    await this.query("DELETE FROM plinth_requests WHERE stack = $1 AND uid = $2", [stackNameOf(key), uid]);
+  /** Removes the record with this uid; answers the removal's own version (undefined: no such record). */
+  async remove(key: RequestKey, uid: string): Promise<string | undefined> {
+    // One statement: the removal's version is drawn first and told to the trigger (its NOTIFY carries it).
+    const res = await this.query<{ rv: string }>(
+      `WITH v AS (SELECT set_config('plinth.removal_rv', nextval('plinth_resource_version')::text, true) AS rv)
+       DELETE FROM plinth_requests USING v WHERE stack = $1 AND uid = $2 RETURNING v.rv`,
+      [stackNameOf(key), uid],
+    );
+    return res.rows[0]?.rv;
   }
 
   /** Whether Postgres answers (readiness). */

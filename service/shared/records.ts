@@ -22,7 +22,7 @@ export interface RecordStore {
   /** Read-modify-write of a reconcile's fields on the record as it is now (undefined: gone or nothing to write). */
   patch(stack: string, change: (current: StoredRequest) => StatusFields | undefined): Promise<StoredRequest | undefined>;
   /** Forgets the request (only the record with this uid). */
-  remove(key: RequestKey, uid: string): Promise<void>;
+  remove(key: RequestKey, uid: string): Promise<string | undefined | void>;
   close(): Promise<void>;
 }
 
@@ -73,7 +73,7 @@ export class FileRecords implements RecordStore {
   }
 
   async remove(key: RequestKey, uid: string): Promise<void> {
-    this.store.remove(key, uid);
+    await this.store.remove(key, uid);
   }
 
   async close(): Promise<void> {}
