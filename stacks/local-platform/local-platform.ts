@@ -240,7 +240,11 @@ export class LocalPlatform {
       cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces, token: t.token, tokenSha256: t.tokenSha256 ?? (t.token ? undefined : sha256Hex(this.devToken)) })),
     );
     const workspace = this.requestsWorkspace();
+    // Shared mode: records, queue and events in Postgres; dead replicas' stack locks removed first.
+    const shared = opts.shared ?? (this.shared && (await this.shared.parts(opts.log)).service);
+    if (this.shared) await workspace.recoverAllLocks();
     this.service = await PlinthService.open({
+      shared,
       workspace,
       promises,
       destinations: outputs.destinations,
@@ -390,9 +394,7 @@ export class LocalPlatform {
     await this.service?.close();
     await this.server.close();
     await stopInProcess();
-    await this.sharedRequests?.close();
-    await this.workspace.close();
-    await this.shared?.close();
+    await Promise.all([this.sharedRequests?.close(), this.workspace.close(), this.shared?.close()]);
   }
 }
 

@@ -10,6 +10,7 @@ import { EngineWorkspace } from "../../service/engine";
 import type { SharedMode } from "../../service/shared/config";
 import { redactUrl } from "../../service/shared/errors";
 import { checkReadiness, gitCheck, postgresCheck, type ReadinessReport } from "../../service/shared/readiness";
+import { openSharedParts, type SharedParts } from "../../service/shared/shared-parts";
 
 /** Advisory lock key held while a replica runs the platform stack's `up`. */
 const PLATFORM_UP_LOCK = 7_271_101;
@@ -51,17 +52,27 @@ export function sharedRequestsWorkspace(platform: EngineWorkspace, workDir: stri
 
 export class SharedRuntime {
   readonly pool: pg.Pool;
+  private opened: Promise<SharedParts> | undefined;
 
   constructor(readonly mode: SharedMode) {
     this.pool = new pg.Pool({ connectionString: mode.databaseUrl, max: 2, connectionTimeoutMillis: 2000 });
     this.pool.on("error", () => undefined); // a dropped idle connection: the next query reconnects
   }
 
-  /** `/readyz`: Postgres answers and every Git remote answers its ref advertisement. */
+  /** The service's shared parts (records, work queue, events in Postgres), opened once. */
+  parts(log?: (line: string) => void): Promise<SharedParts> {
+    this.opened ??= openSharedParts({ databaseUrl: this.mode.databaseUrl, log }).catch((err: unknown) => {
+      this.opened = undefined;
+      throw err;
+    });
+    return this.opened;
+  }
+
+  /** `/readyz`: Postgres answers (and its notifications are heard), and every Git remote answers. */
   readiness(stores: () => readonly RemoteStore[]): () => Promise<ReadinessReport> {
-    return () =>
+    return async () =>
       checkReadiness([
-        postgresCheck(this.pool),
+        ...((await this.opened?.catch(() => undefined))?.readiness ?? [postgresCheck(this.pool)]),
         ...stores().map((s) => gitCheck(s.name, s.url, authHeaders(s.token ? { token: s.token } : s.username || s.password ? { username: s.username ?? "", password: s.password ?? "" } : undefined))),
       ]);
   }
@@ -84,7 +95,9 @@ export class SharedRuntime {
     }
   }
 
+  /** After the service closed (it hands its leases back): the parts' connections, then the pool. */
   async close(): Promise<void> {
+    await (await this.opened?.catch(() => undefined))?.close().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
 }
