@@ -83,7 +83,7 @@ async function failover(p: SharedPlatform): Promise<Record<string, number>> {
   const final = states ?? (await p.list(0));
   const lost = names.filter((n) => final.get(n)?.outcome !== "ready").length;
   const byPath = p.commitsByPath();
-  const duplicated = names.filter((n) => (final.get(n)?.files ?? []).some((f: { path: string }) => (byPath.get(f.path)?.length ?? 0) > 1)).length;
+  const duplicated = names.filter((n) => (final.get(n)?.files ?? []).some((f: { path: string }) => f.path.includes(`/${n}/`) && (byPath.get(f.path)?.length ?? 0) > 1)).length;
   return { failover_s: round(failoverS, 1), in_flight: inFlight.length, lost, duplicated };
 }
 
