@@ -26,7 +26,7 @@ export interface LocalClusterHandle {
   pluginDir: string;
 }
 
-export type ServeOptions = Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs">>;
+export type ServeOptions = Partial<Pick<PlinthServiceOptions, "concurrency" | "maxAttempts" | "retryBaseMs" | "log" | "resyncIntervalMs" | "shared">>;
 
 export interface PlatformOutputs {
   stateStore: { name: string; url: string; branch: string; path: string; head: string };
