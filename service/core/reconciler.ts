@@ -14,6 +14,7 @@ import { PERMANENT, STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./fail
 import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
+import type { ReconcileFlags } from "./queue";
 import type { InstalledPromise } from "./installed";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
@@ -28,7 +29,7 @@ export interface ReconcilerOptions {
   /** The team a request is reconciled for (its tenancy: where its workflow may render objects). */
   tenant: (rec: StoredRequest) => Tenant;
   emit: (stack: string, e: Omit<RequestEvent, "time">) => void;
-  requeue: (stack: string, delayMs: number) => void;
+  requeue: (stack: string, delayMs: number, flags?: ReconcileFlags) => void;
   maxAttempts: number;
   retryBaseMs: number;
   onReconcile?: (seconds: number, ok: boolean) => void;
@@ -63,7 +64,9 @@ export class Reconciler {
   constructor(private readonly o: ReconcilerOptions) {}
 
   /** `signal` (shared mode) aborts the stack operation when this replica lost the key's lease. */
-  async reconcile(stack: string, signal?: AbortSignal): Promise<void> {
+  async reconcile(stack: string, signal?: AbortSignal, flags?: ReconcileFlags): Promise<void> {
+    if (flags?.force) this.forced.add(stack);
+    if (flags?.rerun) this.rerun.add(stack);
     // Shared mode: the record as the database has it (this replica's mirror may lag by milliseconds).
     const rec = this.o.store.shared ? await this.o.store.refresh(stack) : this.o.store.getByStack(stack);
     if (!rec) return;
@@ -166,7 +169,7 @@ export class Reconciler {
     if (!current) return;
     if (rerunInMs !== undefined) {
       this.rerun.add(stack);
-      this.o.requeue(stack, rerunInMs);
+      this.o.requeue(stack, rerunInMs, { rerun: true });
     }
     try {
       await this.o.hooks?.afterApply(current);

@@ -136,6 +136,14 @@ describe("shared mode: two replicas on one Postgres and one remote Git store", (
     }
   });
 
+  test("reconcile now through B runs wherever the key's lease lands (the force goes with the work)", async () => {
+    const gen = a.store.getByStack(STACK)!.object.metadata.generation;
+    const runs = () => lines.filter((l) => l.includes(`: reconciled ${STACK} generation ${gen} `)).length;
+    const before = runs();
+    await b.reconcileNow(KEY, { caller });
+    await until("the forced reconcile", () => runs() > before);
+  });
+
   test("a delete through B: A sees the request go (its watch a DELETED), the stack removed once", async () => {
     const changes: RequestChange[] = [];
     const stop = a.changes({ namespace: "default" }, (c) => changes.push(c), { caller });
