@@ -187,8 +187,8 @@ export function kustomizations(s: FluxSyncSpec): [K8sObject, K8sObject] {
       // Kustomization that names no account may do nothing.
       serviceAccountName: PLATFORM_RECONCILER,
       ...(s.sopsSecret ? { decryption: sopsDecryption(s.sopsSecret) } : {}),
-      // Per request, `<dest>-resources` only applies Kustomization objects (each of which depends on
-      // `<dest>-dependencies` itself), so it need not wait for the dependencies to be applied first.
+      // Per request, `<dest>-resources` only applies Kustomization objects (each request's, or with isolated
+      // revisions each index shard's, depends on `<dest>-dependencies` itself), so it need not wait first.
       ...(sub === "resources" && !s.perRequest ? { dependsOn: [{ name: `${s.destination}-dependencies` }] } : {}),
     },
   });

@@ -109,7 +109,10 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
       path: `.${path}`,
       prune: true,
       ...(f?.sopsSecret ? { decryption: { provider: "sops", secretRef: { name: f.sopsSecret } } } : {}),
-      dependsOn: [{ name: dependenciesKustomizationName(o.destination) }],
+      // Isolated: the shard that creates this Kustomization waits for the dependencies instead. kustomize-
+      // controller enqueues a Kustomization's dependencies with it on each new revision of its source
+      // (`sortAndEnqueue`), so a dependsOn here re-applied `<dest>-dependencies` on every request change.
+      ...(f?.url ? {} : { dependsOn: [{ name: dependenciesKustomizationName(o.destination) }] }),
       ...(o.serviceAccountName ? { serviceAccountName: o.serviceAccountName } : {}),
     },
   });
@@ -160,7 +163,16 @@ export function shardKustomization(o: { basePath: string; destinationPath: strin
       apiVersion: "kustomize.toolkit.fluxcd.io/v1",
       kind: "Kustomization",
       metadata: { name, labels },
-      spec: { interval: o.flux.interval ?? "10m", retryInterval: "5s", sourceRef: { kind: "GitRepository", name }, path: `./${dir}`, prune: true, serviceAccountName: PLATFORM_RECONCILER },
+      spec: {
+        interval: o.flux.interval ?? "10m",
+        retryInterval: "5s",
+        sourceRef: { kind: "GitRepository", name },
+        path: `./${dir}`,
+        prune: true,
+        serviceAccountName: PLATFORM_RECONCILER,
+        // Requests' Kustomizations exist only once the destination's dependencies are applied (Kratix order).
+        dependsOn: [{ name: dependenciesKustomizationName(o.flux.destination) }],
+      },
     })
   );
 }

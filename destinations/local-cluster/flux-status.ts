@@ -3,14 +3,14 @@
  * the per-request Kustomization of a request (components/state-store/flux-index.ts names it) and the
  * `reconcile.fluxcd.io/requestedAt` annotation that makes Flux fetch the State Store now.
  */
-import { fluxShardOf, requestKustomizationName } from "../../components/state-store/flux-index";
+import { fluxShardOf, fluxShards, requestKustomizationName } from "../../components/state-store/flux-index";
 import { FLUX_NAMESPACE } from "../../components/flux/sync";
 import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
 import type { KubeClient } from "./kube-client";
 
 export interface FluxStatusSourceOptions {
   destination: string;
-  client: KubeClient;
+  client: Pick<KubeClient, "get" | "mergePatch">;
   namespace?: string;
   /** GitRepository of the State Store (FluxBootstrap's default). */
   sourceName?: string;
@@ -47,7 +47,11 @@ export function fluxStatusSource(o: FluxStatusSourceOptions): ClusterStatusSourc
     },
     async requestReconcile(request): Promise<void> {
       const names = o.isolated
-        ? [`${o.destination}-dependencies`, ...(request ? [`${o.destination}-flux-${fluxShardOf(request)}`, requestKustomizationName(o.destination, request)] : [`${o.destination}-resources`])]
+        ? [
+            `${o.destination}-dependencies`,
+            // For no request in particular (a bulk write): every shard too, as the index lists only the shards.
+            ...(request ? [`${o.destination}-flux-${fluxShardOf(request)}`, requestKustomizationName(o.destination, request)] : [`${o.destination}-resources`, ...fluxShards().map((k) => `${o.destination}-flux-${k}`)]),
+          ]
         : [source];
       const patch = { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": new Date().toISOString() } } };
       await Promise.all(

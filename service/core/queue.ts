@@ -10,9 +10,20 @@ export const DEFAULT_MAX_IN_FLIGHT_PER_TEAM = 500;
  * over every replica (service/shared/lease-queue.ts). There `depth`, `busyKeys` and `isBusy` speak of
  * this replica's view (keys it added or runs, best effort), and `idle()` of this replica's work only.
  */
+/**
+ * What a queued reconcile must do although nothing changed, carried with the work to whichever replica
+ * runs it (shared mode; the embedded queue runs in the process that keeps these itself).
+ */
+export interface ReconcileFlags {
+  /** Read Git first and run (drift repair, `reconcile now`). */
+  force?: boolean;
+  /** Run the workflow again (a step's `retryAfter`). */
+  rerun?: boolean;
+}
+
 export interface ReconcileQueue {
   /** Queues `key` now or after `delayMs`; resolves once the work is durably queued (shared mode). */
-  add(key: string, delayMs?: number): void | Promise<void>;
+  add(key: string, delayMs?: number, flags?: ReconcileFlags): void | Promise<void>;
   readonly concurrency: number;
   depth(): number;
   busyKeys(): Iterable<string>;
@@ -23,7 +34,7 @@ export interface ReconcileQueue {
 }
 
 /** The work of one key; `signal` aborts when its lease is lost (shared mode). */
-export type ReconcileWork = (key: string, signal?: AbortSignal) => Promise<void>;
+export type ReconcileWork = (key: string, signal?: AbortSignal, flags?: ReconcileFlags) => Promise<void>;
 
 export interface WorkQueueOptions {
   concurrency: number;

@@ -14,6 +14,7 @@ import { PERMANENT, STORE_RETRY_MAX_MS, attemptLimit, failureKind } from "./fail
 import type { Backoff } from "./installed";
 import { applyWorkflowControl, withoutManualReconciliation, workflowStatusFields, type PlannedControl } from "./workflow-control";
 import { requestProgram } from "./program";
+import type { ReconcileFlags } from "./queue";
 import type { InstalledPromise } from "./installed";
 import { keyOf, type RequestStore, type StoredRequest } from "./store";
 import type { RequestEvent, RequestStatus, WrittenFile } from "./types";
@@ -28,7 +29,7 @@ export interface ReconcilerOptions {
   /** The team a request is reconciled for (its tenancy: where its workflow may render objects). */
   tenant: (rec: StoredRequest) => Tenant;
   emit: (stack: string, e: Omit<RequestEvent, "time">) => void;
-  requeue: (stack: string, delayMs: number) => void;
+  requeue: (stack: string, delayMs: number, flags?: ReconcileFlags) => void;
   maxAttempts: number;
   retryBaseMs: number;
   onReconcile?: (seconds: number, ok: boolean) => void;
@@ -62,14 +63,17 @@ export class Reconciler {
 
   constructor(private readonly o: ReconcilerOptions) {}
 
-  async reconcile(stack: string, _signal?: AbortSignal): Promise<void> {
+  /** `signal` (shared mode) aborts the stack operation when this replica lost the key's lease. */
+  async reconcile(stack: string, signal?: AbortSignal, flags?: ReconcileFlags): Promise<void> {
+    if (flags?.force) this.forced.add(stack);
+    if (flags?.rerun) this.rerun.add(stack);
     // Shared mode: the record as the database has it (this replica's mirror may lag by milliseconds).
     const rec = this.o.store.shared ? await this.o.store.refresh(stack) : this.o.store.getByStack(stack);
     if (!rec) return;
     const started = Date.now();
     const gen = rec.object.metadata.generation;
     try {
-      if (rec.object.metadata.deletionTimestamp) await this.remove(stack, rec);
+      if (rec.object.metadata.deletionTimestamp) await this.remove(stack, rec, signal);
       else {
         const installed = this.o.promise(rec.promise);
         const upToDate = rec.status.observedGeneration === gen && rec.status.promiseRevision === installed?.revision;
@@ -80,7 +84,7 @@ export class Reconciler {
         const rescheduled = this.rescheduled.delete(stack);
         const rerun = this.rerun.delete(stack) || rescheduled;
         if (!force && !rerun && upToDate && conditionOf(rec.status.conditions, "Ready")?.status === "True") return;
-        await this.apply(stack, snapshot, force);
+        await this.apply(stack, snapshot, force, signal);
       }
       this.attempts.delete(stack);
       this.o.onReconcile?.((Date.now() - started) / 1000, true);
@@ -104,7 +108,7 @@ export class Reconciler {
    * merged into the record as it is *then* (status only): an object changed meanwhile (a PUT, a DELETE)
    * keeps its change and is reconciled again by the queue.
    */
-  private async apply(stack: string, rec: StoredRequest, refresh = false): Promise<void> {
+  private async apply(stack: string, rec: StoredRequest, refresh = false, signal?: AbortSignal): Promise<void> {
     const gen = rec.object.metadata.generation;
     const installed = this.o.promise(rec.promise);
     if (!installed) throw new Error(`Promise "${rec.promise}" is no longer installed`);
@@ -115,7 +119,7 @@ export class Reconciler {
     const ws = this.o.workspace;
     let stackCreated = rec.stackCreated;
     if (!stackCreated) {
-      await ws.createStack(stack);
+      await ws.createStack(stack, { signal });
       // `stack init` rewrites the settings file: put the request (as it is now) back in its config.
       await this.o.store.restoreObject(stack);
       // Shared mode: the stack's secrets settings go with the record, for the replica that runs it next.
@@ -138,6 +142,7 @@ export class Reconciler {
         tenant: this.o.tenant(rec),
       }),
       onEvent: this.engineListener(stack),
+      signal,
       message: `reconcile generation ${gen}`,
       refresh: refresh && stackCreated,
     });
@@ -164,7 +169,7 @@ export class Reconciler {
     if (!current) return;
     if (rerunInMs !== undefined) {
       this.rerun.add(stack);
-      this.o.requeue(stack, rerunInMs);
+      this.o.requeue(stack, rerunInMs, { rerun: true });
     }
     try {
       await this.o.hooks?.afterApply(current);
@@ -213,13 +218,13 @@ export class Reconciler {
     return status;
   }
 
-  private async remove(stack: string, rec: StoredRequest): Promise<void> {
+  private async remove(stack: string, rec: StoredRequest, signal?: AbortSignal): Promise<void> {
     this.o.emit(stack, { type: "workflow", message: "running delete: removing the files this request wrote" });
     await this.o.deleteWorkflow?.(stack, rec);
     await this.o.hooks?.beforeRemove(rec);
     if (rec.stackCreated) {
       if (this.o.store.shared) await this.o.store.restoreObject(stack);
-      await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), message: "delete request" });
+      await this.o.workspace.stack(stack).destroy({ onEvent: this.engineListener(stack), signal, message: "delete request" });
       await this.o.workspace.removeStack(stack);
     }
     await this.o.store.remove(keyOf(rec), rec.object.metadata.uid);

@@ -28,7 +28,7 @@ import { previewRequest } from "./preview";
 import { sealedSpecCodec } from "./sealed-spec";
 import { assertPlatformAdmin, readRequestSecrets, type RequestSecret } from "./secret-read";
 import { SensitiveView, withMaskedLog } from "./sensitive-view";
-import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue, type ReconcileQueue } from "./queue";
+import { DEFAULT_MAX_IN_FLIGHT_PER_TEAM, WorkQueue, type ReconcileFlags, type ReconcileQueue } from "./queue";
 import type { Reconciler } from "./reconciler";
 import { marketplaceView, promiseView } from "./registry-views";
 import { StepLogStore } from "./step-logs";
@@ -111,7 +111,7 @@ export class PlinthService implements PlatformService {
     const svc = new PlinthService(options);
     const loaded = await svc.store.open();
     // Shared mode: the queue over every replica (pg-boss leases), and the other replicas' events.
-    if (options.shared) svc.queue = await options.shared.queue((stack, signal) => svc.reconciler.reconcile(stack, signal), svc.queue.concurrency);
+    if (options.shared) svc.queue = await options.shared.queue((stack, signal, flags) => svc.reconciler.reconcile(stack, signal, flags), svc.queue.concurrency);
     await svc.events.relayed();
     await resumeStored(loaded, options, { reconciler: svc.reconciler, queue: svc.queue, applied: svc.applied, later: (rec, ms) => svc.reconcileLater(rec, ms) });
     return svc;
@@ -141,7 +141,7 @@ export class PlinthService implements PlatformService {
     for (const r of all) {
       const stack = stackNameOf(keyOf(r));
       this.reconciler.forced.add(stack);
-      this.enqueue(stack);
+      this.enqueue(stack, 0, { force: true });
     }
     return all.length;
   }
@@ -151,7 +151,7 @@ export class PlinthService implements PlatformService {
     const k = keyOf(rec);
     this.reconciler.forced.add(stackNameOf(k));
     this.emit(stackNameOf(k), { type: "queued", message: "reconcile requested" });
-    await this.queue.add(stackNameOf(k));
+    await this.queue.add(stackNameOf(k), 0, { force: true });
     return k;
   }
 
@@ -316,12 +316,12 @@ export class PlinthService implements PlatformService {
   private reconcileLater(rec: StoredRequest, delayMs: number): void {
     const stack = stackNameOf(keyOf(rec));
     this.reconciler.forced.add(stack);
-    this.enqueue(stack, delayMs);
+    this.enqueue(stack, delayMs, { force: true });
   }
 
   /** Queues without waiting (a retry, a resync): a failure to queue is logged; the next resync retries. */
-  private enqueue(stack: string, delayMs = 0): void {
-    Promise.resolve(this.queue.add(stack, delayMs)).catch((err: Error) => this.options.log?.(`${stack} not queued: ${err.message}`, { stack }));
+  private enqueue(stack: string, delayMs = 0, flags?: ReconcileFlags): void {
+    Promise.resolve(this.queue.add(stack, delayMs, flags)).catch((err: Error) => this.options.log?.(`${stack} not queued: ${err.message}`, { stack }));
   }
 
   /** Files under the store's destinations that no placement owns (git-scan.ts): reported, never deleted. */

@@ -64,7 +64,7 @@ export function createReconciler(o: PlinthServiceOptions, s: ServiceParts): Reco
     promise: promiseOf,
     tenant: (rec) => s.tenantOf(rec),
     emit: (stack, e) => s.emit(stack, e),
-    requeue: (stack, delay) => void Promise.resolve(s.queue().add(stack, delay)).catch((err: Error) => log(`${stack} not queued again: ${err.message}`, { stack })),
+    requeue: (stack, delay, flags) => void Promise.resolve(s.queue().add(stack, delay, flags)).catch((err: Error) => log(`${stack} not queued again: ${err.message}`, { stack })),
     maxAttempts: o.maxAttempts ?? 4,
     retryBaseMs: o.retryBaseMs ?? 1000,
     onReconcile: o.onReconcile,

@@ -19,7 +19,7 @@
  * nothing (other replicas' work is not waited for: watch the request's status instead).
  */
 import type { PgBoss as PgBossType } from "pg-boss" with { "resolution-mode": "import" };
-import type { ReconcileQueue } from "../core/queue";
+import type { ReconcileFlags, ReconcileQueue } from "../core/queue";
 import { redactUrl } from "./errors";
 
 export const RECONCILE_QUEUE = "plinth-reconcile";
@@ -29,7 +29,7 @@ export interface LeasedQueueOptions {
   /** Reconciles running at once on this replica. */
   concurrency: number;
   /** The work of one key; `signal` aborts when the lease is lost or handed back. */
-  work: (key: string, signal: AbortSignal) => Promise<void>;
+  work: (key: string, signal: AbortSignal, flags?: ReconcileFlags) => Promise<void>;
   /** Lease heartbeat (pg-boss: ≥ 10 s): a replica silent this long has lost its jobs. Default 10. */
   heartbeatSeconds?: number;
   /** How often each replica looks for expired leases and polls for work (s). Default 1. */
@@ -43,7 +43,7 @@ export interface LeasedQueueOptions {
   log?: (line: string) => void;
 }
 
-interface JobData {
+interface JobData extends ReconcileFlags {
   key: string;
 }
 
@@ -91,7 +91,7 @@ export class LeasedQueue implements ReconcileQueue {
         const key = job.data.key;
         q.running.set(key, (q.running.get(key) ?? 0) + 1);
         try {
-          await options.work(key, job.signal);
+          await options.work(key, job.signal, { force: job.data.force, rerun: job.data.rerun });
         } finally {
           const n = (q.running.get(key) ?? 1) - 1;
           if (n > 0) q.running.set(key, n);
@@ -111,12 +111,15 @@ export class LeasedQueue implements ReconcileQueue {
   }
 
   /** Queues `key` now (or after `delayMs`); a key already queued is not queued twice. */
-  async add(key: string, delayMs = 0): Promise<void> {
+  async add(key: string, delayMs = 0, flags: ReconcileFlags = {}): Promise<void> {
     if (this.stopped) return;
     const startAfter = delayMs > 0 ? Math.ceil(delayMs / 1000) : undefined;
-    const id = await this.boss.send(RECONCILE_QUEUE, { key }, { singletonKey: key, ...(startAfter ? { startAfter } : {}) });
-    // Refused: one is queued already. A request for "now" pulls a delayed one forward.
-    if (id === null && !startAfter) await this.boss.update(RECONCILE_QUEUE, undefined, { singletonKey: key, startAfter: new Date() }).catch(() => undefined);
+    const data: JobData = { key, ...(flags.force ? { force: true } : {}), ...(flags.rerun ? { rerun: true } : {}) };
+    const id = await this.boss.send(RECONCILE_QUEUE, data, { singletonKey: key, ...(startAfter ? { startAfter } : {}) });
+    // Refused: one is queued already. A request for "now" pulls a delayed one forward; flags go with it.
+    const flagged = flags.force || flags.rerun;
+    if (id === null && (!startAfter || flagged))
+      await this.boss.update(RECONCILE_QUEUE, flagged ? data : undefined, { singletonKey: key, ...(startAfter ? {} : { startAfter: new Date() }) }).catch(() => undefined);
   }
 
   /** Keys this replica is reconciling now. */
