@@ -81,15 +81,19 @@ describe("shared mode: three replicas on one Postgres and one Git remote", () =>
     const list = names("kill", M);
     const acked: string[] = [];
     const sending = burst(p, list, [0, 1, 2], 8, acked).catch(() => acked);
-    // Some work acknowledged and running everywhere, then replica 2 dies with its CLI children.
+    // Some work acknowledged, and replica 2 reconciling (its CLI children hold stack locks); then it dies with them.
     while (acked.length < Math.ceil(M / 2)) await sleep(100);
-    await sleep(1500);
+    let inFlight: string[] = [];
+    for (let i = 0; i < 600 && inFlight.length === 0; i++) inFlight = (await sleep(50), await p.inFlight(2));
+    assert.ok(inFlight.length > 0, "replica 2 was reconciling when it was killed");
     await p.kill(2);
     await sending;
     const rest = list.filter((n) => !acked.includes(n));
     await burst(p, rest, [0, 1], 4, acked);
     const states = await p.waitReady(acked, READY_MS);
     assertCommittedOnce(p, states, acked);
+    // The requests it was reconciling were finished by the others (its stacks are among the Ready ones).
+    for (const stack of inFlight) assert.ok(acked.some((n) => stack.endsWith(`.${n}`)), `${stack} is one of the burst's`);
     await assertNoLocks(p);
     await p.start(2);
   });

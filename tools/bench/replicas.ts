@@ -11,9 +11,8 @@
  *
  *   PLINTH_BENCH_SHARED_SEQ=10 PLINTH_BENCH_SHARED_BURST=100 npx tsx tools/bench/replicas.ts
  */
-import * as fs from "node:fs";
 import { stackNameOf } from "../../service/core/keys";
-import { startSharedPlatform, KIND, type SharedPlatform } from "../../test/support/shared/replicas";
+import { processGroupOf, startSharedPlatform, KIND, type SharedPlatform } from "../../test/support/shared/replicas";
 import { percentile, round } from "./stats";
 
 const SEQ = Number(process.env.PLINTH_BENCH_SHARED_SEQ ?? 10);
@@ -23,14 +22,7 @@ const log = (l: string) => process.stderr.write(`bench(replicas): ${l}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stackOf = (name: string) => stackNameOf({ namespace: "default", kind: KIND, name });
 
-/** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
-function groupOf(pid: number): number | undefined {
-  try {
-    return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[2]);
-  } catch {
-    return undefined;
-  }
-}
+const groupOf = processGroupOf;
 
 async function sequential(p: SharedPlatform): Promise<Record<string, number>> {
   const ms: number[] = [];
@@ -59,7 +51,7 @@ async function failover(p: SharedPlatform): Promise<Record<string, number>> {
   // Wait until the victim runs reconciles (its CLI children hold stack locks), then kill its whole group.
   let inFlight: string[] = [];
   for (let i = 0; i < 600 && inFlight.length === 0; i++) {
-    inFlight = (await p.locks()).filter((l) => groupOf(l.pid) === victim).map((l) => l.stack);
+    inFlight = await p.inFlight(2);
     if (inFlight.length === 0) await sleep(50);
   }
   if (inFlight.length === 0) throw new Error("the replica to kill never ran a reconcile");

@@ -62,6 +62,8 @@ export interface SharedPlatform {
   lockRows(): Promise<number>;
   /** The stack lock rows now: stack name and the pid of the CLI holding it. */
   locks(): Promise<{ stack: string; pid: number }[]>;
+  /** Stacks replica `i` is reconciling now: its CLI children (its process group) hold their locks. */
+  inFlight(i: number): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -85,6 +87,15 @@ async function startTransit(key: Buffer, token: string): Promise<{ url: string; 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[2]);
+  } catch {
+    return undefined;
+  }
+}
 
 export async function startSharedPlatform(opts: { replicas: number; concurrency?: number; env?: Record<string, string> }): Promise<SharedPlatform> {
   const [postgres, git] = await Promise.all([startPostgres(), startGitServer()]);
@@ -223,6 +234,10 @@ export async function startSharedPlatform(opts: { replicas: number; concurrency?
     async locks() {
       const res = await pool.query<{ key: string; data: { data?: string } }>("SELECT key, data FROM pulumi_state WHERE key LIKE '%.pulumi/locks/%'");
       return res.rows.map((r) => ({ stack: r.key.split("/").at(-2)!, pid: (JSON.parse(Buffer.from(r.data.data ?? "", "base64").toString("utf8") || "{}") as { pid: number }).pid }));
+    },
+    async inFlight(i) {
+      const group = replicas[i].platform?.child.pid;
+      return (await p.locks()).filter((l) => group !== undefined && processGroupOf(l.pid) === group).map((l) => l.stack);
     },
     async stop() {
       for (const r of replicas) await p.kill(r.index);
