@@ -68,7 +68,7 @@ describe("removing a destination", () => {
 
   test("with no other matching destination they go Stalled with NoDestination, naming it and the selectors; their files are gone", async () => {
     // Also the path of a fresh start (`npm start` after editing the config): no service is running during `up`.
-    t.platform.service!.close();
+    await t.platform.service!.close();
     t.platform.service = undefined;
     await t.platform.up(config([{ name: "prod", labels: { env: "prod" } }]));
     await t.platform.serve({ retryBaseMs: 50 });
