@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   const out = process.stdout;
   out.write(`\nPlinth is running at ${platform.url}  (ready in ${((Date.now() - t0) / 1000).toFixed(1)} s)\n\n`);
   out.write(`State Store   ${outputs.stateStore.url}  (branch ${outputs.stateStore.branch})\n`);
-  out.write(`  clone:      git clone http://${platform.gitUser}:$(cat .plinth/git-password)@${platform.url.slice("http://".length)}/git/${outputs.stateStore.name}.git\n`);
+  if (!shared) out.write(`  clone:      git clone http://${platform.gitUser}:$(cat .plinth/git-password)@${platform.url.slice("http://".length)}/git/${outputs.stateStore.name}.git\n`);
   out.write(`Destinations  ${outputs.destinations.map((d) => `${d.name} {${Object.entries(d.labels).map(([k, v]) => `${k}: ${v}`).join(", ")}}`).join(", ")}\n`);
   out.write(`Promises      ${outputs.promises.map((p) => `${p.name}@${p.version} (${p.apiVersion} ${p.kind})`).join(", ")}\n`);
   const requests = await service.list({}, { caller: { team: "platform", namespaces: "*" } });
