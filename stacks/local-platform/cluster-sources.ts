@@ -28,5 +28,7 @@ export function clusterSources(o: {
   const remote = Object.entries(o.outputs.kubeconfigs ?? {})
     .filter(([destination, kubeconfig]) => typeof kubeconfig === "string" && !o.localClusters.has(destination))
     .map(([destination, kubeconfig]) => kubeStatusSource({ destination, kubeconfig, perRequest: false, log: o.log }));
+  // `PLINTH_FLUX_WATCH=0`: no watch, the tracker polls every 100 ms as before (for comparison).
+  if (process.env.PLINTH_FLUX_WATCH === "0") return [...local, ...remote].map((s) => ({ ...s, watch: undefined }) as unknown as KubeStatusSource);
   return [...local, ...remote];
 }
