@@ -16,4 +16,4 @@ export {
   type DestinationRegistration,
   type StateStoreArgs,
 } from "./cluster-config";
-export { LocalClusterDestination, LocalCluster, KubeClient, KubeError, fluxStatusSource, type LocalClusterDestinationArgs, type LocalClusterOptions } from "./local-cluster";
+export { LocalClusterDestination, LocalCluster, KubeClient, KubeError, type LocalClusterDestinationArgs, type LocalClusterOptions } from "./local-cluster";

@@ -96,6 +96,13 @@ export function validatePromiseDefinition(def: unknown): FieldIssue[] {
     });
   }
   issues.push(...clusterScopedIssues(d.clusterScoped));
+  const hc = d.healthChecks;
+  if (hc !== undefined && typeof hc !== "boolean") {
+    if (typeof hc !== "object" || hc === null || Object.keys(hc).some((k) => k !== "timeout")) issues.push({ path: ["healthChecks"], message: "must be true, false or { timeout }" });
+    else if (hc.timeout !== undefined && !/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(String(hc.timeout))) {
+      issues.push({ path: ["healthChecks", "timeout"], message: `"${String(hc.timeout)}" must be a Go duration such as 30s, 2m or 1h` });
+    }
+  }
   const wf = d.workflows;
   if (wf !== undefined) {
     if (typeof wf !== "object" || wf === null) issues.push({ path: ["workflows"], message: "must be { promise?, resource? }" });

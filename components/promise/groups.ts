@@ -1,5 +1,6 @@
 /** Splitting a pipeline's output files into scheduling groups by the workflow's directory selectors. */
 import type { PipelineResult } from "../workflow/types";
+import type { HealthChecks } from "../state-store/flux-index";
 
 /** What a builder returns for one Placement child: a directory of one State Store. */
 export interface PlacementSpec {
@@ -14,6 +15,8 @@ export interface PlacementSpec {
   files: Record<string, string>;
   /** Request placements: the account Flux applies them as on cluster destinations (their team's). */
   serviceAccountName?: string;
+  /** Request placements of a Promise with `healthChecks`: Flux waits for what they apply to be healthy. */
+  health?: HealthChecks;
   /**
    * How Secrets are written (secrets.ts): SOPS-encrypted to `recipients` (the destination's age key);
    * with no recipient, plaintext only when `allowPlaintext`.

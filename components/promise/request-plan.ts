@@ -85,6 +85,8 @@ export async function planRequest(
     const serviceAccountName = fluxServiceAccount(args.tenant);
     for (const p of placements) p.serviceAccountName = serviceAccountName;
   }
+  const hc = args.promise.healthChecks;
+  if (hc) for (const p of placements) p.health = hc === true || !hc.timeout ? {} : { timeout: hc.timeout };
   const status = requestStatus(workflow, built.schedule, placements);
   const allowed = plaintextCondition(plaintext);
   if (allowed) {

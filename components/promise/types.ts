@@ -75,6 +75,12 @@ export interface PromiseDefinition<S extends z.ZodType = z.ZodType, C extends z.
    */
   clusterScoped?: ClusterScopedGrant[];
   /**
+   * Flux health checks of each request on cluster destinations: the request's Kustomization gets
+   * `wait: true` (kstatus of every object it applies, within `timeout`, default the destination's
+   * `requestTimeout`) and the request a `Healthy` condition from it.
+   */
+  healthChecks?: boolean | { timeout?: string };
+  /**
    * Shorthand for the common workflow, Kratix's `workflows.resource.configure` with one container: a
    * `configure` pipeline with one render step (named `configureStep`, default `render`). `definePromise`
    * turns it into `workflows.resource.configure`; not together with that.

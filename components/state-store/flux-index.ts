@@ -57,6 +57,12 @@ export interface FluxIndexOptions {
   sopsSecret?: string;
 }
 
+/** A request's health checks (Promise `healthChecks`): its Kustomization waits for kstatus. */
+export interface HealthChecks {
+  /** The Kustomization's `timeout` (how long Flux waits); default the destination's `requestTimeout`. */
+  timeout?: string;
+}
+
 /**
  * Name of a request's Kustomization on its destination: `<dest>-<ns>-<promise>-<name>`, or when that
  * exceeds 63 characters (Flux labels applied objects with it) a prefix of it plus a hash of the whole.
@@ -73,7 +79,7 @@ export function requestKustomizationName(destination: string, r: Pick<RequestDir
  * team's account; without one, kustomize-controller's locked-down `--default-service-account`), decrypting
  * SOPS-encrypted Secrets with the `sopsSecret` age key when the destination has one.
  */
-export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string; flux?: FluxIndexOptions }): string {
+export function requestKustomization(r: RequestDir, o: { basePath: string; destination: string; serviceAccountName?: string; health?: HealthChecks; flux?: FluxIndexOptions }): string {
   const path = ["", ...o.basePath.split("/"), ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name].filter((p, i) => i === 0 || p).join("/");
   const name = requestKustomizationName(o.destination, r);
   const labels = {
@@ -104,7 +110,8 @@ export function requestKustomization(r: RequestDir, o: { basePath: string; desti
     spec: {
       interval: f?.interval ?? "10m",
       retryInterval: f?.retryInterval ?? "5s",
-      ...(f?.timeout ? { timeout: f.timeout } : {}),
+      ...(o.health?.timeout || f?.timeout ? { timeout: o.health?.timeout ?? f?.timeout } : {}),
+      ...(o.health ? { wait: true } : {}),
       sourceRef: { kind: "GitRepository", name: f?.url ? name : FLUX_INDEX_SOURCE },
       path: `.${path}`,
       prune: true,
@@ -175,6 +182,13 @@ export function shardKustomization(o: { basePath: string; destinationPath: strin
       },
     })
   );
+}
+
+/** The health checks of a request Kustomization written by `requestKustomization` (undefined: none). */
+export function healthChecksOf(kustomization: string | undefined, flux?: FluxIndexOptions): HealthChecks | undefined {
+  if (kustomization === undefined || !/^ {2}wait: true$/m.test(kustomization)) return undefined;
+  const timeout = /^ {2}timeout: (\S+)$/m.exec(kustomization)?.[1];
+  return timeout && timeout !== flux?.timeout ? { timeout } : {};
 }
 
 /** The `serviceAccountName` of a request Kustomization written by `requestKustomization`. */

@@ -15,7 +15,9 @@ import {
   requestKustomizationName,
   serviceAccountOf,
   shardKustomization,
+  healthChecksOf,
   type FluxIndexOptions,
+  type HealthChecks,
 } from "./flux-index";
 import type { IndexContext, StateStoreIndexer } from "./state-store-writer";
 import { toFileTree } from "./tree-editor";
@@ -24,7 +26,7 @@ export const fluxIndexer: StateStoreIndexer = {
   name: "flux",
   async apply(ctx, op) {
     if (op.kind === "root") return setFluxIndex(ctx, op.dir, op.flux);
-    return updateFluxIndex(ctx, op.dir, op.kind === "write" ? op.serviceAccountName : undefined);
+    return updateFluxIndex(ctx, op.dir, op.kind === "write" ? { serviceAccountName: op.serviceAccountName, health: op.health } : undefined);
   },
 };
 
@@ -56,6 +58,8 @@ async function setFluxIndex(ctx: IndexContext, dest: string, flux: FluxIndexOpti
   const segs = [...base, ...dest.split("/"), FLUX_INDEX_DIR];
   if (!flux) return editor.removeDirectory(segs, `${dest}/${FLUX_INDEX_DIR}`);
   const files: Record<string, string> = {};
+  // The options the entries were written with (a timeout other than theirs is a Promise's health timeout).
+  const previous = await fluxIndexOf(ctx, dest);
   const sharded = !!flux.url;
   const shardFiles = new Map<string, string[]>(sharded ? fluxShards().map((k) => [k, []]) : []);
   for (const req of await requestsOf(ctx, dest)) {
@@ -63,10 +67,11 @@ async function setFluxIndex(ctx: IndexContext, dest: string, flux: FluxIndexOpti
     const entry = `${requestKustomizationName(flux.destination, r)}.yaml`;
     const file = sharded ? `shards/${fluxShardOf(r)}/${entry}` : entry;
     // Keep each request's account (its team), recorded in its current entry (flat or sharded).
-    const serviceAccountName =
-      serviceAccountOf(await editor.readFile([...segs, ...file.split("/")], `${dest}/${FLUX_INDEX_DIR}`)) ??
-      serviceAccountOf(await editor.readFile([...segs, ...(sharded ? [entry] : ["shards", fluxShardOf(r), entry])], `${dest}/${FLUX_INDEX_DIR}`));
-    files[file] = requestKustomization(r, { basePath, destination: flux.destination, serviceAccountName, flux });
+    const current =
+      (await editor.readFile([...segs, ...file.split("/")], `${dest}/${FLUX_INDEX_DIR}`)) ??
+      (await editor.readFile([...segs, ...(sharded ? [entry] : ["shards", fluxShardOf(r), entry])], `${dest}/${FLUX_INDEX_DIR}`));
+    const serviceAccountName = serviceAccountOf(current);
+    files[file] = requestKustomization(r, { basePath, destination: flux.destination, serviceAccountName, health: healthChecksOf(current, previous), flux });
     shardFiles.get(fluxShardOf(r))?.push(entry);
   }
   for (const [k, entries] of shardFiles) {
@@ -81,7 +86,7 @@ async function setFluxIndex(ctx: IndexContext, dest: string, flux: FluxIndexOpti
  * After a write or removal under a request's directory: its entry follows, if the destination has a flux
  * index. The Kustomization runs as `serviceAccountName` when given, else as the account its entry names.
  */
-async function updateFluxIndex(ctx: IndexContext, dir: string, serviceAccountName?: string): Promise<boolean> {
+async function updateFluxIndex(ctx: IndexContext, dir: string, write?: { serviceAccountName?: string; health?: HealthChecks }): Promise<boolean> {
   const { editor, base, basePath } = ctx;
   const r = requestDirOf(dir);
   if (!r) return false;
@@ -92,9 +97,12 @@ async function updateFluxIndex(ctx: IndexContext, dir: string, serviceAccountNam
   const file = [...segs, `${requestKustomizationName(flux.destination, r)}.yaml`];
   const reqSegs = [...base, ...r.destinationPath.split("/"), "resources", r.namespace, r.promise, r.name];
   const present = ((await editor.subdirectories(reqSegs, dir)) ?? []).length > 0;
-  const account = serviceAccountName ?? (present ? serviceAccountOf(await editor.readFile(file, fluxDir)) : undefined);
+  const current = present && !write?.serviceAccountName ? await editor.readFile(file, fluxDir) : undefined;
+  const account = write?.serviceAccountName ?? serviceAccountOf(current);
+  // A write says whether its Promise asks for health checks; a removal of part of the request keeps them.
+  const health = write ? write.health : healthChecksOf(current, flux);
   const changed = present
-    ? await editor.setFile(file, requestKustomization(r, { basePath, destination: flux.destination, serviceAccountName: account, flux }), fluxDir)
+    ? await editor.setFile(file, requestKustomization(r, { basePath, destination: flux.destination, serviceAccountName: account, health, flux }), fluxDir)
     : await editor.removeFile(file, fluxDir);
   if (!changed) return false;
   const listed = (await editor.list(segs, fluxDir)).filter((f) => f !== "kustomization.yaml");

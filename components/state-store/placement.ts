@@ -17,6 +17,8 @@ export interface PlacementArgs {
    * team's (tenancy). Omitted for Dependencies.
    */
   serviceAccountName?: pulumi.Input<string>;
+  /** A request's placement whose Promise asks for health checks: its Kustomization waits (`wait: true`). */
+  health?: pulumi.Input<{ timeout?: string }>;
   /**
    * Secrets: SOPS-encrypted to `recipients` before the Git write; with none, a plaintext Secret is
    * refused unless `allowPlaintext`. Absent: the provider refuses any plaintext Secret.
@@ -30,6 +32,7 @@ export function placementArgs(p: {
   dir: string;
   files: Record<string, string>;
   serviceAccountName?: string;
+  health?: { timeout?: string };
   sops?: { recipients: string[]; allowPlaintext?: boolean };
 }): PlacementArgs {
   const secret = Object.entries(p.files).some(([f, c]) => holdsSecret(f, c));
@@ -38,6 +41,7 @@ export function placementArgs(p: {
     dir: p.dir,
     files: secret ? pulumi.secret(p.files) : p.files,
     ...(p.serviceAccountName ? { serviceAccountName: p.serviceAccountName } : {}),
+    ...(p.health ? { health: p.health } : {}),
     ...(p.sops ? { sops: p.sops } : {}),
   };
 }

@@ -5,7 +5,7 @@
  * (Kratix `kustomization.yaml` indexes, the per-request Flux index) are `StateStoreIndexer`s a writer runs
  * inside the same commit as the change they follow.
  */
-import type { FluxIndexOptions } from "./flux-index";
+import type { FluxIndexOptions, HealthChecks } from "./flux-index";
 import type { TreeEditor } from "./tree-editor";
 
 export interface WriteResult {
@@ -20,7 +20,7 @@ export interface WriteResult {
 
 export interface StateStoreWriter {
   /** `<base>/<dir>` becomes exactly `files`; `serviceAccountName`: the account its Flux entry applies as. */
-  writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string }): Promise<WriteResult>;
+  writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string; health?: HealthChecks }): Promise<WriteResult>;
   /** Removes exactly `<base>/<dir>` (and index parents left empty). */
   removeDirectory(args: { dir: string }): Promise<WriteResult>;
   /** Registers a destination's directories (and, with `flux`, its per-request Flux index). */
@@ -36,7 +36,7 @@ export interface StateStoreWriter {
 
 /** One change of a batch, as indexers see it. */
 export type IndexedOp =
-  | { kind: "write"; dir: string; serviceAccountName?: string }
+  | { kind: "write"; dir: string; serviceAccountName?: string; health?: HealthChecks }
   | { kind: "remove"; dir: string }
   | { kind: "root"; dir: string; flux?: FluxIndexOptions };
 

@@ -13,6 +13,7 @@ import nodeHttp from "isomorphic-git/http/node";
 import { ValidationError } from "../errors";
 import { contended } from "./errors";
 import { splitSafePath } from "./paths";
+import type { HealthChecks } from "./flux-index";
 import { fetchBranch, pushBranch, type GitAuth, type RemoteContext } from "./remote";
 import { readLocalBranch } from "./local-remote";
 import { TreeEditor, toFileTree, type FileTree } from "./tree-editor";
@@ -60,7 +61,7 @@ export interface GitWriterOptions {
 }
 
 type Op =
-  | { kind: "write"; dir: string; segments: string[]; files: FileTree; serviceAccountName?: string }
+  | { kind: "write"; dir: string; segments: string[]; files: FileTree; serviceAccountName?: string; health?: HealthChecks }
   | { kind: "remove"; dir: string; segments: string[] }
   | { kind: "root"; dir: string; segments: string[]; flux?: FluxIndexOptions }
   | { kind: "replace"; dir: string; segments: string[]; files: Record<string, { from: string; to: string }> };
@@ -127,7 +128,7 @@ export class GitWriter implements StateStoreWriter {
    * `serviceAccountName`: for a request's directory on a destination with a flux index, the account its
    * Kustomization applies as (the request's team; see flux-index.ts).
    */
-  async writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string }): Promise<WriteResult> {
+  async writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string; health?: HealthChecks }): Promise<WriteResult> {
     const segments = splitSafePath("dir", args.dir);
     for (const [path, content] of Object.entries(args.files ?? {})) {
       splitSafePath(`files[${JSON.stringify(path)}]`, path);
@@ -141,7 +142,11 @@ export class GitWriter implements StateStoreWriter {
       throw new ValidationError(`serviceAccountName: ${message}`, [{ path: ["serviceAccountName"], message }]);
     }
     const files = toFileTree(args.files ?? {}, (p) => p.split("/"));
-    return this.enqueue({ kind: "write", dir: args.dir, segments, files, ...(args.serviceAccountName ? { serviceAccountName: args.serviceAccountName } : {}) });
+    if (args.health?.timeout !== undefined && !/^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$/.test(args.health.timeout)) {
+      const message = `${JSON.stringify(args.health.timeout)} must be a Go duration such as 30s or 2m`;
+      throw new ValidationError(`health.timeout: ${message}`, [{ path: ["health", "timeout"], message }]);
+    }
+    return this.enqueue({ kind: "write", dir: args.dir, segments, files, ...(args.serviceAccountName ? { serviceAccountName: args.serviceAccountName } : {}), ...(args.health ? { health: args.health } : {}) });
   }
 
   /**
@@ -403,7 +408,7 @@ function scopeOps(op: Op): Parameters<StateStoreIndexer["apply"]>[1][] {
 }
 
 function indexedOp(op: Exclude<Op, { kind: "replace" }>): Parameters<StateStoreIndexer["apply"]>[1] {
-  if (op.kind === "write") return { kind: "write", dir: op.dir, ...(op.serviceAccountName ? { serviceAccountName: op.serviceAccountName } : {}) };
+  if (op.kind === "write") return { kind: "write", dir: op.dir, ...(op.serviceAccountName ? { serviceAccountName: op.serviceAccountName } : {}), ...(op.health ? { health: op.health } : {}) };
   if (op.kind === "remove") return { kind: "remove", dir: op.dir };
   return { kind: "root", dir: op.dir, flux: op.flux };
 }

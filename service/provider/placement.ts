@@ -30,6 +30,13 @@ function filesOf(v: unknown): Record<string, string> {
 }
 
 /** The account a request's Kustomization applies its directory as (cluster destinations with a flux index). */
+/** The placement's health checks (`{}` or `{ timeout }`), undefined without. */
+function healthOf(props: Record<string, unknown>): { timeout?: string } | undefined {
+  const h = props.health as { timeout?: unknown } | undefined;
+  if (typeof h !== "object" || h === null) return undefined;
+  return typeof h.timeout === "string" && h.timeout ? { timeout: h.timeout } : {};
+}
+
 function accountOf(props: Record<string, unknown>): string | undefined {
   return typeof props.serviceAccountName === "string" && props.serviceAccountName ? props.serviceAccountName : undefined;
 }
@@ -80,11 +87,14 @@ export function placementHandler(resolve: StoreResolver): ResourceHandler {
     const files = filesOf(inputs.files);
     const sops = sopsOf(inputs.sops);
     const serviceAccountName = accountOf(inputs);
+    const health = healthOf(inputs);
     const { written, sealed } = await sealFiles(dir, files, sops);
     const writer = await resolve(store);
-    const res = await writer.writeDirectory({ dir, files: written, ...(serviceAccountName ? { serviceAccountName } : {}) });
+    const res = await writer.writeDirectory({ dir, files: written, ...(serviceAccountName ? { serviceAccountName } : {}), ...(health ? { health } : {}) });
     const outs: Record<string, unknown> = outsOf(store, dir, files, sops, sealed, res.commit);
-    return serviceAccountName ? { ...outs, serviceAccountName } : outs;
+    if (serviceAccountName) outs.serviceAccountName = serviceAccountName;
+    if (health) outs.health = health;
+    return outs;
   };
   return {
     check(news) {
@@ -102,7 +112,8 @@ export function placementHandler(resolve: StoreResolver): ResourceHandler {
         replaces.length > 0 ||
         !isDeepStrictEqual(filesOf(olds.files), filesOf(news.files)) ||
         !isDeepStrictEqual(sopsOf(olds.sops), sopsOf(news.sops)) ||
-        accountOf(olds) !== accountOf(news);
+        accountOf(olds) !== accountOf(news) ||
+        !isDeepStrictEqual(healthOf(olds), healthOf(news));
       return { changes, replaces };
     },
     async create(inputs) {

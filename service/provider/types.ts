@@ -1,6 +1,6 @@
 /** What the `plinth` provider needs from a State Store: one owned directory rewritten or removed whole. */
 export interface DirectoryWriter {
-  writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string }): Promise<{ commit: string; changed: boolean }>;
+  writeDirectory(args: { dir: string; files: Record<string, string>; serviceAccountName?: string; health?: { timeout?: string } }): Promise<{ commit: string; changed: boolean }>;
   removeDirectory(args: { dir: string }): Promise<{ commit: string; changed: boolean }>;
 }
 

@@ -28,7 +28,7 @@ import { createUiHandler } from "../../service/ui/serve";
 import { StoreRegistry } from "../../service/core/stores";
 import { StackFollower, historyDir } from "./stack-follower";
 import { servingCert } from "../../service/http/tls-cert";
-import { fluxStatusSource } from "../../destinations/local-cluster/flux-status";
+import { clusterSources } from "./cluster-sources";
 import { configuredPromise, installedPromises } from "./installed";
 import { cachedSopsKeys, embeddedGitHandler, previousConfig, registerStores, requestsWorkspace, secretFile, writePlatformConfig } from "./settings";
 import type { LocalClusterHandle, LocalPlatformOptions, PlatformOutputs, ServeOptions } from "./types";
@@ -257,9 +257,7 @@ export class LocalPlatform {
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
       catalogue: marketplaceCatalogue,
-      clusters: [...this.clusters]
-        .filter(([n]) => cfg.destinations.some((d) => d.name === n && d.kind === "local-cluster"))
-        .map(([destination, c]) => fluxStatusSource({ destination, client: c.client, isolated: cfg.destinations.find((d) => d.name === destination)?.flux?.isolated ?? true })),
+      clusters: clusterSources({ destinations: cfg.destinations, localClusters: this.clusters, outputs, log: opts.log }),
       sopsKeys: cachedSopsKeys(this.workspace, this.stack, () => this.outputs),
       ...opts,
     });

@@ -40,4 +40,6 @@ export interface PlatformOutputs {
   placements?: { dir: string; files: string[] }[];
   /** The `plinth:*` config the update ran with (what a reload configures). */
   config?: Record<string, unknown>;
+  /** Kubeconfig of each EKS / GKE / on-prem destination (a stack secret), by name. */
+  kubeconfigs?: Record<string, string>;
 }

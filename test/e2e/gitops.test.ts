@@ -11,17 +11,48 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { z } from "zod";
+import { definePromise } from "../../components/promise";
+import { kubeStatusSource, type KubeStatusSource } from "../../components/flux/kube-status";
 import { configMapProbePromise } from "../../destinations/local-cluster/probe-promise";
 import { nginxIngressPromise } from "../../promises/nginx-ingress";
 import { startTestPlatform, treeOf, type TestPlatform } from "../support/platform";
 import { eventually, startTestCluster, type TestCluster } from "../support/cluster";
+import { startCutProxy } from "../support/cut-proxy";
+
+/**
+ * A Promise asking for Flux's health checks: a ConfigMap (kstatus Current as soon as it exists) or a
+ * Deployment (never Available here: no kubelet, no controller-manager), so one request is healthy and one
+ * fails its health check within the timeout.
+ */
+const healthProbePromise = definePromise({
+  name: "health-probe",
+  version: "0.1.0",
+  api: { group: "plinth.dev", version: "v1alpha1", kind: "HealthProbe", plural: "healthprobes", spec: z.object({ workload: z.enum(["configmap", "deployment"]) }) },
+  config: z.object({}),
+  healthChecks: { timeout: "15s" },
+  configure: ({ object }) => {
+    const metadata = { name: object.metadata.name, namespace: object.metadata.namespace };
+    const labels = { app: object.metadata.name };
+    const obj =
+      object.spec.workload === "configmap"
+        ? { apiVersion: "v1", kind: "ConfigMap", metadata, data: { ok: "yes" } }
+        : {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata,
+            spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "app", image: "nginx:1.27" }] } } },
+          };
+    return { files: { "workload.yaml": obj } };
+  },
+});
 
 const config = {
   stateStores: [{ name: "default", embedded: true }],
   // Flux's own poll is 10 minutes: everything below happens within the 2-minute waits only because Plinth
   // asks Flux to reconcile after each commit and each removal.
   destinations: [{ name: "dev", kind: "local-cluster", labels: { env: "dev" }, flux: { interval: "10m" } }],
-  promises: [{ name: "nginx-ingress", config: { serviceType: "ClusterIP" } }, { name: "configmap-probe" }],
+  promises: [{ name: "nginx-ingress", config: { serviceType: "ClusterIP" } }, { name: "configmap-probe" }, { name: "health-probe" }],
   teams: [{ name: "dev", namespaces: ["default"] }],
 };
 
@@ -49,7 +80,7 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
 
   before(async () => {
     c = await startTestCluster();
-    t = await startTestPlatform({ catalogue: { "nginx-ingress": nginxIngressPromise, "configmap-probe": configMapProbePromise } });
+    t = await startTestPlatform({ catalogue: { "nginx-ingress": nginxIngressPromise, "configmap-probe": configMapProbePromise, "health-probe": healthProbePromise } });
     t.platform.attachCluster("dev", { kubeconfig: c.cluster.kubeconfig, client: c.cluster.client, pluginDir: c.pluginDir });
     await t.platform.up(config);
     await c.cluster.startFlux();
@@ -123,6 +154,77 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     await eventually("its GitRepository removed", async () =>
       (await kube().get("/apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/dev-default-nginx-ingress-shop")) === undefined ? true : undefined,
     );
+  });
+
+  test("the service follows Flux through client-node's watch: Applied=True arrives as watch events", async () => {
+    const source = t.platform.service!.applied!.sources()[0] as KubeStatusSource;
+    assert.equal(typeof source.stats, "function", "the local cluster is read through the client-node source");
+    const before = source.stats();
+    assert.equal((await call("POST", "/v1/requests", { apiVersion: "plinth.dev/v1alpha1", kind: "ConfigMapProbe", metadata: { name: "watched" }, spec: { value: "w" } })).status, 202);
+    const a = await appliedOf("ConfigMapProbe", "watched");
+    assert.equal(a.status, "True", a.message);
+    const after = source.stats();
+    assert.ok(after.events > before.events, `watch events arrived (${before.events} → ${after.events})`);
+    assert.equal(after.lists, 1, "one list, then the watch resumed from its resourceVersion");
+  });
+
+  test("health checks: a Promise asking for them gets Healthy=True for a ConfigMap and Healthy=False for a Deployment that never becomes ready", async () => {
+    const probe = (name: string, workload: string) => ({ apiVersion: "plinth.dev/v1alpha1", kind: "HealthProbe", metadata: { name }, spec: { workload } });
+    assert.equal((await call("POST", "/v1/requests", probe("calm", "configmap"))).status, 202);
+    assert.equal((await call("POST", "/v1/requests", probe("stuck", "deployment"))).status, 202);
+    const ks = await eventually("the request's Kustomization waits", () =>
+      kube().get<{ spec: { wait?: boolean; timeout?: string } }>("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-health-probe-calm"),
+    );
+    assert.equal(ks.spec.wait, true);
+    assert.equal(ks.spec.timeout, "15s");
+    const healthyOf = (name: string) =>
+      eventually(`Healthy on ${name}`, async () => {
+        const g = await get("HealthProbe", name);
+        const h = g?.status.conditions.find((x) => x.type === "Healthy");
+        return h && h.status !== "Unknown" && applied(g)?.status !== "Unknown" ? { h, a: applied(g)! } : undefined;
+      });
+    const calm = await healthyOf("calm");
+    assert.equal(calm.h.status, "True", calm.h.message);
+    assert.equal(calm.a.status, "True", calm.a.message);
+    const stuck = await healthyOf("stuck");
+    assert.equal(stuck.h.status, "False", stuck.h.message);
+    assert.equal(stuck.h.reason, "HealthCheckFailed");
+    assert.match(stuck.h.message, /^dev: .*Deployment\/default\/stuck/s, stuck.h.message);
+    assert.equal(stuck.a.status, "True", "the objects were applied; only their health failed");
+    assert.ok(await kube().get("/apis/apps/v1/namespaces/default/deployments/stuck"));
+    // A Promise without health checks gets no Healthy condition.
+    const plain = await get("ConfigMapProbe", "watched");
+    assert.equal(plain?.status.conditions.find((x) => x.type === "Healthy"), undefined);
+  });
+
+  test("the watch survives dropped connections and server-side ends: it resumes and changes keep arriving", async () => {
+    const port = Number(new URL(c.cluster.server).port);
+    const proxy = await startCutProxy(port);
+    const kubeconfig = c.cluster.kubeconfig.replace(`127.0.0.1:${port}`, `127.0.0.1:${new URL(proxy.origin).port}`);
+    assert.notEqual(kubeconfig, c.cluster.kubeconfig);
+    const source = kubeStatusSource({ destination: "dev", kubeconfig, isolated: true, watchTimeoutSeconds: 2 });
+    const seen = new Set<string>();
+    const stop = source.watch((name) => name && seen.add(name));
+    try {
+      const send = (name: string) => call("POST", "/v1/requests", { apiVersion: "plinth.dev/v1alpha1", kind: "ConfigMapProbe", metadata: { name }, spec: { value: name } });
+      assert.equal((await send("before-cut")).status, 202);
+      await eventually("watch event for before-cut", async () => (seen.has("dev-default-configmap-probe-before-cut") ? true : undefined));
+      proxy.set("reset"); // every open connection dropped, new ones refused
+      await new Promise((r) => setTimeout(r, 1500));
+      proxy.set("up");
+      assert.equal((await send("after-cut")).status, 202);
+      await eventually("watch event for after-cut", async () => (seen.has("dev-default-configmap-probe-after-cut") ? true : undefined));
+      const s = source.stats();
+      assert.ok(s.restarts >= 1, `the watch was restarted (${JSON.stringify(s)})`);
+      assert.equal(s.lists, 1, "resumed from its resourceVersion, no re-list");
+      assert.ok(proxy.counts.reset >= 1, "a reconnect was refused while the proxy was down");
+      const k = await source.readKustomization("dev-default-configmap-probe-after-cut");
+      assert.ok(k, "reads work after the reconnect");
+    } finally {
+      stop();
+      source.close();
+      await proxy.close();
+    }
   });
 
   test("a malformed manifest is Applied=False with Flux's message; the destination's other requests keep being applied", async () => {

@@ -95,4 +95,33 @@ describe("per-request Flux index", () => {
     view = await cloneWithCli(url, server.username, server.password);
     assert.equal(Object.keys(view.files).filter((f) => f.startsWith("state/dev/flux/")).length, 0);
   });
+
+  test("health checks: a write asking for them makes the request's Kustomization wait; removals and rebuilds keep them; a write without drops them", async () => {
+    const url = await server.createRepo("flux-index-health");
+    const repo = path.join(server.projectRoot, "flux-index-health.git");
+    const w = new GitWriter({ url, localRepo: repo, cacheDir: "/nonexistent", basePath: "state", indexKustomizations: true });
+    const flux = { namespace: "flux-system", destination: "dev", timeout: "1m" };
+    await w.ensureDestinationRoot({ dir: "dev", flux });
+    const cm = (n: string) => withKustomization({ "cm.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${n}\n` });
+    const entry = "state/dev/flux/dev-default-web-app.yaml";
+    const read = async () => (await cloneWithCli(url, server.username, server.password)).files[entry];
+    await w.writeDirectory({ dir: "dev/resources/default/web/app/configure/aaaaa", files: cm("a"), health: { timeout: "15s" } });
+    await w.writeDirectory({ dir: "dev/resources/default/web/app/notify/bbbbb", files: cm("b"), health: { timeout: "15s" } });
+    let k = await read();
+    assert.match(k, /^ {2}wait: true$/m);
+    assert.match(k, /^ {2}timeout: 15s$/m, "the Promise's timeout, not the destination's");
+    await w.removeDirectory({ dir: "dev/resources/default/web/app/notify/bbbbb" });
+    k = await read();
+    assert.match(k, /^ {2}wait: true$/m, "removing part of the request keeps its health checks");
+    assert.match(k, /^ {2}timeout: 15s$/m);
+    await w.ensureDestinationRoot({ dir: "dev", flux: { ...flux, timeout: "2m" } });
+    k = await read();
+    assert.match(k, /^ {2}wait: true$/m, "rebuilding the index keeps them");
+    assert.match(k, /^ {2}timeout: 15s$/m);
+    await w.writeDirectory({ dir: "dev/resources/default/web/app/configure/aaaaa", files: cm("a2"), health: {} });
+    assert.match(await read(), /^ {2}timeout: 2m$/m, "no timeout of its own: the destination's");
+    await w.writeDirectory({ dir: "dev/resources/default/web/app/configure/aaaaa", files: cm("a3") });
+    assert.doesNotMatch(await read(), /wait:/, "the Promise no longer asks for health checks");
+    await assert.rejects(w.writeDirectory({ dir: "dev/resources/default/web/app/configure/aaaaa", files: cm("a4"), health: { timeout: "soon" } }), /health\.timeout.*Go duration/);
+  });
 });

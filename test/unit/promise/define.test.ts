@@ -12,6 +12,13 @@ describe("validatePromiseDefinition / definePromise", () => {
     assert.deepEqual(validatePromiseDefinition(cachePromise), []);
   });
 
+  test("healthChecks: true, or { timeout } with a Go duration", () => {
+    assert.deepEqual(validatePromiseDefinition({ ...cachePromise, healthChecks: true }), []);
+    assert.deepEqual(validatePromiseDefinition({ ...cachePromise, healthChecks: { timeout: "1m30s" } }), []);
+    assert.deepEqual(paths(validatePromiseDefinition({ ...cachePromise, healthChecks: { timeout: "soon" } })), ["healthChecks.timeout"]);
+    assert.deepEqual(paths(validatePromiseDefinition({ ...cachePromise, healthChecks: { wait: 3 } as never })), ["healthChecks"]);
+  });
+
   test("names every bad field", () => {
     const issues = validatePromiseDefinition({
       name: "Bad_Name", version: "1.0", api: { group: "nodots", version: "1", kind: "9lower", plural: "Caps", spec: {} },

@@ -84,4 +84,59 @@ describe("AppliedTracker", () => {
       tracker.close();
     }
   });
+
+  test("a watching source drives the checks (no fast poll); Healthy from the Kustomization's health checks", async () => {
+    const states = new Map<string, FluxKustomizationState>();
+    let reads = 0;
+    let notify: ((name: string | undefined) => void) | undefined;
+    const source: ClusterStatusSource = {
+      destination: "dev",
+      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+      readKustomization: async (name) => (reads++, states.get(name)),
+      requestReconcile: async () => undefined,
+      watch: (onChange) => {
+        notify = onChange;
+        return () => (notify = undefined);
+      },
+    };
+    const conditions = new Map<string, Condition[]>();
+    // Fallback poll of an hour: only watch events can move the condition within this test.
+    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), fallbackMs: 3_600_000 });
+    const cond = (stack: string, type: string) => conditions.get(stack)?.find((c) => c.type === type);
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    try {
+      assert.ok(notify, "the tracker subscribed to the source's watch");
+      tracker.track("ok", { namespace: "default", promise: "web", name: "ok" }, [{ destination: "dev", commit: B }]);
+      tracker.track("sick", { namespace: "default", promise: "web", name: "sick" }, [{ destination: "dev", commit: B }]);
+      await settle();
+      const first = reads;
+      await settle();
+      assert.equal(reads, first, "no polling while nothing changes");
+      states.set("dev-default-web-ok", {
+        ready: { status: "True", reason: "ReconciliationSucceeded", message: "" },
+        lastAppliedRevision: `main@sha1:${C}`,
+        health: { status: "True", reason: "Succeeded", message: "all resources are healthy" },
+      });
+      states.set("dev-default-web-sick", {
+        ready: { status: "False", reason: "HealthCheckFailed", message: "timeout waiting for: [Deployment/default/sick status: 'InProgress']" },
+        lastAttemptedRevision: `main@sha1:${C}`,
+        health: { status: "False", reason: "HealthCheckFailed", message: "timeout waiting for: [Deployment/default/sick status: 'InProgress']" },
+      });
+      notify!("dev-default-web-unrelated");
+      await settle();
+      assert.equal(cond("ok", "Applied")?.status, "Unknown", "an unrelated Kustomization's change checks nothing");
+      notify!("dev-default-web-ok");
+      notify!("dev-default-web-sick");
+      for (let i = 0; i < 100 && tracker.pending() > 0; i++) await settle();
+      assert.equal(cond("ok", "Applied")?.status, "True");
+      assert.equal(cond("ok", "Healthy")?.status, "True");
+      assert.equal(cond("sick", "Applied")?.status, "True", "applied; only its health failed");
+      assert.equal(cond("sick", "Healthy")?.status, "False");
+      assert.equal(cond("sick", "Healthy")?.reason, "HealthCheckFailed");
+      assert.match(cond("sick", "Healthy")!.message, /^dev: timeout waiting for: \[Deployment\/default\/sick/);
+    } finally {
+      tracker.close();
+    }
+    assert.equal(notify, undefined, "close stops the watch");
+  });
 });
