@@ -110,6 +110,7 @@ export type EksConfig = z.output<typeof eksConfigSchema>;
 export type GkeConfig = z.output<typeof gkeConfigSchema>;
 export type OnPremConfig = z.output<typeof onPremConfigSchema>;
 export type FluxConfig = z.output<typeof fluxConfigSchema>;
+export type FluxConfigInput = z.input<typeof fluxConfigSchema>;
 export type DestinationConfig = z.output<typeof destinationConfigSchema>;
 export type StateStoreConfig = z.output<typeof stateStoreConfigSchema>;
 export type TopologyConfig = z.output<typeof topologyConfigSchema>;

@@ -17,3 +17,4 @@ export {
   type StateStoreArgs,
 } from "./cluster-config";
 export { LocalClusterDestination, LocalCluster, KubeClient, KubeError, type LocalClusterDestinationArgs, type LocalClusterOptions } from "./local-cluster";
+export { clusterFluxIndex, clusterFluxArgs, type ClusterTeam, type ClusterFluxOptions } from "./cluster-flux";

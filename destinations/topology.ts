@@ -2,6 +2,8 @@
  * buildTopology: the platform team's Destinations from one validated config — each cluster provisioned
  * (EKS / GKE / on-prem k3s) with Flux bootstrapped onto it and registered with its labels and path. A
  * `platform` entry is provisioned from its eks/gke/onprem block and registers as the `platform` destination.
+ * Flux on each applies the destination's per-request index (cluster-flux.ts): each request is its own
+ * Kustomization (and, unless `flux.isolated: false`, its own source), as on a local cluster.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CrdObject } from "../components/flux/crd-validate";
@@ -10,6 +12,7 @@ import { EksDestination } from "./eks";
 import { GkeDestination } from "./gke";
 import { OnPremDestination } from "./onprem";
 import type { ResolvedDestination } from "../components/vocabulary/destination";
+import type { ClusterTeam } from "./cluster-flux";
 
 export type ClusterDestination = EksDestination | GkeDestination | OnPremDestination;
 
@@ -30,11 +33,19 @@ export interface BuildTopologyOptions {
   parent?: pulumi.Resource;
   /** Each destination's age private key (the platform stack's AgeKey), by name: Flux decrypts SOPS with it. */
   sopsIdentities?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** `plinth:teams`: on every cluster each team's requests are applied as its own ServiceAccount. */
+  teams?: readonly ClusterTeam[];
+  /**
+   * Each destination's registration, by name (the component whose DestinationRoot keeps its per-request
+   * Flux index, `clusterFluxIndex`): Flux's objects on the cluster are applied after it.
+   */
+  registrations?: Readonly<Record<string, pulumi.Resource>>;
 }
 
 function buildOne(d: DestinationConfig, stateStore: StateStoreArgs, o: BuildTopologyOptions): ClusterDestination {
   const registration = { name: d.name, labels: d.labels, path: d.path, strictMatchLabels: d.strictMatchLabels };
-  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds, sopsIdentity: o.sopsIdentities?.[d.name] };
+  const registered = o.registrations?.[d.name];
+  const common = { registration, stateStore, flux: d.flux, fluxCrds: o.fluxCrds, sopsIdentity: o.sopsIdentities?.[d.name], teams: o.teams, ...(registered ? { dependsOn: [registered] } : {}) };
   const opts = o.parent ? { parent: o.parent } : undefined;
   const kind = clusterKindOf(d);
   if (kind === "eks" && d.eks) return new EksDestination(d.name, { ...common, eks: d.eks }, opts);

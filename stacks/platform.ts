@@ -14,6 +14,7 @@ import type { AnyPromise } from "../components/promise/types";
 import { marketplace } from "../promises";
 import { loadCrdDir, type CrdObject } from "../components/flux/crd-validate";
 import { buildTopology, type ClusterDestination } from "../destinations/topology";
+import { clusterFluxIndex } from "../destinations/cluster-flux";
 import { dataDirOf, embeddedUrl, platformUrl } from "../service/provider/plugin-config";
 import { checkStoredRequests } from "./stored-requests";
 import { deployService } from "./service";
@@ -140,7 +141,11 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
         );
       }
       const Kind = spec.labels.environment === "platform" ? PlatformDestination : LocalDestination;
-      return new Kind(spec.name, { spec, sopsKey: spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets, sopsKeyRotation: rotationOf(spec.name) }, opts);
+      const sopsKey = spec.secrets?.sopsKey !== false && !spec.secrets?.allowPlaintextSecrets;
+      // A provisioned cluster's registration keeps the per-request index its Flux applies (cluster-flux.ts).
+      const cluster = topology?.destinations.find((d) => d.name === spec.name);
+      const flux = cluster && clusterFluxIndex({ destination: spec.name, flux: cluster.flux, url: topology!.stateStore.url, sops: sopsKey });
+      return new Kind(spec.name, { spec, sopsKey, sopsKeyRotation: rotationOf(spec.name), ...(flux ? { flux } : {}) }, opts);
     });
     let kubeconfigs: Record<string, pulumi.Output<string>> = {};
     let clusters: ClusterDestination[] = [];
@@ -148,7 +153,10 @@ export function platformProgram(options: PlatformProgramOptions = {}): () => Pro
       // Clusters with Flux bootstrapped, watching their paths of the State Store (DESIGN.md §5); each
       // decrypts SOPS with the age key its registration above created.
       const sopsIdentities = Object.fromEntries(destinations.flatMap((d, i) => (d.sopsIdentity ? [[specs[i].name, d.sopsIdentity]] : [])));
-      ({ kubeconfigs, clusters } = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities }));
+      // Each applies its registration's per-request index, each team's requests as the team's account.
+      const registrations = Object.fromEntries(destinations.map((d, i) => [specs[i].name, d]));
+      const teams = cfg.teams.map((t) => ({ name: t.name, namespaces: t.namespaces }));
+      ({ kubeconfigs, clusters } = buildTopology(cfg.clusters, { fluxCrds: crds, sopsIdentities, teams, registrations }));
     }
     // Plinth itself on the platform cluster, in shared mode (`plinth:service`); its URL is the endpoint.
     const deployed = cfg.service ? deployService(cfg, clusters) : undefined;

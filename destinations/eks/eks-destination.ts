@@ -1,22 +1,26 @@
 /**
  * EksDestination: an EKS cluster (VPC, public subnets, IAM roles, cluster, managed node group) with Flux
  * bootstrapped onto it, registered as a Destination. Arguments are validated before any resource exists.
+ * Flux applies the destination's per-request index (`<path>/flux/`, cluster-flux.ts): its registration's
+ * DestinationRoot must keep one (`clusterFluxIndex`), as the platform program's does.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
-import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type EksConfig, type EksConfigInput, type StateStoreArgs } from "../cluster-config";
+import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type EksConfig, type EksConfigInput, type StateStoreArgs, type FluxConfigInput } from "../cluster-config";
 import type { ResolvedDestination } from "../../components/vocabulary/destination";
+import { clusterFluxArgs, type ClusterFluxOptions } from "../cluster-flux";
 import * as b from "./builders";
 
-export interface EksDestinationArgs {
+export interface EksDestinationArgs extends ClusterFluxOptions {
   registration: DestinationRegistration;
   /** Validated with `eksConfigSchema` (defaults applied). */
   eks: EksConfigInput;
   stateStore: StateStoreArgs;
-  flux?: { interval?: string };
+  /** Flux's settings on the cluster (`fluxConfigSchema`: intervals, timeouts, concurrency, isolated). */
+  flux?: FluxConfigInput;
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
   /**
@@ -73,13 +77,10 @@ export class EksDestination extends pulumi.ComponentResource {
       destination: this.destination.name,
       destinationPath: this.destination.path,
       stateStore: fluxStateStore(args.stateStore),
-      interval: cfg.flux.interval,
-      retryInterval: cfg.flux.retryInterval,
-      timeout: cfg.flux.timeout,
-      concurrency: cfg.flux.concurrency,
+      ...clusterFluxArgs(cfg.flux, args.teams),
       crds: args.fluxCrds,
       sopsIdentity: args.sopsIdentity,
-      dependsOn: [nodeGroup],
+      dependsOn: [nodeGroup, ...(args.dependsOn ?? [])],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, clusterName: this.clusterName });
   }

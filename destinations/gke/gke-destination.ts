@@ -2,21 +2,25 @@
  * GkeDestination: a regional GKE cluster (VPC network, subnetwork with pod/service ranges, node service
  * account, cluster, node pool) with Flux bootstrapped onto it, registered as a Destination. Arguments are
  * validated before any resource exists.
+ * Flux applies the destination's per-request index (`<path>/flux/`, cluster-flux.ts): its registration's
+ * DestinationRoot must keep one (`clusterFluxIndex`), as the platform program's does.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
-import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type GkeConfig, type GkeConfigInput, type StateStoreArgs } from "../cluster-config";
+import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type GkeConfig, type GkeConfigInput, type StateStoreArgs, type FluxConfigInput } from "../cluster-config";
 import type { ResolvedDestination } from "../../components/vocabulary/destination";
+import { clusterFluxArgs, type ClusterFluxOptions } from "../cluster-flux";
 import * as b from "./builders";
 
-export interface GkeDestinationArgs {
+export interface GkeDestinationArgs extends ClusterFluxOptions {
   registration: DestinationRegistration;
   gke: GkeConfigInput;
   stateStore: StateStoreArgs;
-  flux?: { interval?: string };
+  /** Flux's settings on the cluster (`fluxConfigSchema`: intervals, timeouts, concurrency, isolated). */
+  flux?: FluxConfigInput;
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
   /**
@@ -61,13 +65,10 @@ export class GkeDestination extends pulumi.ComponentResource {
       destination: this.destination.name,
       destinationPath: this.destination.path,
       stateStore: fluxStateStore(args.stateStore),
-      interval: cfg.flux.interval,
-      retryInterval: cfg.flux.retryInterval,
-      timeout: cfg.flux.timeout,
-      concurrency: cfg.flux.concurrency,
+      ...clusterFluxArgs(cfg.flux, args.teams),
       crds: args.fluxCrds,
       sopsIdentity: args.sopsIdentity,
-      dependsOn: [pool],
+      dependsOn: [pool, ...(args.dependsOn ?? [])],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, clusterName: this.clusterName });
   }

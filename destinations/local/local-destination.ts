@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { DestinationRoot } from "../../components/state-store/store-resources";
+import { DestinationRoot, type DestinationRootArgs } from "../../components/state-store/store-resources";
 import { AgeKey } from "../../components/state-store/sops/age-key";
 import { SopsRekey } from "../../components/state-store/sops/rekey";
 import { resolvedDestination, type DestinationSpec, type ResolvedDestination } from "../../components/vocabulary/destination";
@@ -13,6 +13,11 @@ export interface LocalDestinationArgs {
   sopsKey?: boolean;
   /** Bump to rotate the age key (`sopsKeyRotation`): everything here is re-encrypted to the new one in one commit. */
   sopsKeyRotation?: number;
+  /**
+   * Keep the per-request Flux index under `<path>/flux/` (flux-index.ts): the registration of a
+   * provisioned cluster whose Flux applies it (destinations/cluster-flux.ts `clusterFluxIndex`).
+   */
+  flux?: DestinationRootArgs["flux"];
 }
 
 /**
@@ -27,7 +32,7 @@ export class LocalDestination extends pulumi.ComponentResource {
   constructor(name: string, args: LocalDestinationArgs, opts?: pulumi.ComponentResourceOptions, type = "plinth:local:LocalDestination") {
     super(type, name, {}, opts);
     const spec = resolvedDestination(args.spec);
-    const root = new DestinationRoot(`${name}-root`, { store: spec.stateStore, path: spec.path }, { parent: this });
+    const root = new DestinationRoot(`${name}-root`, { store: spec.stateStore, path: spec.path, ...(args.flux ? { flux: args.flux } : {}) }, { parent: this });
     const key = args.sopsKey === false ? undefined : new AgeKey(`${name}-age`, { destination: spec.name, rotation: args.sopsKeyRotation ?? 0 }, { parent: this });
     if (key) new SopsRekey(`${name}-rekey`, { store: spec.stateStore, dir: spec.path, recipient: key.recipient, identities: key.keyFile() }, { parent: this, dependsOn: [root] });
     this.sopsIdentity = key?.keyFile();

@@ -2,22 +2,26 @@
  * OnPremDestination: k3s installed over SSH on the given hosts (first = server, rest = agents), its
  * kubeconfig fetched back as a secret, Flux bootstrapped onto it, registered as a Destination.
  * Arguments are validated before any resource exists.
+ * Flux applies the destination's per-request index (`<path>/flux/`, cluster-flux.ts): its registration's
+ * DestinationRoot must keep one (`clusterFluxIndex`), as the platform program's does.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { attachFlux } from "../../components/flux/attach";
 import type { CrdObject } from "../../components/flux/crd-validate";
 import type { FluxBootstrap } from "../../components/flux/flux-bootstrap";
-import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs } from "../cluster-config";
+import { assertClusterArgs, fluxStateStore, toDestinationSpec, type DestinationRegistration, type OnPremConfig, type OnPremConfigInput, type StateStoreArgs, type FluxConfigInput } from "../cluster-config";
 import type { ResolvedDestination } from "../../components/vocabulary/destination";
+import { clusterFluxArgs, type ClusterFluxOptions } from "../cluster-flux";
 import * as b from "./builders";
 
-export interface OnPremDestinationArgs {
+export interface OnPremDestinationArgs extends ClusterFluxOptions {
   registration: DestinationRegistration;
   /** `privateKey` may be a string or an Output; it is stored as a secret either way. */
   onprem: Omit<OnPremConfigInput, "privateKey"> & { privateKey: string | pulumi.Output<string> };
   stateStore: StateStoreArgs;
-  flux?: { interval?: string };
+  /** Flux's settings on the cluster (`fluxConfigSchema`: intervals, timeouts, concurrency, isolated). */
+  flux?: FluxConfigInput;
   /** Flux's CRDs: `loadCrdDir(await ensureFluxCrds({ root }))`. */
   fluxCrds: readonly CrdObject[];
   /**
@@ -79,13 +83,10 @@ export class OnPremDestination extends pulumi.ComponentResource {
       destination: this.destination.name,
       destinationPath: this.destination.path,
       stateStore: fluxStateStore(args.stateStore),
-      interval: cfg.flux.interval,
-      retryInterval: cfg.flux.retryInterval,
-      timeout: cfg.flux.timeout,
-      concurrency: cfg.flux.concurrency,
+      ...clusterFluxArgs(cfg.flux, args.teams),
       crds: args.fluxCrds,
       sopsIdentity: args.sopsIdentity,
-      dependsOn: [install, ...agents],
+      dependsOn: [install, ...agents, ...(args.dependsOn ?? [])],
     }).flux;
     this.registerOutputs({ kubeconfig: this.kubeconfig, destination: this.destination, server: this.server, agents: this.agents });
   }

@@ -22,13 +22,18 @@ beforeEach(() => rec.clear());
 const FIXTURES = path.join(__dirname, "..", "..", "fixtures");
 const config = JSON.parse(fs.readFileSync(path.join(FIXTURES, "easyeaty.config.json"), "utf8"));
 const GRAPH = path.join(FIXTURES, "easyeaty-graph.txt");
+// Pulumi.easyeaty.yaml's `plinth:teams`.
+const teams = [
+  { name: "team-1", namespaces: ["team-1"] },
+  { name: "team-2", namespaces: ["team-2"] },
+];
 
 describe("EasyEaty topology", () => {
   test("builds every destination under mocks and matches the reviewed resource graph", async () => {
     const crds = await fluxCrds();
     let topo: Topology | undefined;
     const out = await runProgram(() => {
-      topo = buildTopology(config, { fluxCrds: crds });
+      topo = buildTopology(config, { fluxCrds: crds, teams });
       return { destinations: topo.destinations, kubeconfigs: topo.kubeconfigs };
     });
     assert.deepEqual(out.destinations, [
@@ -52,18 +57,25 @@ describe("EasyEaty topology", () => {
     for (const r of rec.resources.filter((x) => x.type.includes("toolkit.fluxcd.io"))) {
       assert.deepEqual(validateCustomResource(crds, r.inputs), [], r.name);
     }
-    const paths = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((k) => k.inputs.spec.path).sort();
-    assert.deepEqual(paths, [
-      "./clusters/edge/amsterdam-1/dependencies",
-      "./clusters/edge/amsterdam-1/resources",
-      "./clusters/eks-prod/dependencies",
-      "./clusters/eks-prod/resources",
-      "./clusters/gke-prod/dependencies",
-      "./clusters/gke-prod/resources",
-      "./clusters/platform/dependencies",
-      "./clusters/platform/resources",
+    // Every cluster applies its per-request index (`flux/`), each directory from its own scope branch.
+    const ks = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((k) => [k.inputs.spec.path, k.inputs.spec.sourceRef.name]).sort();
+    assert.deepEqual(ks, [
+      ["./clusters/edge/amsterdam-1/dependencies", "edge-dependencies"],
+      ["./clusters/edge/amsterdam-1/flux", "edge-resources"],
+      ["./clusters/eks-prod/dependencies", "eks-prod-dependencies"],
+      ["./clusters/eks-prod/flux", "eks-prod-resources"],
+      ["./clusters/gke-prod/dependencies", "gke-prod-dependencies"],
+      ["./clusters/gke-prod/flux", "gke-prod-resources"],
+      ["./clusters/platform/dependencies", "platform-dependencies"],
+      ["./clusters/platform/flux", "platform-resources"],
     ]);
-    assert.ok(rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").every((g) => g.inputs.spec.ref.branch === "main" && g.inputs.spec.url === config.stateStore.url));
+    const repos = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository");
+    assert.ok(repos.every((g) => g.inputs.spec.url === config.stateStore.url && g.inputs.spec.secretRef.name === "plinth-state-store-auth"));
+    assert.deepEqual(repos.filter((g) => g.inputs.metadata.name === "plinth-state-store").map((g) => g.inputs.spec.ref.branch), ["main", "main", "main", "main"]);
+    assert.ok(repos.filter((g) => g.inputs.metadata.name !== "plinth-state-store").every((g) => g.inputs.spec.ref.branch.startsWith("plinth/clusters/")));
+    // Each team's requests are applied as its own account on every cluster.
+    const teamAccounts = rec.ofType("kubernetes:core/v1:ServiceAccount").filter((a) => a.inputs.metadata.name.startsWith("plinth-team-"));
+    assert.equal(teamAccounts.length, 8);
 
     const listing = rec.resources.map((r) => `${r.type} ${r.name}`).sort().join("\n") + "\n";
     if (process.env.PLINTH_UPDATE_GRAPH === "1") fs.writeFileSync(GRAPH, listing);

@@ -13,6 +13,10 @@ import { isSecretValue } from "./secret-value";
 const rec = recordResources({ state: cloudState });
 beforeEach(() => rec.clear());
 
+const teams = [
+  { name: "team-a", namespaces: ["team-a", "shared"] },
+  { name: "admins", namespaces: ["*"] },
+];
 const stateStore = { url: "https://git.example/store.git", branch: "main", path: "clusters", username: "flux", password: "token" };
 const eks = {
   region: "eu-west-1",
@@ -26,7 +30,7 @@ describe("EksDestination", () => {
     const fluxCrdObjects = await fluxCrds();
     let dest: EksDestination | undefined;
     const out = await runProgram(() => {
-      dest = new EksDestination("eks-prod", { registration: { name: "eks-prod", labels: { cloud: "aws", env: "prod" } }, eks, stateStore, fluxCrds: fluxCrdObjects });
+      dest = new EksDestination("eks-prod", { registration: { name: "eks-prod", labels: { cloud: "aws", env: "prod" } }, eks, stateStore, fluxCrds: fluxCrdObjects, teams });
       return { kubeconfig: dest.kubeconfig, clusterName: dest.clusterName };
     });
     const cloud = rec.resources.filter((r) => r.type.startsWith("aws:")).map((r) => `${r.type} ${r.name}`);
@@ -83,10 +87,36 @@ describe("EksDestination", () => {
 
     // registration and Flux on this cluster
     assert.deepEqual(dest!.destination, { name: "eks-prod", labels: { cloud: "aws", env: "prod" }, path: "eks-prod", strictMatchLabels: false, stateStore: "default" });
+    // Per request, as on a local cluster: `<dest>-resources` applies the destination's index (`flux/`),
+    // and with isolated revisions (the default) it and the dependencies each read their own scope branch.
     const ks = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
-    assert.deepEqual(ks.map((k) => k.inputs.spec.path).sort(), ["./clusters/eks-prod/dependencies", "./clusters/eks-prod/resources"]);
+    assert.deepEqual(ks.map((k) => [k.name, k.inputs.metadata.name, k.inputs.spec.path, k.inputs.spec.sourceRef.name, k.inputs.spec.serviceAccountName]).sort(), [
+      ["eks-prod-flux-eks-prod-dependencies", "eks-prod-dependencies", "./clusters/eks-prod/dependencies", "eks-prod-dependencies", "kustomize-controller"],
+      ["eks-prod-flux-eks-prod-resources", "eks-prod-resources", "./clusters/eks-prod/flux", "eks-prod-resources", "kustomize-controller"],
+    ]);
+    assert.equal(rec.named("eks-prod-flux-eks-prod-resources")!.inputs.spec.dependsOn, undefined, "the index waits for nothing: each shard waits for the dependencies");
     assert.ok(ks.every((k) => k.provider?.includes("eks-prod-k8s")));
     for (const k of ks) assert.deepEqual(validateCustomResource(fluxCrdObjects, k.inputs), []);
+    const repos = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository");
+    assert.deepEqual(repos.map((r) => [r.inputs.metadata.name, r.inputs.spec.url, r.inputs.spec.ref.branch, r.inputs.spec.secretRef.name, r.inputs.spec.sparseCheckout]).sort(), [
+      ["eks-prod-dependencies", stateStore.url, "plinth/clusters/eks-prod/dependencies", "plinth-state-store-auth", ["clusters/eks-prod/dependencies"]],
+      ["eks-prod-resources", stateStore.url, "plinth/clusters/eks-prod/flux/index", "plinth-state-store-auth", ["clusters/eks-prod/flux"]],
+      ["plinth-state-store", stateStore.url, "main", "plinth-state-store-auth", undefined],
+    ]);
+    for (const r of repos) assert.deepEqual(validateCustomResource(fluxCrdObjects, r.inputs), []);
+    // The Secret every source (and each request's own GitRepository in the index) authenticates with.
+    const auth = rec.ofType("kubernetes:core/v1:Secret").find((x) => x.inputs.metadata.name === "plinth-state-store-auth")!;
+    assert.equal(auth.inputs.metadata.namespace, "flux-system");
+    assert.equal(isSecretValue(auth.inputs.stringData), true, "clone credentials only as a secret");
+    // In-cluster controllers, kustomize-controller locked down; each restricted team applied as its own account.
+    const kc2 = rec.ofType("kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata.name === "kustomize-controller")!;
+    assert.ok(kc2.inputs.spec.template.spec.containers[0].args.includes("--default-service-account=default"));
+    assert.deepEqual(rec.ofType("kubernetes:core/v1:ServiceAccount").map((a) => a.inputs.metadata.name).filter((n: string) => n.startsWith("plinth-team-")), ["plinth-team-team-a"]);
+    assert.deepEqual(rec.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map((b) => [b.inputs.metadata.namespace, b.inputs.metadata.name, b.inputs.subjects[0].name]).sort(), [
+      ["shared", "plinth-team-team-a", "plinth-team-team-a"],
+      ["team-a", "plinth-team-team-a", "plinth-team-team-a"],
+    ]);
+    assert.deepEqual(rec.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort(), ["flux-system", "shared", "team-a"]);
   });
 
   test("bad arguments fail naming the key before any resource is created", async () => {

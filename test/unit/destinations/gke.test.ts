@@ -20,7 +20,7 @@ describe("GkeDestination", () => {
     const crds = await fluxCrds();
     let dest: GkeDestination | undefined;
     const out = await runProgram(() => {
-      dest = new GkeDestination("gke-prod", { registration: { name: "gke-prod", labels: { cloud: "gcp", env: "prod" }, strictMatchLabels: true }, gke, stateStore, fluxCrds: crds });
+      dest = new GkeDestination("gke-prod", { registration: { name: "gke-prod", labels: { cloud: "gcp", env: "prod" }, strictMatchLabels: true }, gke, stateStore, flux: { isolated: false }, fluxCrds: crds });
       return { kubeconfig: dest.kubeconfig };
     });
     assert.deepEqual(rec.resources.filter((r) => r.type.startsWith("gcp:")).map((r) => `${r.type} ${r.name}`).sort(), [
@@ -69,10 +69,17 @@ describe("GkeDestination", () => {
     assert.equal(kc["current-context"], "gke_easyeaty-prod_europe-west1_gke-prod");
 
     assert.deepEqual(dest!.destination, { name: "gke-prod", labels: { cloud: "gcp", env: "prod" }, path: "gke-prod", strictMatchLabels: true, stateStore: "default" });
+    // `flux.isolated: false`: one shared source; still a Kustomization per request (the index in `flux/`).
     const repo = rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository");
     assert.equal(repo.length, 1);
+    assert.equal(repo[0].inputs.metadata.name, "plinth-state-store");
     assert.equal(repo[0].inputs.spec.ref.branch, "prod");
-    assert.deepEqual(rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((k) => k.inputs.spec.path).sort(), ["./gke-prod/dependencies", "./gke-prod/resources"]);
+    assert.deepEqual(rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").map((k) => [k.inputs.metadata.name, k.inputs.spec.path, k.inputs.spec.sourceRef.name]).sort(), [
+      ["gke-prod-dependencies", "./gke-prod/dependencies", "plinth-state-store"],
+      ["gke-prod-resources", "./gke-prod/flux", "plinth-state-store"],
+    ]);
+    // No teams: no team accounts, only the controllers'.
+    assert.ok(!rec.ofType("kubernetes:core/v1:ServiceAccount").some((a) => a.inputs.metadata.name.startsWith("plinth-team-")));
   });
 
   test("service account ids fit GCP's 6–30 character rule", () => {

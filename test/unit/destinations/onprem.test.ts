@@ -60,9 +60,15 @@ describe("OnPremDestination", () => {
     assert.deepEqual(dest!.destination, { name: "edge", labels: { location: "edge" }, path: "edge/amsterdam-1", strictMatchLabels: false, stateStore: "default" });
     assert.deepEqual(dest!.agents, ["192.0.2.11", "192.0.2.12"]);
     const ks = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization");
-    assert.deepEqual(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.path, k.inputs.spec.interval]).sort(), [
-      ["edge-dependencies", "./clusters/edge/amsterdam-1/dependencies", "5m"],
-      ["edge-resources", "./clusters/edge/amsterdam-1/resources", "5m"],
+    assert.deepEqual(ks.map((k) => [k.inputs.metadata.name, k.inputs.spec.path, k.inputs.spec.interval, k.inputs.spec.sourceRef.name]).sort(), [
+      ["edge-dependencies", "./clusters/edge/amsterdam-1/dependencies", "5m", "edge-dependencies"],
+      ["edge-resources", "./clusters/edge/amsterdam-1/flux", "5m", "edge-resources"],
+    ]);
+    // Isolated revisions by default: the index and the dependencies each follow their own scope branch.
+    assert.deepEqual(rec.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository").map((r) => [r.inputs.metadata.name, r.inputs.spec.ref.branch]).sort(), [
+      ["edge-dependencies", "plinth/clusters/edge/amsterdam-1/dependencies"],
+      ["edge-resources", "plinth/clusters/edge/amsterdam-1/flux/index"],
+      ["plinth-state-store", "main"],
     ]);
   });
 

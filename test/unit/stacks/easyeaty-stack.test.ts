@@ -36,7 +36,18 @@ describe("Pulumi.easyeaty.yaml", () => {
     assert.deepEqual(types("plinth:onprem:OnPremDestination"), ["edge"]);
     assert.equal(types("plinth:flux:FluxBootstrap").length, 4, "Flux on every cluster");
     assert.deepEqual(types("plinth:index:DestinationRoot").sort(), ["edge-root", "eks-prod-root", "gke-prod-root", "platform-root"]);
-    assert.deepEqual(rec.named("edge-root")!.inputs, { store: "default", path: "edge/amsterdam-1" });
+    // Each cluster's registration keeps the per-request index its Flux applies: each request its own
+    // Kustomization and GitRepository cloning the store as Flux on that cluster does, decrypting with sops-age.
+    const url = (raw.clusters as { stateStore: { url: string } }).stateStore.url;
+    assert.deepEqual(rec.named("edge-root")!.inputs, { store: "default", path: "edge/amsterdam-1", flux: { namespace: "flux-system", destination: "edge", sopsSecret: "sops-age", url } });
+    for (const d of ["platform", "eks-prod", "gke-prod"]) {
+      assert.deepEqual(rec.named(`${d}-root`)!.inputs.flux, { namespace: "flux-system", destination: d, sopsSecret: "sops-age", url }, d);
+    }
+    // … and every cluster applies it, each team's requests as the team's own account.
+    const resources = rec.ofType("kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization").filter((k) => k.inputs.metadata.name.endsWith("-resources"));
+    assert.deepEqual(resources.map((k) => k.inputs.spec.path).sort(), ["./clusters/edge/amsterdam-1/flux", "./clusters/eks-prod/flux", "./clusters/gke-prod/flux", "./clusters/platform/flux"]);
+    const accounts = rec.ofType("kubernetes:core/v1:ServiceAccount").map((a) => a.inputs.metadata.name).filter((n: string) => n.startsWith("plinth-team-"));
+    assert.deepEqual(accounts.sort(), ["team-1", "team-1", "team-1", "team-1", "team-2", "team-2", "team-2", "team-2"].map((t) => `plinth-team-${t}`));
     assert.deepEqual(types("plinth:promise:PromiseInstallation"), ["jenkins", "postgresql", "nginx-ingress", "redis", "namespace", "web-app"]);
     const placements = rec.ofType("plinth:index:Placement").map((r) => String(r.inputs.dir));
     assert.ok(placements.some((d) => d.startsWith("eks-prod/dependencies/jenkins/")), placements.join(","));
