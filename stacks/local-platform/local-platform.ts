@@ -9,7 +9,7 @@ import { EngineWorkspace, type EngineEvent, type OperationResult } from "../../s
 import { startHttpServer, type Handler, type RunningServer } from "../../service/http-server";
 import { PlinthProvider, serveInProcess, stopInProcess } from "../../service/provider";
 import { platformProgram, validatePlatformConfig, withSelectors } from "../platform";
-import { destinationSpecs, type PlatformConfig } from "../config";
+import { clusterTopology, destinationSpecs, type PlatformConfig } from "../config";
 import { locateFluxCrds } from "../../tools/cluster/flux-crds";
 import { platformHandlers } from "../../service/provider/handlers";
 import { marketplace } from "../../promises";
@@ -257,7 +257,7 @@ export class LocalPlatform {
       onDrift: (n) => this.metrics.incDriftRepairs(n),
       maxInFlightPerTeam: cfg.limits.maxInFlightPerTeam,
       catalogue: marketplaceCatalogue,
-      clusters: clusterSources({ destinations: cfg.destinations, localClusters: this.clusters, outputs, log: opts.log }),
+      clusters: clusterSources({ destinations: cfg.destinations, clusters: clusterTopology(cfg)?.destinations, localClusters: this.clusters, outputs, log: opts.log }),
       sopsKeys: cachedSopsKeys(this.workspace, this.stack, () => this.outputs),
       ...opts,
     });

@@ -2,7 +2,8 @@
  * The client-node source over the kubeconfigs the EKS, GKE and on-prem (k3s) destination stacks produce,
  * built under the recording mocks: the KubeConfig carries the exec plugin (command, args) or the client
  * certificate, and authenticating a request runs the plugin (a fake `aws` / `gke-gcloud-auth-plugin` on
- * PATH here: no cloud is called) or presents the certificate. Remote destinations follow `<dest>-resources`.
+ * PATH here: no cloud is called) or presents the certificate. Remote destinations follow each request's
+ * own Kustomization (remote-sources.test.ts).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -79,11 +80,11 @@ describe("client-node sources from the destination stacks' kubeconfigs", () => {
     assert.equal((opts.headers as Record<string, string> | undefined)?.Authorization, undefined);
   });
 
-  test("the composition root builds a source per remote destination, following <dest>-resources", () => {
+  test("the composition root builds a source per remote destination, following each request's Kustomization", () => {
     const sources = clusterSources({ destinations: [], localClusters: new Map(), outputs: { kubeconfigs } });
     assert.deepEqual(sources.map((s) => s.destination).sort(), ["edge", "eks-prod", "gke-prod", "platform"]);
     const eks = sources.find((s) => s.destination === "eks-prod")!;
-    assert.equal(eks.kustomizationName({ namespace: "default", promise: "redis", name: "cache" }), "eks-prod-resources");
+    assert.equal(eks.kustomizationName({ namespace: "default", promise: "redis", name: "cache" }), "eks-prod-default-redis-cache");
     for (const s of sources) s.close();
   });
 
