@@ -2,47 +2,16 @@
  * Closed-loop status for cluster Destinations: after a request's files are committed, ask Flux on each of
  * its cluster destinations to reconcile at once, then read back the request's own Flux Kustomization
  * until it has applied that commit (or a later one), and record the outcome as the request's `Applied`
- * condition: True with the revision applied, False with Flux's own message, Unknown while waiting.
+ * condition: True with the revision applied, False with Flux's own message, Unknown while waiting. Where
+ * the Promise asks for health checks, `Healthy` follows the Kustomization's checks, after `Applied` too.
  */
 import { conditionOf, setCondition } from "./conditions";
 import type { Condition } from "./types";
 import type { ClusterStatusSource, FluxKustomizationState } from "../../components/flux/status-source";
+import { healthCondition, judge, type AppliedTarget, type Verdict } from "./flux-verdict";
 
 export type { ClusterStatusSource, FluxKustomizationState };
-
-/** Kustomization `Ready=False` reasons that mean "not yet" rather than "failed". */
-const WAITING_REASONS = new Set(["DependencyNotReady", "Progressing", "ProgressingWithRetry", "ArtifactFailed", "SourceNotReady"]);
-
-/** The commit id in a Flux revision (`main@sha1:<id>`, or a bare id). */
-export function revisionCommit(revision: string | undefined): string | undefined {
-  return revision ? /(?:sha1:)?([0-9a-f]{40})$/.exec(revision)?.[1] : undefined;
-}
-
-export type Verdict = { state: "pending"; message: string } | { state: "applied"; revision: string; unhealthy?: boolean } | { state: "failed"; reason: string; message: string; revision: string };
-
-/**
- * Pure: what one Kustomization says about a target commit. `contains(c)` tells whether commit `c` is the
- * target or a descendant of it.
- */
-export async function judge(k: FluxKustomizationState | undefined, contains: (commit: string) => Promise<boolean>): Promise<Verdict> {
-  if (!k) return { state: "pending", message: "waiting for Flux to create the request's Kustomization" };
-  const applied = revisionCommit(k.lastAppliedRevision);
-  const attempted = revisionCommit(k.lastAttemptedRevision);
-  const ready = k.ready;
-  if (ready?.status === "True" && applied && (await contains(applied))) return { state: "applied", revision: k.lastAppliedRevision! };
-  // Applied, but what it applied failed its health checks (Flux keeps lastAppliedRevision for healthy ones).
-  if (ready?.reason === "HealthCheckFailed" && attempted && (await contains(attempted))) return { state: "applied", revision: k.lastAttemptedRevision!, unhealthy: true };
-  if (ready?.status === "False" && !WAITING_REASONS.has(ready.reason) && attempted && (await contains(attempted))) {
-    return { state: "failed", reason: ready.reason, message: ready.message, revision: k.lastAttemptedRevision! };
-  }
-  return { state: "pending", message: ready ? `Flux: ${ready.reason}: ${ready.message}` : "waiting for Flux to reconcile" };
-}
-
-export interface AppliedTarget {
-  destination: string;
-  /** The commit holding the request's files for that destination. */
-  commit: string;
-}
+export { healthCondition, judge, revisionCommit, type AppliedTarget, type Verdict } from "./flux-verdict";
 
 export interface AppliedTrackerOptions {
   sources: ClusterStatusSource[];
@@ -66,8 +35,26 @@ interface Tracked {
   since: number;
 }
 
+/** A request whose `Applied` settled and whose Kustomizations run health checks: `Healthy` is still followed. */
+interface Followed extends Tracked {
+  /** Flux gave a verdict (True or False); until then it is polled like a pending request. */
+  settled: boolean;
+  /** `<destination>/<kustomization>` of each target: what watch events are matched against. */
+  keys: string[];
+}
+
 export class AppliedTracker {
   private readonly tracked = new Map<string, Tracked>();
+  /**
+   * After `Applied` settles, `Healthy` keeps following the request's Kustomizations (Flux re-runs the
+   * checks on every reconcile: an object may become ready, or stop being ready, long after the apply):
+   * by watch events for as long as the request is followed, and by polling until Flux's first verdict.
+   */
+  private readonly health = new Map<string, Followed>();
+  /** Followed requests by `<destination>/<kustomization>` key. */
+  private readonly healthKeys = new Map<string, Set<string>>();
+  /** Followed requests whose Kustomization changed since the last poll. */
+  private readonly dirty = new Set<string>();
   private readonly lastError = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
@@ -75,14 +62,18 @@ export class AppliedTracker {
   private closed = false;
 
   private readonly unwatch: (() => void)[] = [];
+  private readonly watching = new Set<string>();
 
   constructor(private readonly o: AppliedTrackerOptions) {
     for (const source of o.sources) {
       if (!source.watch) continue;
+      this.watching.add(source.destination);
       this.unwatch.push(
         source.watch((name) => {
           // A change of a followed request's Kustomization (or of any, after a re-list): check now.
-          const hit = name === undefined || [...this.tracked.values()].some((t) => t.targets.some((x) => x.destination === source.destination) && source.kustomizationName(t.request) === name);
+          const followed = name === undefined ? [...this.health.keys()] : [...(this.healthKeys.get(`${source.destination}/${name}`) ?? [])];
+          for (const stack of followed) this.dirty.add(stack);
+          const hit = followed.length > 0 || name === undefined || [...this.tracked.values()].some((t) => t.targets.some((x) => x.destination === source.destination) && source.kustomizationName(t.request) === name);
           if (hit) this.schedule(0);
         }),
       );
@@ -109,6 +100,7 @@ export class AppliedTracker {
    * No cluster target: any old `Applied` condition is dropped.
    */
   track(stack: string, request: Tracked["request"], targets: AppliedTarget[]): void {
+    this.unfollow(stack);
     const relevant = targets.filter((t) => t.commit && this.o.sources.some((s) => s.destination === t.destination));
     if (relevant.length === 0) {
       this.tracked.delete(stack);
@@ -126,7 +118,26 @@ export class AppliedTracker {
   /** Stops following a request (deleted). */
   forget(stack: string): void {
     this.tracked.delete(stack);
+    this.unfollow(stack);
     this.lastError.delete(stack);
+  }
+
+  private follow(stack: string, t: Tracked, settled: boolean): void {
+    const keys = t.targets.map((x) => `${x.destination}/${this.o.sources.find((s) => s.destination === x.destination)!.kustomizationName(t.request)}`);
+    this.health.set(stack, { ...t, settled, keys });
+    for (const k of keys) this.healthKeys.set(k, (this.healthKeys.get(k) ?? new Set()).add(stack));
+  }
+
+  private unfollow(stack: string): void {
+    const f = this.health.get(stack);
+    if (!f) return;
+    this.health.delete(stack);
+    this.dirty.delete(stack);
+    for (const k of f.keys) {
+      const set = this.healthKeys.get(k);
+      set?.delete(stack);
+      if (set?.size === 0) this.healthKeys.delete(k);
+    }
   }
 
   /** Asks Flux on these destinations to fetch the State Store now (e.g. after a request's files were removed). */
@@ -136,8 +147,14 @@ export class AppliedTracker {
     }
   }
 
+  /** Requests whose `Applied` is still to settle. */
   pending(): number {
     return this.tracked.size;
+  }
+
+  /** Requests whose `Healthy` is followed after `Applied` settled. */
+  followingHealth(): number {
+    return this.health.size;
   }
 
   close(): void {
@@ -145,10 +162,18 @@ export class AppliedTracker {
     if (this.timer) clearTimeout(this.timer);
     for (const stop of this.unwatch.splice(0)) stop();
     this.tracked.clear();
+    this.health.clear();
+    this.healthKeys.clear();
+    this.dirty.clear();
+  }
+
+  /** Anything to poll: a pending request, a followed one without Flux's verdict yet, or a changed one. */
+  private get due(): boolean {
+    return this.tracked.size > 0 || this.dirty.size > 0 || [...this.health.values()].some((f) => !f.settled);
   }
 
   private schedule(delay: number): void {
-    if (this.closed || this.tracked.size === 0) return;
+    if (this.closed || !this.due) return;
     if (this.polling) {
       this.again = true; // a change seen mid-poll: poll again at once when it ends
       return;
@@ -163,18 +188,26 @@ export class AppliedTracker {
     this.polling = true;
     this.again = false;
     let oldest = Date.now();
+    const changed = new Set(this.dirty);
+    this.dirty.clear();
+    const outcome = (stack: string) => [
+      () => this.lastError.delete(stack),
+      (err: unknown) => {
+        // An unreachable cluster fails every poll: say so once per distinct error, not every 250 ms.
+        const msg = (err as Error).message;
+        if (this.lastError.get(stack) !== msg) this.o.log?.(`applied status of ${stack}: ${msg}`);
+        this.lastError.set(stack, msg);
+      },
+    ] as const;
     try {
       for (const [stack, t] of [...this.tracked]) {
         oldest = Math.min(oldest, t.since);
-        await this.check(stack, t).then(
-          () => this.lastError.delete(stack),
-          (err) => {
-            // An unreachable cluster fails every poll: say so once per distinct error, not every 250 ms.
-            const msg = (err as Error).message;
-            if (this.lastError.get(stack) !== msg) this.o.log?.(`applied status of ${stack}: ${msg}`);
-            this.lastError.set(stack, msg);
-          },
-        );
+        await this.check(stack, t).then(...outcome(stack));
+      }
+      for (const [stack, f] of [...this.health]) {
+        if (f.settled && !changed.has(stack)) continue;
+        if (!f.settled) oldest = Math.min(oldest, f.since);
+        await this.checkHealth(stack, f).then(...outcome(stack));
       }
     } finally {
       this.polling = false;
@@ -190,7 +223,7 @@ export class AppliedTracker {
     }
   }
 
-  private async check(stack: string, t: Tracked): Promise<void> {
+  private async verdicts(t: Tracked): Promise<{ target: AppliedTarget; v: Verdict; k: FluxKustomizationState | undefined }[]> {
     const verdicts: { target: AppliedTarget; v: Verdict; k: FluxKustomizationState | undefined }[] = [];
     // One read per destination, however many of the request's commits landed there.
     const states = new Map<string, Promise<FluxKustomizationState | undefined>>();
@@ -200,6 +233,29 @@ export class AppliedTracker {
       const k = await states.get(source.destination)!;
       verdicts.push({ target, k, v: await judge(k, (c) => this.o.contains(target.destination, c, target.commit)) });
     }
+    return verdicts;
+  }
+
+  /**
+   * `Healthy` of a request whose `Applied` settled: changed only to Flux's verdicts (True / False), so it
+   * does not flap to Unknown while Flux re-runs the checks of a periodic reconcile. A polled source's
+   * request stops being followed at the verdict (a watched one is followed until re-tracked or forgotten).
+   */
+  private async checkHealth(stack: string, f: Followed): Promise<void> {
+    const healthy = healthCondition(await this.verdicts(f), false);
+    if (this.health.get(stack) !== f) return; // re-tracked or forgotten meanwhile
+    if (!healthy) return this.unfollow(stack);
+    if (healthy.status === "Unknown") return;
+    f.settled = true;
+    if (!f.targets.some((x) => this.watching.has(x.destination))) this.unfollow(stack);
+    this.o.update(stack, (cs) => {
+      const prev = conditionOf(cs, "Healthy");
+      return prev && prev.status === healthy.status && prev.reason === healthy.reason && prev.message === healthy.message ? cs : setCondition(cs, healthy);
+    });
+  }
+
+  private async check(stack: string, t: Tracked): Promise<void> {
+    const verdicts = await this.verdicts(t);
     if (this.tracked.get(stack) !== t) return; // re-tracked meanwhile
     const failed = verdicts.filter((x) => x.v.state === "failed");
     const pending = verdicts.filter((x) => x.v.state === "pending");
@@ -216,8 +272,14 @@ export class AppliedTracker {
     } else {
       next = { type: "Applied", status: "True", reason: "ReconciliationSucceeded", message: verdicts.map((x) => `${x.target.destination}: applied ${(x.v as { revision: string }).revision}`).join("; ") };
     }
-    if (!pending.length || failed.length) this.tracked.delete(stack);
     const healthy = healthCondition(verdicts, pending.length > 0);
+    if (!pending.length || failed.length) {
+      this.tracked.delete(stack);
+      // Applied: Flux re-checks health on every reconcile; keep following it (not after a failed apply):
+      // until Flux's verdict, and past it where a watch tells of later changes.
+      const settled = healthy?.status !== "Unknown";
+      if (healthy && !failed.length && (!settled || t.targets.some((x) => this.watching.has(x.destination)))) this.follow(stack, t, settled);
+    }
     this.o.update(stack, (cs) => {
       let out = cs;
       for (const c of [next, healthy]) {
@@ -230,21 +292,4 @@ export class AppliedTracker {
       return out;
     });
   }
-}
-
-/**
- * Pure: the request's `Healthy` condition from the Kustomizations that run health checks (`wait`), or
- * undefined when none does. False when any failed (Flux's message), Unknown while any is checking or a
- * newer revision is still to be applied, True when all passed.
- */
-export function healthCondition(verdicts: { target: AppliedTarget; v: Verdict; k: FluxKustomizationState | undefined }[], pending: boolean): Omit<Condition, "lastTransitionTime"> | undefined {
-  const checked = verdicts.filter((x) => x.k?.health);
-  if (!checked.length) return undefined;
-  const says = (x: (typeof checked)[number]) => `${x.target.destination}: ${x.k!.health!.message}`;
-  const failed = checked.filter((x) => x.k!.health!.status === "False" && x.v.state === "applied");
-  if (failed.length) return { type: "Healthy", status: "False", reason: "HealthCheckFailed", message: failed.map(says).join("; ") };
-  if (pending || checked.some((x) => x.k!.health!.status !== "True" || x.v.state !== "applied")) {
-    return { type: "Healthy", status: "Unknown", reason: "Progressing", message: "waiting for Flux's health checks of the applied revision" };
-  }
-  return { type: "Healthy", status: "True", reason: "HealthCheckSucceeded", message: checked.map(says).join("; ") };
 }

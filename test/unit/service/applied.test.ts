@@ -139,4 +139,120 @@ describe("AppliedTracker", () => {
     }
     assert.equal(notify, undefined, "close stops the watch");
   });
+  test("Healthy keeps following the Kustomization after Applied settles: later health check results, no flapping while Flux re-checks", async () => {
+    const states = new Map<string, FluxKustomizationState>();
+    let notify: ((name: string | undefined) => void) | undefined;
+    const source: ClusterStatusSource = {
+      destination: "dev",
+      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+      readKustomization: async (name) => states.get(name),
+      requestReconcile: async () => undefined,
+      watch: (onChange) => {
+        notify = onChange;
+        return () => (notify = undefined);
+      },
+    };
+    const conditions = new Map<string, Condition[]>();
+    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), fallbackMs: 3_600_000 });
+    const cond = (stack: string, type: string) => conditions.get(stack)?.find((c) => c.type === type);
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await settle();
+    };
+    const healthy = (message: string): FluxKustomizationState => ({ ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${C}`, lastAttemptedRevision: `main@sha1:${C}`, health: { status: "True", reason: "Succeeded", message } });
+    const unhealthy = (message: string): FluxKustomizationState => ({ ready: { status: "False", reason: "HealthCheckFailed", message }, lastAppliedRevision: `main@sha1:${C}`, lastAttemptedRevision: `main@sha1:${C}`, health: { status: "False", reason: "HealthCheckFailed", message } });
+    try {
+      tracker.track("web", { namespace: "default", promise: "web", name: "web" }, [{ destination: "dev", commit: B }]);
+      tracker.track("late", { namespace: "default", promise: "web", name: "late" }, [{ destination: "dev", commit: B }]);
+      tracker.track("plain", { namespace: "default", promise: "web", name: "plain" }, [{ destination: "dev", commit: B }]);
+      // web: applied, its Deployment not ready within the timeout. late: applied, Flux has not reported health yet.
+      states.set("dev-default-web-web", unhealthy("timeout waiting for: [Deployment/default/web status: 'InProgress']"));
+      states.set("dev-default-web-late", { ...healthy(""), health: { status: "Unknown", reason: "Progressing", message: "waiting for Flux's health checks" } });
+      states.set("dev-default-web-plain", { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${C}` });
+      notify!(undefined);
+      await until(() => tracker.pending() === 0);
+      assert.equal(tracker.pending(), 0, "Applied settled for all three");
+      assert.equal(cond("web", "Applied")?.status, "True");
+      assert.equal(cond("web", "Healthy")?.status, "False");
+      assert.equal(cond("late", "Applied")?.status, "True");
+      assert.equal(cond("late", "Healthy")?.status, "Unknown");
+      assert.equal(cond("plain", "Healthy"), undefined);
+      assert.equal(tracker.followingHealth(), 2, "the two with health checks are still followed; plain is not");
+
+      // Flux retries: the Deployment became available; the late one's checks finished.
+      states.set("dev-default-web-web", healthy("Health check passed"));
+      states.set("dev-default-web-late", unhealthy("timeout waiting for: [StatefulSet/default/late status: 'InProgress']"));
+      notify!("dev-default-web-web");
+      notify!("dev-default-web-late");
+      await until(() => cond("web", "Healthy")?.status === "True" && cond("late", "Healthy")?.status === "False");
+      assert.equal(cond("web", "Healthy")?.status, "True", "became healthy after Applied settled");
+      assert.equal(cond("web", "Healthy")?.message, "dev: Health check passed");
+      assert.equal(cond("late", "Healthy")?.status, "False", "Unknown at Applied, then Flux's verdict");
+      assert.match(cond("late", "Healthy")!.message, /StatefulSet\/default\/late/);
+
+      // Flux's periodic reconcile re-runs the checks (Ready and Healthy Unknown meanwhile): no flapping.
+      const before = cond("web", "Healthy")!;
+      states.set("dev-default-web-web", { ...healthy(""), ready: { status: "Unknown", reason: "Progressing", message: "Reconciliation in progress" }, health: { status: "Unknown", reason: "Progressing", message: "Running health checks" } });
+      notify!("dev-default-web-web");
+      await settle();
+      await settle();
+      assert.deepEqual(cond("web", "Healthy"), before, "the last verdict stands while Flux re-checks");
+      assert.equal(cond("web", "Applied")?.status, "True", "Applied is about the commit: unchanged");
+
+      // Later the object turns unhealthy.
+      states.set("dev-default-web-web", unhealthy("timeout waiting for: [Deployment/default/web status: 'InProgress']"));
+      notify!("dev-default-web-web");
+      await until(() => cond("web", "Healthy")?.status === "False");
+      assert.equal(cond("web", "Healthy")?.status, "False", "became unhealthy after Applied settled");
+      assert.equal(cond("web", "Applied")?.status, "True");
+
+      // A deleted request is no longer followed.
+      tracker.forget("web");
+      assert.equal(tracker.followingHealth(), 1);
+      states.set("dev-default-web-web", healthy("Health check passed"));
+      notify!("dev-default-web-web");
+      await settle();
+      await settle();
+      assert.equal(cond("web", "Healthy")?.status, "False");
+    } finally {
+      tracker.close();
+    }
+  });
+
+  test("a polled source follows Healthy after Applied until Flux's verdict (then stops polling)", async () => {
+    const states = new Map<string, FluxKustomizationState>();
+    let reads = 0;
+    const source: ClusterStatusSource = {
+      destination: "dev",
+      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+      readKustomization: async (name) => (reads++, states.get(name)),
+      requestReconcile: async () => undefined,
+    };
+    const conditions = new Map<string, Condition[]>();
+    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), intervalMs: 5 });
+    const cond = (type: string) => conditions.get("late")?.find((c) => c.type === type);
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    try {
+      states.set("dev-default-web-late", {
+        ready: { status: "True", reason: "ReconciliationSucceeded", message: "" },
+        lastAppliedRevision: `main@sha1:${C}`,
+        health: { status: "Unknown", reason: "Progressing", message: "waiting for Flux's health checks" },
+      });
+      tracker.track("late", { namespace: "default", promise: "web", name: "late" }, [{ destination: "dev", commit: B }]);
+      for (let i = 0; i < 100 && tracker.pending() > 0; i++) await settle();
+      assert.equal(cond("Applied")?.status, "True");
+      assert.equal(cond("Healthy")?.status, "Unknown");
+      states.set("dev-default-web-late", { ...states.get("dev-default-web-late")!, health: { status: "True", reason: "Succeeded", message: "Health check passed" } });
+      for (let i = 0; i < 100 && cond("Healthy")?.status !== "True"; i++) await settle();
+      assert.equal(cond("Healthy")?.status, "True");
+      await settle();
+      const after = reads;
+      await settle();
+      await settle();
+      assert.equal(reads, after, "settled: no more polling");
+      assert.equal(tracker.followingHealth(), 0, "nothing can tell a polled source's later changes cheaply: no longer followed");
+    } finally {
+      tracker.close();
+    }
+  });
 });
