@@ -115,6 +115,18 @@ export class AppliedTracker {
     this.schedule(0);
   }
 
+  /**
+   * Follows the `Healthy` of a request whose `Applied` settled before (the service restarted): polled
+   * until Flux's verdict, then, where the destination is watched, by its events. `Applied` is left as is.
+   */
+  followHealth(stack: string, request: Tracked["request"], targets: AppliedTarget[]): void {
+    const relevant = targets.filter((t) => t.commit && this.o.sources.some((s) => s.destination === t.destination));
+    if (relevant.length === 0 || this.tracked.has(stack)) return;
+    this.unfollow(stack);
+    this.follow(stack, { request, targets: relevant, since: Date.now() }, false);
+    this.schedule(0);
+  }
+
   /** Stops following a request (deleted). */
   forget(stack: string): void {
     this.tracked.delete(stack);

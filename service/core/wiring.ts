@@ -143,6 +143,7 @@ export async function resumeStored(
       await svc.queue.add(stack);
     } else if (action === "rerun") svc.later(rec, Math.max(0, Date.parse(rec.status.nextRunTime!) - Date.now()));
     else if (action === "track") trackApplied(svc.applied, rec);
+    else if (action === "follow-health") trackApplied(svc.applied, rec, { healthOnly: true });
   }
 }
 
@@ -150,9 +151,10 @@ export async function resumeStored(
  * What a stored request needs when the service opens: `resume` an unfinished one (deleting, a newer
  * generation, or an older revision of its Promise); `reschedule` one placed on a destination that is gone
  * or waiting for one; `rerun` one whose step asked for a re-run (`retryAfter`) before the service stopped;
- * `track` one still waiting for Flux; nothing otherwise.
+ * `track` one still waiting for Flux; `follow-health` one applied whose health Flux keeps checking;
+ * nothing otherwise.
  */
-export function resumeAction(rec: StoredRequest, o: Pick<PlinthServiceOptions, "promises" | "destinations">): "resume" | "reschedule" | "rerun" | "track" | undefined {
+export function resumeAction(rec: StoredRequest, o: Pick<PlinthServiceOptions, "promises" | "destinations">): "resume" | "reschedule" | "rerun" | "track" | "follow-health" | undefined {
   const md = rec.object.metadata;
   const revision = o.promises.find((p) => p.definition.name === rec.promise)?.revision;
   const unplaced =
@@ -162,11 +164,15 @@ export function resumeAction(rec: StoredRequest, o: Pick<PlinthServiceOptions, "
   if (md.deletionTimestamp || rec.status.observedGeneration < md.generation || (revision !== undefined && rec.status.promiseRevision !== revision)) return "resume";
   if (rec.status.nextRunTime && conditionOf(rec.status.conditions, "Stalled")?.status !== "True") return "rerun";
   if (conditionOf(rec.status.conditions, "Applied")?.status === "Unknown") return "track";
+  if (conditionOf(rec.status.conditions, "Applied")?.status === "True" && conditionOf(rec.status.conditions, "Healthy")) return "follow-health";
   return undefined;
 }
 
-/** Follows the commits of a request's files on its cluster destinations into its `Applied` condition. */
-export function trackApplied(applied: AppliedTracker | undefined, rec: StoredRequest): void {
+/**
+ * Follows the commits of a request's files on its cluster destinations into its `Applied` condition (with
+ * `healthOnly`, an applied request's `Healthy` only).
+ */
+export function trackApplied(applied: AppliedTracker | undefined, rec: StoredRequest, o: { healthOnly?: boolean } = {}): void {
   if (!applied) return;
   const seen = new Set<string>();
   const targets = [];
@@ -177,5 +183,7 @@ export function trackApplied(applied: AppliedTracker | undefined, rec: StoredReq
     targets.push({ destination: f.destination, commit: f.commit });
   }
   const m = rec.object.metadata;
-  applied.track(stackNameOf(keyOf(rec)), { namespace: m.namespace ?? "default", promise: rec.promise, name: m.name }, targets);
+  const request = { namespace: m.namespace ?? "default", promise: rec.promise, name: m.name };
+  if (o.healthOnly) applied.followHealth(stackNameOf(keyOf(rec)), request, targets);
+  else applied.track(stackNameOf(keyOf(rec)), request, targets);
 }

@@ -6,6 +6,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { AppliedTracker, judge, revisionCommit, type ClusterStatusSource, type FluxKustomizationState } from "../../../service/core/applied";
 import type { Condition } from "../../../service/core/types";
+import type { StoredRequest } from "../../../service/core/store";
+import { resumeAction } from "../../../service/core/wiring";
 
 const A = "a".repeat(40);
 const B = "b".repeat(40);
@@ -251,6 +253,41 @@ describe("AppliedTracker", () => {
       await settle();
       assert.equal(reads, after, "settled: no more polling");
       assert.equal(tracker.followingHealth(), 0, "nothing can tell a polled source's later changes cheaply: no longer followed");
+    } finally {
+      tracker.close();
+    }
+  });
+  test("after a restart: an applied request's Healthy is followed again, its Applied left as it is", async () => {
+    const states = new Map<string, FluxKustomizationState>();
+    let notify: ((name: string | undefined) => void) | undefined;
+    const source: ClusterStatusSource = {
+      destination: "dev",
+      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+      readKustomization: async (name) => states.get(name),
+      requestReconcile: async () => assert.fail("following health asks Flux for nothing"),
+      watch: (onChange) => ((notify = onChange), () => (notify = undefined)),
+    };
+    const applied: Condition = { type: "Applied", status: "True", reason: "ReconciliationSucceeded", message: `dev: applied main@sha1:${C}`, lastTransitionTime: "2026-11-30T00:00:00Z" };
+    const unhealthy: Condition = { type: "Healthy", status: "False", reason: "HealthCheckFailed", message: "dev: timeout", lastTransitionTime: "2026-11-30T00:00:00Z" };
+    let conditions: Condition[] = [applied, unhealthy];
+    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (_s, ch) => (conditions = ch(conditions)), fallbackMs: 3_600_000 });
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+    try {
+      states.set("dev-default-web-web", { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${C}`, health: { status: "True", reason: "Succeeded", message: "Health check passed" } });
+      const stored = { object: { metadata: { name: "web", namespace: "default", generation: 1 } }, promise: "web", status: { observedGeneration: 1, conditions }, stackCreated: true } as unknown as StoredRequest;
+      assert.equal(resumeAction(stored, { promises: [], destinations: [] }), "follow-health");
+      tracker.followHealth("web", { namespace: "default", promise: "web", name: "web" }, [{ destination: "dev", commit: B }]);
+      assert.equal(tracker.pending(), 0, "Applied is not waited for again");
+      for (let i = 0; i < 100 && conditions.find((c) => c.type === "Healthy")?.status !== "True"; i++) await settle();
+      assert.equal(conditions.find((c) => c.type === "Healthy")?.status, "True");
+      assert.deepEqual(conditions.find((c) => c.type === "Applied"), applied);
+      // Still followed through the watch.
+      states.set("dev-default-web-web", { ready: { status: "False", reason: "HealthCheckFailed", message: "timeout again" }, lastAttemptedRevision: `main@sha1:${C}`, health: { status: "False", reason: "HealthCheckFailed", message: "timeout again" } });
+      notify!("dev-default-web-web");
+      for (let i = 0; i < 100 && conditions.find((c) => c.type === "Healthy")?.status !== "False"; i++) await settle();
+      assert.equal(conditions.find((c) => c.type === "Healthy")?.message, "dev: timeout again");
+      const plain = { ...stored, status: { observedGeneration: 1, conditions: [applied] } } as unknown as StoredRequest;
+      assert.equal(resumeAction(plain, { promises: [], destinations: [] }), undefined, "no health checks: nothing to follow");
     } finally {
       tracker.close();
     }
