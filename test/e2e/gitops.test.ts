@@ -168,7 +168,7 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.equal(after.lists, 1, "one list, then the watch resumed from its resourceVersion");
   });
 
-  test("health checks: a Promise asking for them gets Healthy=True for a ConfigMap and Healthy=False for a Deployment that never becomes ready", async () => {
+  test("health checks: a Promise asking for them gets Healthy=True for a ConfigMap and Healthy=False for a Deployment not ready, True once it is", async () => {
     const probe = (name: string, workload: string) => ({ apiVersion: "plinth.dev/v1alpha1", kind: "HealthProbe", metadata: { name }, spec: { workload } });
     assert.equal((await call("POST", "/v1/requests", probe("calm", "configmap"))).status, 202);
     assert.equal((await call("POST", "/v1/requests", probe("stuck", "deployment"))).status, 202);
@@ -191,7 +191,31 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.equal(stuck.h.reason, "HealthCheckFailed");
     assert.match(stuck.h.message, /^dev: .*Deployment\/default\/stuck/s, stuck.h.message);
     assert.equal(stuck.a.status, "True", "the objects were applied; only their health failed");
-    assert.ok(await kube().get("/apis/apps/v1/namespaces/default/deployments/stuck"));
+    const deployment = await kube().get<{ metadata: { generation: number } }>("/apis/apps/v1/namespaces/default/deployments/stuck");
+    assert.ok(deployment);
+    // Later the Deployment becomes available (its status written as kube-controller-manager would): Flux's
+    // retry re-runs the check, and Healthy follows it though Applied settled before.
+    const now = new Date().toISOString();
+    await kube().mergePatch("/apis/apps/v1/namespaces/default/deployments/stuck/status", {
+      status: {
+        observedGeneration: deployment.metadata.generation,
+        replicas: 1,
+        updatedReplicas: 1,
+        readyReplicas: 1,
+        availableReplicas: 1,
+        conditions: [
+          { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability.", lastUpdateTime: now, lastTransitionTime: now },
+          { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: "ReplicaSet has successfully progressed.", lastUpdateTime: now, lastTransitionTime: now },
+        ],
+      },
+    });
+    const recovered = await eventually("Healthy=True on stuck after its Deployment became available", async () => {
+      const g = await get("HealthProbe", "stuck");
+      const h = g?.status.conditions.find((x) => x.type === "Healthy");
+      return h?.status === "True" ? { h, a: applied(g)! } : undefined;
+    });
+    assert.match(recovered.h.message, /^dev: /);
+    assert.equal(recovered.a.status, "True");
     // A Promise without health checks gets no Healthy condition.
     const plain = await get("ConfigMapProbe", "watched");
     assert.equal(plain?.status.conditions.find((x) => x.type === "Healthy"), undefined);
