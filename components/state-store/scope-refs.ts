@@ -1,7 +1,7 @@
 /**
  * Scope branches: besides the store's branch (the readable Kratix layout), a destination with isolated
- * Flux revisions has one branch per *scope*, each pointing at the last commit of the store's branch that
- * changed that scope's directory:
+ * Flux revisions has one branch per *scope*, each pointing at a *scope commit* (scope-commits.ts) cut from
+ * the last commit of the store's branch that changed that scope's directory, holding only that directory:
  *
  *   plinth/<base>/<dest>/dependencies                       the destination's Dependencies
  *   plinth/<base>/<dest>/flux/index                         its per-request Flux index (of shards)

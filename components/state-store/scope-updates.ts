@@ -9,8 +9,8 @@ import { destinationScopes, scopeBranch, scopeOf } from "./scope-refs";
 import type { IndexContext, IndexedOp } from "./state-store-writer";
 import type { TreeEditor } from "./tree-editor";
 
-/** Full ref name → move it to the new commit (`set`) or delete it. */
-export type ScopeRefUpdates = Map<string, "set" | "delete">;
+/** Full ref name → its scope directory, and whether to move it to the new tree's scope commit (`set`) or delete it. */
+export type ScopeRefUpdates = Map<string, { scope: string; what: "set" | "delete" }>;
 
 export function scopeRef(basePath: string, scope: string): string {
   return `refs/heads/${scopeBranch(basePath, scope)}`;
@@ -54,8 +54,8 @@ export async function scopeRefUpdates(ctx: IndexContext, old: TreeEditor | undef
     const now = await at(ctx.editor, scope);
     const before = force.has(scope) ? undefined : await at(old, scope);
     if (now === undefined) {
-      if (force.has(scope) || before !== undefined) out.set(scopeRef(ctx.basePath, scope), "delete");
-    } else if (now !== before) out.set(scopeRef(ctx.basePath, scope), "set");
+      if (force.has(scope) || before !== undefined) out.set(scopeRef(ctx.basePath, scope), { scope, what: "delete" });
+    } else if (now !== before) out.set(scopeRef(ctx.basePath, scope), { scope, what: "set" });
   }
   return out;
 }

@@ -10,9 +10,9 @@ import type { TreeEditor } from "./tree-editor";
 
 export interface WriteResult {
   /**
-   * Commit that contains the change. When nothing changed: the last commit that changed the directory's
-   * scope where the store keeps one (scope branches, scope-refs.ts), else the current head; "" if the
-   * branch has no commit yet.
+   * Commit of the store's branch that contains the change. When nothing changed: the last commit that
+   * changed the directory's scope where the store keeps one (the one its scope branch was cut from,
+   * scope-refs.ts), else the current head; "" if the branch has no commit yet.
    */
   commit: string;
   changed: boolean;

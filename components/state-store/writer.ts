@@ -22,6 +22,7 @@ import { fluxIndexer } from "./flux-indexer";
 import { kustomizationIndexer } from "./kustomization-indexer";
 import { conflictsWithScopeBranches, scopeOf } from "./scope-refs";
 import { isolated, scopeRef, scopeRefUpdates } from "./scope-updates";
+import { mainCommitOf, writeScopeCommit } from "./scope-commits";
 import { readLocalRef, updateLocalRefs } from "./local-remote";
 import { listRemoteRef } from "./remote";
 import type { IndexContext, StateStoreIndexer, StateStoreWriter, WriteResult } from "./state-store-writer";
@@ -353,16 +354,25 @@ export class GitWriter implements StateStoreWriter {
       }
       const now = Math.floor(Date.now() / 1000);
       const who = { ...this.author, timestamp: now, timezoneOffset: 0 };
+      const message = this.describe(outcomes.filter((o) => o.changed).map((o) => o.p.op));
       const commit = await git.writeCommit({
         fs: this.ctx.fs,
         gitdir: this.ctx.gitdir,
-        commit: { message: this.describe(outcomes.filter((o) => o.changed).map((o) => o.p.op)), tree, parent: head ? [head] : [], author: who, committer: who },
+        commit: { message, tree, parent: head ? [head] : [], author: who, committer: who },
       });
       const scopes = await scopeRefUpdates(ictx, headTree ? new TreeEditor(this.ctx, headTree) : undefined, outcomes.filter((o) => o.error === undefined).flatMap((o) => scopeOps(o.p.op).map((op) => ({ op, changed: !!o.changed }))));
-      const refs = [...scopes].map(([ref, what]) => ({ ref, value: what === "set" ? commit : undefined }));
+      // Each scope branch moves to a commit holding only its directory (scope-commits.ts).
+      const scopeObjects: string[] = [];
+      const refs = await Promise.all(
+        [...scopes].map(async ([ref, { scope, what }]) => {
+          const made = what === "set" ? await writeScopeCommit(this.ctx, editor, [...this.base, ...scope.split("/")], { oid: commit, message, author: who }) : undefined;
+          if (made) scopeObjects.push(...made.objects);
+          return { ref, value: made?.commit };
+        }),
+      );
       const pushed = this.local
         ? await updateLocalRefs(this.ctx, this.branch, head, commit, refs)
-        : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit], refs);
+        : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit, ...scopeObjects], refs);
       if (pushed.ok) {
         this.knownHead = commit;
         this.commitsPushed++;
@@ -379,15 +389,18 @@ export class GitWriter implements StateStoreWriter {
   }
 
   /**
-   * The commit an unchanged write answers: on a destination with isolated revisions, the commit its scope
-   * branch points at (the last one that changed it; Flux applies that revision), else undefined (head).
+   * The commit an unchanged write answers: on a destination with isolated revisions, the commit of the
+   * store's branch its scope branch was last cut from (the last one that changed it; Flux applies the scope
+   * commit, a child of it), else undefined (head).
    */
   private async unchangedCommit(ctx: IndexContext, op: Op): Promise<string | undefined> {
     if (op.kind !== "write") return undefined;
     const s = scopeOf(op.dir);
     if (!s || !(await isolated(ctx, s.destinationPath))) return undefined;
     const ref = scopeRef(this.basePath, s.scope);
-    return this.local ? readLocalRef(this.ctx, ref) : listRemoteRef(this.ctx, ref);
+    const at = this.local ? await readLocalRef(this.ctx, ref) : await listRemoteRef(this.ctx, ref);
+    // Users (and `Applied`) see the commit of the store's branch the scope commit was cut from.
+    return at && ((await mainCommitOf(this.ctx, at, [...this.base, ...s.scope.split("/")])) ?? at);
   }
 
   private describe(ops: Op[]): string {

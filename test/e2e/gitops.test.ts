@@ -288,7 +288,8 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     assert.equal(await kube().get("/apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings/plinth-team-dev"), undefined);
 
     // A hand edit pushed straight to the State Store, on the store's branch and on the request's scope
-    // branch that Flux follows for it (isolated revisions): the object now claims kube-system.
+    // branch that Flux follows for it (isolated revisions; forced: that branch holds a scope commit, not a
+    // commit of main): the object now claims kube-system.
     const git = promisify(execFile);
     const clone = await t.clone();
     const file = treeOf(clone).find((f) => f.startsWith(`dev/resources/default/configmap-probe/${name}/`) && !f.endsWith("kustomization.yaml"))!;
@@ -298,7 +299,7 @@ describe("GitOps end to end on a local cluster with Flux", { timeout: 900_000 },
     fs.writeFileSync(abs, edited);
     const env = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
     await git("git", ["-c", "user.name=intruder", "-c", "user.email=intruder@example.com", "commit", "-qam", "move into kube-system"], { cwd: clone, env });
-    await git("git", ["push", "-q", "origin", "HEAD:main", `HEAD:refs/heads/plinth/dev/resources/default/configmap-probe/${name}`], { cwd: clone, env });
+    await git("git", ["push", "-q", "origin", "HEAD:main", `+HEAD:refs/heads/plinth/dev/resources/default/configmap-probe/${name}`], { cwd: clone, env });
     t.platform.service!.applied!.nudge(["dev"], { namespace: "default", promise: "configmap-probe", name });
 
     const failed = await eventually("the team's Kustomization refused", async () => {

@@ -147,7 +147,16 @@ describe("SOPS-encrypted Secrets decrypted by Flux on a local cluster", { timeou
     const headNow = await t.head();
     await eventually("Flux applied the re-encrypted head", async () => {
       const k = await c.cluster.client.get<{ status?: { lastAppliedRevision?: string } }>("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/dev-default-db-secret-db");
-      return k?.status?.lastAppliedRevision?.endsWith(headNow) ? true : undefined;
+      // The request's scope branch points at a commit cut from the head (its parent; scope-commits.ts).
+      const [branch, sha] = (k?.status?.lastAppliedRevision ?? "").split("@sha1:");
+      if (!sha) return undefined;
+      if (sha === headNow) return true;
+      try {
+        await git("fetch", "-q", "origin", `refs/heads/${branch}`);
+        return (await git("rev-parse", `${sha}^`)) === headNow ? true : undefined;
+      } catch {
+        return undefined;
+      }
     });
     assert.equal(await secretValue("db"), second);
     assert.ok(!(await gitLog()).includes(second));

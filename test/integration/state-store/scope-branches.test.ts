@@ -1,7 +1,8 @@
 /**
  * Isolated Flux revisions: with a flux index that names Flux's clone URL, every request (and the
  * destination's dependencies and index) has a scope branch moved only by the commits that change its
- * directory, in the same atomic ref update as the store's branch — by a writer on the local bare repository
+ * directory (to a commit holding only that directory, cut from the store's commit), in the same atomic
+ * ref update as the store's branch — by a writer on the local bare repository
  * and by one pushing over smart HTTP.
  */
 import { after, before, describe, test } from "node:test";
@@ -33,6 +34,14 @@ describe("scope branches (isolated Flux revisions)", () => {
     return Object.fromEntries(out.trim().split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]));
   }
 
+  /** The store's commit a scope branch's commit was cut from (its parent; scope-commits.ts). */
+  async function cut(repo: string, scopeCommit: string | undefined): Promise<string | undefined> {
+    if (!scopeCommit) return undefined;
+    const only = (await gitCli(["--git-dir", repo, "ls-tree", "--name-only", scopeCommit])).trim();
+    assert.equal(only, "state", "a scope commit holds only the store's base path at its root");
+    return (await gitCli(["--git-dir", repo, "rev-parse", `${scopeCommit}^`])).trim();
+  }
+
   for (const mode of ["local", "http"] as const) {
     test(`${mode}: a commit moves only the scopes it changed; unchanged writes answer the scope's commit; removal deletes`, async () => {
       const url = await server.createRepo(`scopes-${mode}`);
@@ -46,9 +55,9 @@ describe("scope branches (isolated Flux revisions)", () => {
       const root = await w.ensureDestinationRoot({ dir: "dev", flux: FLUX });
       let r = await refs(repo);
       const B = "refs/heads/plinth/state/dev";
-      assert.equal(r[`${B}/resources/default/redis/early`], root.commit, "registration sets every scope");
-      assert.equal(r[`${B}/dependencies`], root.commit);
-      assert.equal(r[`${B}/flux/index`], root.commit);
+      assert.equal(await cut(repo, r[`${B}/resources/default/redis/early`]), root.commit, "registration sets every scope");
+      assert.equal(await cut(repo, r[`${B}/dependencies`]), root.commit);
+      assert.equal(await cut(repo, r[`${B}/flux/index`]), root.commit);
       assert.equal(Object.keys(r).filter((k) => k.startsWith(`${B}/flux/shards/`)).length, FLUX_INDEX_SHARDS);
       assert.notEqual(early.commit, root.commit);
       const shard = `${B}/flux/shards/${fluxShardOf({ namespace: "team-a", promise: "redis", name: "cache" })}`;
@@ -56,21 +65,21 @@ describe("scope branches (isolated Flux revisions)", () => {
       const a = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache"), serviceAccountName: "plinth-team-a" });
       r = await refs(repo);
       assert.equal(r["refs/heads/main"], a.commit);
-      assert.equal(r[`${B}/resources/team-a/redis/cache`], a.commit);
-      assert.equal(r[shard], a.commit, "a new request changes its shard of the index");
-      assert.equal(r[`${B}/flux/index`], root.commit, "the index of shards does not move");
-      assert.equal(r[`${B}/resources/default/redis/early`], root.commit, "another request's branch does not move");
-      assert.equal(r[`${B}/dependencies`], root.commit);
+      assert.equal(await cut(repo, r[`${B}/resources/team-a/redis/cache`]), a.commit);
+      assert.equal(await cut(repo, r[shard]), a.commit, "a new request changes its shard of the index");
+      assert.equal(await cut(repo, r[`${B}/flux/index`]), root.commit, "the index of shards does not move");
+      assert.equal(await cut(repo, r[`${B}/resources/default/redis/early`]), root.commit, "another request's branch does not move");
+      assert.equal(await cut(repo, r[`${B}/dependencies`]), root.commit);
 
       // An update of the request's files moves its branch, not the index's (its entry is unchanged).
       const b = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache2"), serviceAccountName: "plinth-team-a" });
       r = await refs(repo);
-      assert.equal(r[`${B}/resources/team-a/redis/cache`], b.commit);
-      assert.equal(r[shard], a.commit);
+      assert.equal(await cut(repo, r[`${B}/resources/team-a/redis/cache`]), b.commit);
+      assert.equal(await cut(repo, r[shard]), a.commit);
       const d = await w.writeDirectory({ dir: "dev/dependencies/redis/configure/ddddd", files: cm("crd") });
       r = await refs(repo);
-      assert.equal(r[`${B}/dependencies`], d.commit);
-      assert.equal(r[`${B}/resources/team-a/redis/cache`], b.commit);
+      assert.equal(await cut(repo, r[`${B}/dependencies`]), d.commit);
+      assert.equal(await cut(repo, r[`${B}/resources/team-a/redis/cache`]), b.commit);
 
       // Rewriting identical files answers the commit Flux applies for that request, not the head.
       const same = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache2"), serviceAccountName: "plinth-team-a" });
@@ -109,8 +118,8 @@ describe("scope branches (isolated Flux revisions)", () => {
       const gone = await w.removeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb" });
       r = await refs(repo);
       assert.equal(r[`${B}/resources/team-a/redis/cache`], undefined);
-      assert.equal(r[shard], gone.commit);
-      assert.equal(r[`${B}/resources/default/redis/early`], root.commit);
+      assert.equal(await cut(repo, r[shard]), gone.commit);
+      assert.equal(await cut(repo, r[`${B}/resources/default/redis/early`]), root.commit);
     });
   }
 
