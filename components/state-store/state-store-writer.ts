@@ -28,8 +28,8 @@ export interface StateStoreWriter {
   readDirectory(args: { dir: string }): Promise<Record<string, string> | undefined>;
   list(args: { dir: string }): Promise<string[]>;
   head(): Promise<string | undefined>;
-  /** Whether `commit` is `ancestor` or a descendant of it. */
-  contains(args: { commit: string; ancestor: string }): Promise<boolean>;
+  /** Whether `commit` (of `branch`, default the store's) is `ancestor` or a descendant of it. */
+  contains(args: { commit: string; ancestor: string; branch?: string }): Promise<boolean>;
   /** Proves the store is reachable with its credentials; answers the head. */
   probe(): Promise<string | undefined>;
 }

@@ -216,9 +216,10 @@ export class GitWriter implements StateStoreWriter {
 
   /**
    * Whether `commit` is `ancestor` or a descendant of it (e.g. "has Flux applied a revision that holds
-   * this write?"). Fetches once when the cache does not have the commits yet.
+   * this write?"). Fetches once when the cache does not have the commits yet: the store's branch, and
+   * `branch` when `commit` is of another (a scope branch moved by another writer).
    */
-  async contains(args: { commit: string; ancestor: string }): Promise<boolean> {
+  async contains(args: { commit: string; ancestor: string; branch?: string }): Promise<boolean> {
     if (args.commit === args.ancestor) return true;
     return this.exclusive(async () => {
       await this.ensureCache();
@@ -228,6 +229,7 @@ export class GitWriter implements StateStoreWriter {
       } catch (err) {
         if ((err as { code?: string }).code !== "NotFoundError") throw err;
         await this.refreshHead();
+        if (!this.local && args.branch && args.branch !== this.branch) await fetchBranch(this.ctx, args.branch).catch(() => undefined);
         return check().catch(() => false);
       }
     });

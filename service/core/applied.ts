@@ -15,8 +15,11 @@ export { healthCondition, judge, revisionCommit, type AppliedTarget, type Verdic
 
 export interface AppliedTrackerOptions {
   sources: ClusterStatusSource[];
-  /** Whether `commit` is `ancestor` or a descendant of it, in the destination's State Store. */
-  contains(destination: string, commit: string, ancestor: string): Promise<boolean>;
+  /**
+   * Whether `commit` is `ancestor` or a descendant of it, in the destination's State Store; `branch`: the
+   * branch Flux read `commit` from (a scope branch's commit may not be in the writer's cache yet).
+   */
+  contains(destination: string, commit: string, ancestor: string, branch?: string): Promise<boolean>;
   /** Reads the request's current conditions and writes new ones (the service saves and emits). */
   update(stack: string, change: (conditions: Condition[]) => Condition[]): void;
   log?: (line: string) => void;
@@ -243,7 +246,7 @@ export class AppliedTracker {
       const source = this.o.sources.find((s) => s.destination === target.destination)!;
       if (!states.has(source.destination)) states.set(source.destination, source.readKustomization(source.kustomizationName(t.request)));
       const k = await states.get(source.destination)!;
-      verdicts.push({ target, k, v: await judge(k, (c) => this.o.contains(target.destination, c, target.commit)) });
+      verdicts.push({ target, k, v: await judge(k, (c, branch) => this.o.contains(target.destination, c, target.commit, branch)) });
     }
     return verdicts;
   }

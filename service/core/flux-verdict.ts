@@ -8,6 +8,11 @@ import type { FluxKustomizationState } from "../../components/flux/status-source
 /** Kustomization `Ready=False` reasons that mean "not yet" rather than "failed". */
 const WAITING_REASONS = new Set(["DependencyNotReady", "Progressing", "ProgressingWithRetry", "ArtifactFailed", "SourceNotReady"]);
 
+/** The branch a Flux revision names (`<branch>@sha1:<id>`), if any. */
+export function revisionBranch(revision: string | undefined): string | undefined {
+  return revision ? /^(.+)@sha1:[0-9a-f]{40}$/.exec(revision)?.[1] : undefined;
+}
+
 /** The commit id in a Flux revision (`main@sha1:<id>`, or a bare id). */
 export function revisionCommit(revision: string | undefined): string | undefined {
   return revision ? /(?:sha1:)?([0-9a-f]{40})$/.exec(revision)?.[1] : undefined;
@@ -16,18 +21,18 @@ export function revisionCommit(revision: string | undefined): string | undefined
 export type Verdict = { state: "pending"; message: string } | { state: "applied"; revision: string; unhealthy?: boolean } | { state: "failed"; reason: string; message: string; revision: string };
 
 /**
- * Pure: what one Kustomization says about a target commit. `contains(c)` tells whether commit `c` is the
- * target or a descendant of it.
+ * Pure: what one Kustomization says about a target commit. `contains(c, branch)` tells whether commit `c`
+ * (of the revision's `branch`, e.g. a scope branch) is the target or a descendant of it.
  */
-export async function judge(k: FluxKustomizationState | undefined, contains: (commit: string) => Promise<boolean>): Promise<Verdict> {
+export async function judge(k: FluxKustomizationState | undefined, contains: (commit: string, branch: string | undefined) => Promise<boolean>): Promise<Verdict> {
   if (!k) return { state: "pending", message: "waiting for Flux to create the request's Kustomization" };
   const applied = revisionCommit(k.lastAppliedRevision);
   const attempted = revisionCommit(k.lastAttemptedRevision);
   const ready = k.ready;
-  if (ready?.status === "True" && applied && (await contains(applied))) return { state: "applied", revision: k.lastAppliedRevision! };
+  if (ready?.status === "True" && applied && (await contains(applied, revisionBranch(k.lastAppliedRevision)))) return { state: "applied", revision: k.lastAppliedRevision! };
   // Applied, but what it applied failed its health checks (Flux keeps lastAppliedRevision for healthy ones).
-  if (ready?.reason === "HealthCheckFailed" && attempted && (await contains(attempted))) return { state: "applied", revision: k.lastAttemptedRevision!, unhealthy: true };
-  if (ready?.status === "False" && !WAITING_REASONS.has(ready.reason) && attempted && (await contains(attempted))) {
+  if (ready?.reason === "HealthCheckFailed" && attempted && (await contains(attempted, revisionBranch(k.lastAttemptedRevision)))) return { state: "applied", revision: k.lastAttemptedRevision!, unhealthy: true };
+  if (ready?.status === "False" && !WAITING_REASONS.has(ready.reason) && attempted && (await contains(attempted, revisionBranch(k.lastAttemptedRevision)))) {
     return { state: "failed", reason: ready.reason, message: ready.message, revision: k.lastAttemptedRevision! };
   }
   return { state: "pending", message: ready ? `Flux: ${ready.reason}: ${ready.message}` : "waiting for Flux to reconcile" };

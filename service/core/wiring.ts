@@ -106,9 +106,9 @@ export function createAppliedTracker(o: PlinthServiceOptions, s: ServiceParts): 
   if (!o.clusters?.length) return undefined;
   return new AppliedTracker({
     sources: o.clusters,
-    contains: (destination, commit, ancestor) => {
+    contains: (destination, commit, ancestor, branch) => {
       const d = o.destinations.find((x) => x.name === destination);
-      return o.stores.writer(d?.stateStore ?? o.stateStores[0].name).contains({ commit, ancestor });
+      return o.stores.writer(d?.stateStore ?? o.stateStores[0].name).contains({ commit, ancestor, ...(branch ? { branch } : {}) });
     },
     update: (stack, change) =>
       void s.updateStatus(

@@ -85,6 +85,15 @@ describe("scope branches (isolated Flux revisions)", () => {
       const same = await w.writeDirectory({ dir: "dev/resources/team-a/redis/cache/configure/bbbbb", files: cm("cache2"), serviceAccountName: "plinth-team-a" });
       assert.deepEqual(same, { commit: b.commit, changed: false });
 
+      if (mode === "http") {
+        // Another writer (another replica, or a restart with an empty cache) has not fetched the scope
+        // commit Flux applies: told its branch (from Flux's revision), it fetches it.
+        const other = new GitWriter({ url, auth: { username: server.username, password: server.password }, cacheDir: await tempDir("plinth-scopes-other-"), basePath: "state" });
+        const scoped = r[`${B}/resources/team-a/redis/cache`];
+        assert.equal(await other.contains({ commit: scoped, ancestor: b.commit, branch: "plinth/state/dev/resources/team-a/redis/cache" }), true);
+        assert.equal(await other.contains({ commit: scoped, ancestor: d.commit, branch: "plinth/state/dev/resources/team-a/redis/cache" }), false, "a later commit is not contained");
+      }
+
       // The index builds: each request is a GitRepository on its branch (sparse) and its Kustomization.
       const view = await cloneWithCli(url, server.username, server.password);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-scopes-"));

@@ -24,6 +24,17 @@ describe("judge", () => {
     assert.equal(revisionCommit(undefined), undefined);
   });
 
+  test("judge tells contains the branch of the revision (a scope branch's commit may need fetching)", async () => {
+    const asked: (string | undefined)[] = [];
+    const k: FluxKustomizationState = { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `plinth/dev/resources/default/redis/cache@sha1:${C}` };
+    const v = await judge(k, async (c, branch) => (asked.push(branch), containsB(c)));
+    assert.equal(v.state, "applied");
+    assert.deepEqual(asked, ["plinth/dev/resources/default/redis/cache"]);
+    const bare: (string | undefined)[] = [];
+    await judge({ ...k, lastAppliedRevision: C }, async (c, branch) => (bare.push(branch), containsB(c)));
+    assert.deepEqual(bare, [undefined], "a bare commit names no branch");
+  });
+
   test("applied only when Ready and the applied revision holds the commit", async () => {
     assert.equal((await judge(undefined, containsB)).state, "pending");
     const old: FluxKustomizationState = { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${A}` };
