@@ -3,7 +3,10 @@
  * dir and a free port, resolved once it prints that it is running. `killAll` SIGKILLs the groups of
  * everything started (for `after` hooks), so a failed test leaves no platform or cluster behind.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { REPO_ROOT } from "./pulumi";
 
 export interface StartedPlatform {
@@ -49,5 +52,25 @@ export function killAll(): void {
     } catch {
       /* already gone */
     }
+  }
+}
+
+/**
+ * Runs `npm start`'s program on a fresh data dir until it exits (a start that must fail): its exit code
+ * and output, as on a terminal (the pretty log, no colour). The data dir is removed afterwards.
+ */
+export async function runStartToExit(env: Record<string, string>, timeout = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-start-"));
+  try {
+    return await new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "stacks/start.ts"],
+        { cwd: REPO_ROOT, env: { ...process.env, PLINTH_PORT: "0", PLINTH_DATA_DIR: dataDir, PLINTH_CLUSTER: "", PLINTH_LOG_FORMAT: "pretty", NO_COLOR: "1", ...env }, timeout },
+        (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

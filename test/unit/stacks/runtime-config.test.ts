@@ -4,12 +4,12 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { resolveRuntimeConfig } from "../../../stacks/runtime-config";
 import { SharedModeConfigError } from "../../../service/shared/errors";
+import { runStartToExit } from "../../support/start";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const DB = "postgres://plinth:db-s3cret@db.example.com:5432/plinth";
@@ -52,24 +52,12 @@ describe("runtime configuration of the service process", () => {
   });
 
   test("stacks/start.ts with a bad shared-mode config exits 1 with one line (no stack trace)", async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-start-"));
-    try {
-      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ["--import", "tsx", path.join(ROOT, "stacks", "start.ts")],
-          { cwd: ROOT, env: { ...process.env, PLINTH_PORT: "0", PLINTH_DATA_DIR: dataDir, PLINTH_CLUSTER: "", PLINTH_LOG_FORMAT: "pretty", NO_COLOR: "1", PLINTH_DATABASE_URL: "mysql://plinth:db-s3cret@db/plinth" }, timeout: 60_000 },
-          (err, out, errOut) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
-        );
-      });
-      assert.equal(code, 1, stderr);
-      assert.equal(stdout, "");
-      // (The log redacts anything shaped like a URL's password, the example's too.)
-      assert.match(stderr.trimEnd().split("\n").at(-1)!, /^ERROR plinth: SharedModeConfig: PLINTH_DATABASE_URL must be a postgres:\/\/ URL \(got mysql:\/\/…\): use postgres:\/\/user:.*@host:5432\/db$/);
-      assert.doesNotMatch(stderr, /db-s3cret/);
-      assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    const { code, stdout, stderr } = await runStartToExit({ PLINTH_DATABASE_URL: "mysql://plinth:db-s3cret@db/plinth" }, 60_000);
+    assert.equal(code, 1, stderr);
+    assert.equal(stdout, "");
+    // (The log redacts anything shaped like a URL's password, the example's too.)
+    assert.match(stderr.trimEnd().split("\n").at(-1)!, /^ERROR plinth: SharedModeConfig: PLINTH_DATABASE_URL must be a postgres:\/\/ URL \(got mysql:\/\/…\): use postgres:\/\/user:.*@host:5432\/db$/);
+    assert.doesNotMatch(stderr, /db-s3cret/);
+    assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
   });
 });

@@ -1,14 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import * as net from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
 import { ConflictError } from "../../../components/errors";
 import { startFailure } from "../../../stacks/start-failure";
+import { runStartToExit } from "../../support/start";
 
-const ROOT = path.resolve(__dirname, "../../..");
 const ctx = { port: 8080, host: "127.0.0.1", dataDir: "/srv/plinth" };
 
 describe("npm start: a start-up failure is one line with the fix", () => {
@@ -30,17 +26,9 @@ describe("npm start: a start-up failure is one line with the fix", () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     const port = (blocker.address() as net.AddressInfo).port;
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "plinth-start-"));
     try {
-      const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          ["--import", "tsx", path.join(ROOT, "stacks", "start.ts")],
-          // As on a terminal (the pretty log); piped, the same line is a JSON log line's `msg`.
-          { cwd: ROOT, env: { ...process.env, PLINTH_PORT: String(port), PLINTH_DATA_DIR: dataDir, PLINTH_CLUSTER: "", PLINTH_LOG_FORMAT: "pretty", NO_COLOR: "1" }, timeout: 120_000 },
-          (err, out, errOut) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
-        );
-      });
+      // As on a terminal (the pretty log); piped, the same line is a JSON log line's `msg`.
+      const { code, stdout, stderr } = await runStartToExit({ PLINTH_PORT: String(port) });
       assert.equal(code, 1, stderr);
       assert.equal(stdout, "");
       const lines = stderr.trimEnd().split("\n");
@@ -48,7 +36,6 @@ describe("npm start: a start-up failure is one line with the fix", () => {
       assert.doesNotMatch(stderr, /^\s+at /m, "no stack trace");
     } finally {
       blocker.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
