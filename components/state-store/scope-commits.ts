@@ -11,6 +11,8 @@
  * ancestry question (`contains(scopeCommit, mainCommit)`); a depth-1 clone never fetches that parent.
  */
 import * as git from "isomorphic-git";
+import type { RefUpdate } from "./remote";
+import type { ScopeRefUpdates } from "./scope-updates";
 import type { ObjectStore, TreeEditor } from "./tree-editor";
 
 export interface MainCommit {
@@ -35,6 +37,19 @@ export async function writeScopeCommit(store: ObjectStore, editor: TreeEditor, s
   const commit = await git.writeCommit({ fs: store.fs, gitdir: store.gitdir, commit: { message: main.message, tree: oid, parent: [main.oid], author: main.author, committer: main.author } });
   objects.push(commit);
   return { commit, objects };
+}
+
+/** The ref updates for `scopes` (each set one to its scope commit), and every object written for them. */
+export async function cutScopeCommits(store: ObjectStore, editor: TreeEditor, base: string[], scopes: ScopeRefUpdates, main: MainCommit): Promise<{ refs: RefUpdate[]; objects: string[] }> {
+  const objects: string[] = [];
+  const refs = await Promise.all(
+    [...scopes].map(async ([ref, { scope, what }]) => {
+      const made = what === "set" ? await writeScopeCommit(store, editor, [...base, ...scope.split("/")], main) : undefined;
+      if (made) objects.push(...made.objects);
+      return { ref, value: made?.commit };
+    }),
+  );
+  return { refs, objects };
 }
 
 /**

@@ -22,7 +22,7 @@ import { fluxIndexer } from "./flux-indexer";
 import { kustomizationIndexer } from "./kustomization-indexer";
 import { conflictsWithScopeBranches, scopeOf } from "./scope-refs";
 import { isolated, scopeRef, scopeRefUpdates } from "./scope-updates";
-import { mainCommitOf, writeScopeCommit } from "./scope-commits";
+import { cutScopeCommits, mainCommitOf } from "./scope-commits";
 import { readLocalRef, updateLocalRefs } from "./local-remote";
 import { listRemoteRef } from "./remote";
 import type { IndexContext, StateStoreIndexer, StateStoreWriter, WriteResult } from "./state-store-writer";
@@ -363,15 +363,7 @@ export class GitWriter implements StateStoreWriter {
         commit: { message, tree, parent: head ? [head] : [], author: who, committer: who },
       });
       const scopes = await scopeRefUpdates(ictx, headTree ? new TreeEditor(this.ctx, headTree) : undefined, outcomes.filter((o) => o.error === undefined).flatMap((o) => scopeOps(o.p.op).map((op) => ({ op, changed: !!o.changed }))));
-      // Each scope branch moves to a commit holding only its directory (scope-commits.ts).
-      const scopeObjects: string[] = [];
-      const refs = await Promise.all(
-        [...scopes].map(async ([ref, { scope, what }]) => {
-          const made = what === "set" ? await writeScopeCommit(this.ctx, editor, [...this.base, ...scope.split("/")], { oid: commit, message, author: who }) : undefined;
-          if (made) scopeObjects.push(...made.objects);
-          return { ref, value: made?.commit };
-        }),
-      );
+      const { refs, objects: scopeObjects } = await cutScopeCommits(this.ctx, editor, this.base, scopes, { oid: commit, message, author: who });
       const pushed = this.local
         ? await updateLocalRefs(this.ctx, this.branch, head, commit, refs)
         : await pushBranch(this.ctx, this.branch, head, commit, [...editor.written, commit, ...scopeObjects], refs);
