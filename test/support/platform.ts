@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalPlatform } from "../../stacks/local-platform/local-platform";
+import { enginePids } from "../../service/engine/processes";
 import { pinnedToolchain } from "./pulumi";
 import type { AnyPromise } from "../../components/promise/types";
 
@@ -46,10 +47,29 @@ export async function startTestPlatform(opts: { catalogue?: Readonly<Record<stri
     },
     async cleanup() {
       await platform.stop();
-      // A CLI child ended by stop() may still be flushing its log under pulumi-home/logs: ENOTEMPTY, retried.
-      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      await removeDir(dir);
     },
   };
+}
+
+/**
+ * Removes a platform's data dir. An engine run the stopped service had started may still be finishing and
+ * create its log under pulumi-home/logs while the directory is removed (ENOTEMPTY). `rmSync`'s own retries
+ * cannot help: they block the event loop (the CLI child is not reaped) and do not list the directory again.
+ * So: wait for this process's engine runs to exit, and retry the whole removal asynchronously.
+ */
+export async function removeDir(dir: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    while ([...enginePids()].length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOTEMPTY" || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** Every file under `root` (relative paths, sorted), ignoring `.git`. */
