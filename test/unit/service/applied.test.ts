@@ -59,6 +59,34 @@ describe("judge", () => {
   });
 });
 
+/**
+ * A fake `dev` cluster source over `states` (Kustomization name → state), watching unless `polled`; `reads`
+ * counts its reads and `notify` plays a watch event. `tracked` is an AppliedTracker over it whose conditions
+ * `cond(stack, type)` reads (fallback poll of an hour when watching: only watch events move a condition).
+ */
+function fakeDev(o: { polled?: boolean; intervalMs?: number } = {}) {
+  const states = new Map<string, FluxKustomizationState>();
+  const fake = { states, reads: 0, notify: undefined as ((name: string | undefined) => void) | undefined };
+  const source: ClusterStatusSource = {
+    destination: "dev",
+    kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
+    readKustomization: async (name) => (fake.reads++, states.get(name)),
+    requestReconcile: async () => undefined,
+    ...(o.polled ? {} : { watch: (onChange: (name: string | undefined) => void) => ((fake.notify = onChange), () => (fake.notify = undefined)) }),
+  };
+  const conditions = new Map<string, Condition[]>();
+  const tracker = new AppliedTracker({
+    sources: [source],
+    contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a),
+    update: (st, ch) => conditions.set(st, ch(conditions.get(st) ?? [])),
+    ...(o.polled ? { intervalMs: o.intervalMs ?? 5 } : { fallbackMs: 3_600_000 }),
+  });
+  const cond = (stack: string, type: string) => conditions.get(stack)?.find((c) => c.type === type);
+  return { fake, tracker, cond };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
 describe("AppliedTracker", () => {
   test("Unknown while waiting, then True with the revision; a failure on another request is False with Flux's message", async () => {
     const states = new Map<string, FluxKustomizationState>();
@@ -99,32 +127,16 @@ describe("AppliedTracker", () => {
   });
 
   test("a watching source drives the checks (no fast poll); Healthy from the Kustomization's health checks", async () => {
-    const states = new Map<string, FluxKustomizationState>();
-    let reads = 0;
-    let notify: ((name: string | undefined) => void) | undefined;
-    const source: ClusterStatusSource = {
-      destination: "dev",
-      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
-      readKustomization: async (name) => (reads++, states.get(name)),
-      requestReconcile: async () => undefined,
-      watch: (onChange) => {
-        notify = onChange;
-        return () => (notify = undefined);
-      },
-    };
-    const conditions = new Map<string, Condition[]>();
-    // Fallback poll of an hour: only watch events can move the condition within this test.
-    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), fallbackMs: 3_600_000 });
-    const cond = (stack: string, type: string) => conditions.get(stack)?.find((c) => c.type === type);
-    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const { fake, tracker, cond } = fakeDev();
+    const states = fake.states;
     try {
-      assert.ok(notify, "the tracker subscribed to the source's watch");
+      assert.ok(fake.notify, "the tracker subscribed to the source's watch");
       tracker.track("ok", { namespace: "default", promise: "web", name: "ok" }, [{ destination: "dev", commit: B }]);
       tracker.track("sick", { namespace: "default", promise: "web", name: "sick" }, [{ destination: "dev", commit: B }]);
       await settle();
-      const first = reads;
+      const first = fake.reads;
       await settle();
-      assert.equal(reads, first, "no polling while nothing changes");
+      assert.equal(fake.reads, first, "no polling while nothing changes");
       states.set("dev-default-web-ok", {
         ready: { status: "True", reason: "ReconciliationSucceeded", message: "" },
         lastAppliedRevision: `main@sha1:${C}`,
@@ -135,11 +147,11 @@ describe("AppliedTracker", () => {
         lastAttemptedRevision: `main@sha1:${C}`,
         health: { status: "False", reason: "HealthCheckFailed", message: "timeout waiting for: [Deployment/default/sick status: 'InProgress']" },
       });
-      notify!("dev-default-web-unrelated");
+      fake.notify!("dev-default-web-unrelated");
       await settle();
       assert.equal(cond("ok", "Applied")?.status, "Unknown", "an unrelated Kustomization's change checks nothing");
-      notify!("dev-default-web-ok");
-      notify!("dev-default-web-sick");
+      fake.notify!("dev-default-web-ok");
+      fake.notify!("dev-default-web-sick");
       for (let i = 0; i < 100 && tracker.pending() > 0; i++) await settle();
       assert.equal(cond("ok", "Applied")?.status, "True");
       assert.equal(cond("ok", "Healthy")?.status, "True");
@@ -150,25 +162,11 @@ describe("AppliedTracker", () => {
     } finally {
       tracker.close();
     }
-    assert.equal(notify, undefined, "close stops the watch");
+    assert.equal(fake.notify, undefined, "close stops the watch");
   });
   test("Healthy keeps following the Kustomization after Applied settles: later health check results, no flapping while Flux re-checks", async () => {
-    const states = new Map<string, FluxKustomizationState>();
-    let notify: ((name: string | undefined) => void) | undefined;
-    const source: ClusterStatusSource = {
-      destination: "dev",
-      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
-      readKustomization: async (name) => states.get(name),
-      requestReconcile: async () => undefined,
-      watch: (onChange) => {
-        notify = onChange;
-        return () => (notify = undefined);
-      },
-    };
-    const conditions = new Map<string, Condition[]>();
-    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), fallbackMs: 3_600_000 });
-    const cond = (stack: string, type: string) => conditions.get(stack)?.find((c) => c.type === type);
-    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const { fake, tracker, cond } = fakeDev();
+    const states = fake.states;
     const until = async (ok: () => boolean) => {
       for (let i = 0; i < 100 && !ok(); i++) await settle();
     };
@@ -182,7 +180,7 @@ describe("AppliedTracker", () => {
       states.set("dev-default-web-web", unhealthy("timeout waiting for: [Deployment/default/web status: 'InProgress']"));
       states.set("dev-default-web-late", { ...healthy(""), health: { status: "Unknown", reason: "Progressing", message: "waiting for Flux's health checks" } });
       states.set("dev-default-web-plain", { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${C}` });
-      notify!(undefined);
+      fake.notify!(undefined);
       await until(() => tracker.pending() === 0);
       assert.equal(tracker.pending(), 0, "Applied settled for all three");
       assert.equal(cond("web", "Applied")?.status, "True");
@@ -195,8 +193,8 @@ describe("AppliedTracker", () => {
       // Flux retries: the Deployment became available; the late one's checks finished.
       states.set("dev-default-web-web", healthy("Health check passed"));
       states.set("dev-default-web-late", unhealthy("timeout waiting for: [StatefulSet/default/late status: 'InProgress']"));
-      notify!("dev-default-web-web");
-      notify!("dev-default-web-late");
+      fake.notify!("dev-default-web-web");
+      fake.notify!("dev-default-web-late");
       await until(() => cond("web", "Healthy")?.status === "True" && cond("late", "Healthy")?.status === "False");
       assert.equal(cond("web", "Healthy")?.status, "True", "became healthy after Applied settled");
       assert.equal(cond("web", "Healthy")?.message, "dev: Health check passed");
@@ -206,7 +204,7 @@ describe("AppliedTracker", () => {
       // Flux's periodic reconcile re-runs the checks (Ready and Healthy Unknown meanwhile): no flapping.
       const before = cond("web", "Healthy")!;
       states.set("dev-default-web-web", { ...healthy(""), ready: { status: "Unknown", reason: "Progressing", message: "Reconciliation in progress" }, health: { status: "Unknown", reason: "Progressing", message: "Running health checks" } });
-      notify!("dev-default-web-web");
+      fake.notify!("dev-default-web-web");
       await settle();
       await settle();
       assert.deepEqual(cond("web", "Healthy"), before, "the last verdict stands while Flux re-checks");
@@ -214,7 +212,7 @@ describe("AppliedTracker", () => {
 
       // Later the object turns unhealthy.
       states.set("dev-default-web-web", unhealthy("timeout waiting for: [Deployment/default/web status: 'InProgress']"));
-      notify!("dev-default-web-web");
+      fake.notify!("dev-default-web-web");
       await until(() => cond("web", "Healthy")?.status === "False");
       assert.equal(cond("web", "Healthy")?.status, "False", "became unhealthy after Applied settled");
       assert.equal(cond("web", "Applied")?.status, "True");
@@ -223,7 +221,7 @@ describe("AppliedTracker", () => {
       tracker.forget("web");
       assert.equal(tracker.followingHealth(), 1);
       states.set("dev-default-web-web", healthy("Health check passed"));
-      notify!("dev-default-web-web");
+      fake.notify!("dev-default-web-web");
       await settle();
       await settle();
       assert.equal(cond("web", "Healthy")?.status, "False");
@@ -233,18 +231,9 @@ describe("AppliedTracker", () => {
   });
 
   test("a polled source follows Healthy after Applied until Flux's verdict (then stops polling)", async () => {
-    const states = new Map<string, FluxKustomizationState>();
-    let reads = 0;
-    const source: ClusterStatusSource = {
-      destination: "dev",
-      kustomizationName: (r) => `dev-${r.namespace}-${r.promise}-${r.name}`,
-      readKustomization: async (name) => (reads++, states.get(name)),
-      requestReconcile: async () => undefined,
-    };
-    const conditions = new Map<string, Condition[]>();
-    const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (s, ch) => conditions.set(s, ch(conditions.get(s) ?? [])), intervalMs: 5 });
-    const cond = (type: string) => conditions.get("late")?.find((c) => c.type === type);
-    const settle = () => new Promise((r) => setTimeout(r, 20));
+    const { fake, tracker, cond: condOf } = fakeDev({ polled: true });
+    const states = fake.states;
+    const cond = (type: string) => condOf("late", type);
     try {
       states.set("dev-default-web-late", {
         ready: { status: "True", reason: "ReconciliationSucceeded", message: "" },
@@ -259,10 +248,10 @@ describe("AppliedTracker", () => {
       for (let i = 0; i < 100 && cond("Healthy")?.status !== "True"; i++) await settle();
       assert.equal(cond("Healthy")?.status, "True");
       await settle();
-      const after = reads;
+      const after = fake.reads;
       await settle();
       await settle();
-      assert.equal(reads, after, "settled: no more polling");
+      assert.equal(fake.reads, after, "settled: no more polling");
       assert.equal(tracker.followingHealth(), 0, "nothing can tell a polled source's later changes cheaply: no longer followed");
     } finally {
       tracker.close();
@@ -282,7 +271,6 @@ describe("AppliedTracker", () => {
     const unhealthy: Condition = { type: "Healthy", status: "False", reason: "HealthCheckFailed", message: "dev: timeout", lastTransitionTime: "2026-11-30T00:00:00Z" };
     let conditions: Condition[] = [applied, unhealthy];
     const tracker = new AppliedTracker({ sources: [source], contains: async (_d, c, a) => order.indexOf(c) >= order.indexOf(a), update: (_s, ch) => (conditions = ch(conditions)), fallbackMs: 3_600_000 });
-    const settle = () => new Promise((r) => setTimeout(r, 20));
     try {
       states.set("dev-default-web-web", { ready: { status: "True", reason: "ReconciliationSucceeded", message: "" }, lastAppliedRevision: `main@sha1:${C}`, health: { status: "True", reason: "Succeeded", message: "Health check passed" } });
       const stored = { object: { metadata: { name: "web", namespace: "default", generation: 1 } }, promise: "web", status: { observedGeneration: 1, conditions }, stackCreated: true } as unknown as StoredRequest;
